@@ -1,0 +1,149 @@
+"""Losses, and the lecture's table of problem type -> final activation -> loss.
+
+Two losses apply their activation themselves, fused for numerical stability:
+``cross_entropy`` takes logits (softmax inside) and ``bce_with_logits`` takes
+logits (sigmoid inside). A model trained with them ends with a linear layer.
+"""
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass
+
+import numpy as np
+
+from dlx import ops
+from dlx.registry import losses
+from dlx.tensor import Tensor
+
+
+class Loss:
+    """A loss: ``loss(prediction, target) -> scalar Tensor``.
+
+    ``family`` names the loss of the lecture's table it computes; ``applies`` the
+    activation the loss computes itself (then the model ends with a linear layer).
+    """
+
+    family: str = ""
+    applies: str | None = None
+
+    def __call__(self, prediction: Tensor, target) -> Tensor:
+        raise NotImplementedError
+
+    @staticmethod
+    def example(rng: np.random.Generator):
+        """Arguments of a valid call on random data (for the common gradcheck test)."""
+        raise NotImplementedError
+
+
+@losses.register("mse", "mean_squared_error")
+class MeanSquaredError(Loss):
+    """Mean squared error (1/N) sum (y - t)^2: regression with a linear output."""
+
+    family = "mse"
+
+    def __call__(self, prediction, target):
+        return ops.mse_loss(prediction, target)
+
+    @staticmethod
+    def example(rng):
+        return [rng.standard_normal((6, 2)), rng.standard_normal((6, 2))]
+
+
+@losses.register("bce", "binary_cross_entropy")
+class BinaryCrossEntropy(Loss):
+    """Binary cross-entropy -mean(t log p + (1 - t) log(1 - p)) on probabilities from a sigmoid."""
+
+    family = "bce"
+
+    def __init__(self, eps: float = 1e-7):
+        self.eps = eps
+
+    def __call__(self, prediction, target):
+        return ops.binary_cross_entropy(prediction, target, self.eps)
+
+    @staticmethod
+    def example(rng):
+        return [rng.uniform(0.05, 0.95, (6, 3)), (rng.random((6, 3)) > 0.5).astype(np.float64)]
+
+
+@losses.register("bce_with_logits")
+class BinaryCrossEntropyWithLogits(Loss):
+    """Binary cross-entropy on logits, with the sigmoid fused in (stable for any logit)."""
+
+    family = "bce"
+    applies = "sigmoid"
+
+    def __call__(self, prediction, target):
+        return ops.bce_with_logits(prediction, target)
+
+    @staticmethod
+    def example(rng):
+        return [rng.standard_normal((6, 3)) * 4, (rng.random((6, 3)) > 0.5).astype(np.float64)]
+
+
+@losses.register("cross_entropy", "categorical_cross_entropy", "ce")
+class CrossEntropy(Loss):
+    """Categorical cross-entropy on logits, fused with log-softmax; targets are labels or probabilities."""
+
+    family = "cross_entropy"
+    applies = "softmax"
+
+    def __call__(self, prediction, target):
+        return ops.cross_entropy(prediction, target)
+
+    @staticmethod
+    def example(rng):
+        return [rng.standard_normal((6, 4)) * 3, rng.integers(0, 4, 6)]
+
+
+# ---- the lecture's table -------------------------------------------------------------------
+@dataclass(frozen=True)
+class Pairing:
+    """One row: problem type -> final activation -> loss (the loss named by its family)."""
+
+    problem: str
+    final_activation: str
+    loss: str
+    how: str  # how to write the pair in dlx
+
+PAIRINGS: dict[str, Pairing] = {
+    "regression": Pairing("regression", "linear", "mse", "a linear output with loss 'mse'"),
+    "binary": Pairing("binary classification", "sigmoid", "bce",
+                      "a sigmoid output with loss 'bce', or a linear output with 'bce_with_logits'"),
+    "multiclass": Pairing("single-label multi-class classification", "softmax", "cross_entropy",
+                          "a linear output with loss 'cross_entropy' (it applies the softmax)"),
+    "multilabel": Pairing("multi-label classification", "sigmoid", "bce",
+                          "a sigmoid output with loss 'bce', or a linear output with 'bce_with_logits'"),
+}
+
+
+class PairingWarning(UserWarning):
+    """A final activation and loss that the lecture's table does not pair."""
+
+
+def check_pairing(final_activation: str, loss_name: str, problem: str | None = None) -> str | None:
+    """Warn (PairingWarning) if the pair does not follow the table; returns the message or None.
+
+    ``final_activation`` is the model's last activation ("linear" if it ends with
+    a dense layer); ``problem`` is one of ``regression``, ``binary``,
+    ``multiclass``, ``multilabel``; without it any row of the table is accepted.
+    """
+    final = "linear" if (final_activation or "linear").lower() in ("identity", "none") else final_activation.lower()
+    loss = losses.get(loss_name)
+    if loss.applies is not None and final != "linear":
+        message = (f"loss '{loss.registry_name}' applies {loss.applies} itself, so the final '{final}' layer "
+                   f"applies an activation twice; remove the final activation and output logits")
+    else:
+        effective = loss.applies or final
+        rows = [PAIRINGS[problem]] if problem else list(PAIRINGS.values())
+        if any(row.final_activation == effective and row.loss == loss.family for row in rows):
+            return None
+        if problem:
+            message = (f"final activation '{final}' with loss '{loss.registry_name}' does not fit "
+                       f"{PAIRINGS[problem].problem}; the recommended pair is {PAIRINGS[problem].how}")
+        else:
+            advice = "; ".join(f"{row.problem}: {row.how}" for row in PAIRINGS.values())
+            message = (f"final activation '{final}' with loss '{loss.registry_name}' is not a pair of the "
+                       f"lecture's table ({advice})")
+    warnings.warn(message, PairingWarning, stacklevel=2)
+    return message

@@ -1,0 +1,49 @@
+"""Primitive and fused operations, each with its hand-derived backward.
+
+Importing this package also gives ``Tensor`` its operators and methods
+(``a + b``, ``a @ b``, ``x.sum(axis=0)``, ``x.relu()`` ...), so that
+``dlx.tensor`` stays at the bottom of the import graph.
+"""
+from dlx.ops.activation import identity, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
+from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sqrt, sub, where
+from dlx.ops.linalg import matmul
+from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, mse_loss
+from dlx.ops.reduce import max, mean, sum
+from dlx.ops.shape import concatenate, getitem, reshape, stack, transpose
+from dlx.tensor import Tensor
+
+__all__ = [
+    "abs", "add", "bce_with_logits", "binary_cross_entropy", "clip", "concatenate", "cross_entropy",
+    "div", "exp", "getitem", "identity", "leaky_relu", "log", "log_softmax", "matmul", "max", "mean",
+    "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
+    "sum", "tanh", "transpose", "where",
+]
+
+
+def _reshape_method(self, *shape):
+    return reshape(self, shape[0] if len(shape) == 1 and isinstance(shape[0], (tuple, list)) else shape)
+
+
+def _transpose_method(self, *axes):
+    return transpose(self, axes[0] if len(axes) == 1 and isinstance(axes[0], (tuple, list)) else (axes or None))
+
+
+def _install_methods() -> None:
+    methods = {
+        "__add__": add, "__radd__": lambda self, other: add(other, self),
+        "__sub__": sub, "__rsub__": lambda self, other: sub(other, self),
+        "__mul__": mul, "__rmul__": lambda self, other: mul(other, self),
+        "__truediv__": div, "__rtruediv__": lambda self, other: div(other, self),
+        "__neg__": neg, "__pow__": pow, "__rpow__": lambda self, other: pow(other, self),
+        "__matmul__": matmul, "__rmatmul__": lambda self, other: matmul(other, self),
+        "__getitem__": getitem,
+        "sum": sum, "mean": mean, "max": max, "exp": exp, "log": log, "sqrt": sqrt, "abs": abs,
+        "clip": clip, "relu": relu, "sigmoid": sigmoid, "tanh": tanh, "softmax": softmax,
+        "log_softmax": log_softmax, "reshape": _reshape_method, "transpose": _transpose_method,
+        "T": property(lambda self: transpose(self)),
+    }
+    for name, fn in methods.items():
+        setattr(Tensor, name, fn)
+
+
+_install_methods()
