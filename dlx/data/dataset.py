@@ -1,0 +1,259 @@
+"""The Dataset type, train/validation/test splits, k-fold indices and mini-batches.
+
+A loader returns one whole ``Dataset``; the caller splits it, fits a scaler on
+the training part and walks it in mini-batches::
+
+    ds = datasets.get("iris")(rng=rng)
+    parts = split_dataset(ds, validation=0.2, test=0.2, rng=rng)
+    for idx in minibatches(len(parts["train"]), 16, rng):
+        X, y = parts["train"].X[idx], parts["train"].y[idx]
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from dlx.errors import ConfigError, DataError
+
+TASKS = ("binary", "multiclass", "multilabel", "regression")
+CLASSIFICATION_TASKS = ("binary", "multiclass")
+
+
+@dataclass(repr=False)
+class Dataset:
+    """Inputs, targets and what they mean.
+
+    Args:
+        X: float32 inputs of shape (N, *input_shape); images are (N, C, H, W).
+        y: int64 labels (N,) for binary/multiclass, float32 0/1 (N, K) for
+            multilabel, float32 (N, K) for regression (a 1-D target becomes (N, 1)).
+        task: "binary", "multiclass", "multilabel" or "regression".
+        name: the data set's name.
+        feature_names (default None): one name per input feature.
+        class_names (default None): one name per class; for classification
+            it defaults to "0", "1", ... so that subsets keep ``n_classes``.
+
+    Example::
+
+        >>> ds = Dataset(np.zeros((4, 2)), np.array([0, 1, 1, 0]), "binary", "xor")
+        >>> ds.input_shape, ds.n_classes, ds.output_size
+        ((2,), 2, 1)
+    """
+
+    X: np.ndarray
+    y: np.ndarray
+    task: str
+    name: str
+    feature_names: list[str] | None = None
+    class_names: list[str] | None = None
+
+    def __post_init__(self):
+        if self.task not in TASKS:
+            raise ConfigError(f"unknown task '{self.task}'; use one of {', '.join(TASKS)}")
+        self.X = np.asarray(self.X, dtype=np.float32)
+        if self.X.ndim == 1:
+            self.X = self.X.reshape(-1, 1)
+        self.y = self._checked_targets(np.asarray(self.y))
+        if len(self.X) != len(self.y):
+            raise DataError(f"data set '{self.name}' has {len(self.X)} inputs but {len(self.y)} targets; "
+                            f"give one target per sample")
+        if self.task in CLASSIFICATION_TASKS and self.class_names is None:
+            top = int(self.y.max()) + 1 if len(self.y) else 0
+            self.class_names = [str(i) for i in range(max(top, 2))]
+        self._check_labels()
+
+    def _checked_targets(self, y: np.ndarray) -> np.ndarray:
+        if self.task in CLASSIFICATION_TASKS:
+            if y.ndim != 1:
+                raise DataError(f"{self.task} targets must be 1-D labels, got shape {y.shape}; "
+                                f"use task 'multilabel' or 'regression' for several outputs")
+            integral = y.dtype.kind in "iub" or (y.dtype.kind == "f" and np.all(np.mod(y, 1) == 0))
+            if y.size and (not integral or y.min() < 0):
+                raise DataError(f"{self.task} labels of '{self.name}' must be integers >= 0 "
+                                f"(got dtype {y.dtype}); map class names to 0, 1, ...")
+            return y.astype(np.int64, copy=False)
+        y = y.astype(np.float32, copy=False)
+        return y.reshape(-1, 1) if y.ndim == 1 else y
+
+    def _check_labels(self):
+        if not len(self.y):
+            return
+        if self.task in CLASSIFICATION_TASKS and self.y.max() >= self.n_classes:
+            raise DataError(f"data set '{self.name}' has label {int(self.y.max())} but only "
+                            f"{self.n_classes} class names; labels must be 0..{self.n_classes - 1}")
+        if self.task == "multilabel" and not np.isin(self.y, (0.0, 1.0)).all():
+            raise DataError(f"multilabel targets of '{self.name}' must be 0 or 1")
+
+    @property
+    def input_shape(self) -> tuple:
+        return tuple(self.X.shape[1:])
+
+    @property
+    def n_classes(self) -> int | None:
+        """Number of classes (labels for multilabel); None for regression."""
+        if self.task == "regression":
+            return None
+        if self.task == "multilabel":
+            return int(self.y.shape[1])
+        return 2 if self.task == "binary" else len(self.class_names or ())
+
+    @property
+    def output_size(self) -> int:
+        """Units the model's last layer needs."""
+        if self.task == "binary":
+            return 1
+        if self.task == "multiclass":
+            return self.n_classes
+        return int(self.y.shape[1])
+
+    def subset(self, indices) -> "Dataset":
+        """The samples at ``indices`` (an index or boolean array), same metadata."""
+        indices = np.asarray(indices)
+        if indices.dtype.kind != "b":
+            indices = indices.astype(np.int64, copy=False)
+        return Dataset(self.X[indices], self.y[indices], self.task, self.name,
+                       self.feature_names, self.class_names)
+
+    def __len__(self) -> int:
+        return len(self.X)
+
+    def __repr__(self) -> str:
+        return (f"Dataset(name={self.name!r}, task={self.task!r}, n={len(self)}, "
+                f"input_shape={self.input_shape}, output_size={self.output_size})")
+
+
+def _stratifiable(ds_or_y) -> tuple[np.ndarray, bool]:
+    """The targets, and whether they are single labels one can stratify by."""
+    if isinstance(ds_or_y, Dataset):
+        return ds_or_y.y, ds_or_y.task in CLASSIFICATION_TASKS
+    y = np.asarray(ds_or_y)
+    return y, y.ndim == 1 and y.dtype.kind in "iub"
+
+
+def _largest_remainder(exact: np.ndarray, total: int, capacity: np.ndarray, rng) -> np.ndarray:
+    """Integer counts near ``exact`` (each floor or ceil) that sum to ``total`` where capacity allows."""
+    counts = np.minimum(np.floor(exact).astype(np.int64), capacity)
+    remainder = exact - counts
+    order = np.lexsort((rng.random(len(exact)), -remainder))  # largest remainder first, ties at random
+    for k in order:
+        if counts.sum() >= total:
+            break
+        if counts[k] < capacity[k] and remainder[k] > 0:
+            counts[k] += 1
+    return counts
+
+
+def _check_fractions(validation: float, test: float):
+    for key, value in (("validation", validation), ("test", test)):
+        if not 0.0 <= float(value) < 1.0:
+            raise ConfigError(f"split.{key} must be a fraction in [0, 1), got {value}")
+    if validation + test >= 1.0:
+        raise ConfigError(f"split.validation + split.test must be below 1 (got {validation + test:g}); "
+                          f"lower them to leave samples for training")
+
+
+def split_dataset(ds: Dataset, validation: float, test: float, rng: np.random.Generator,
+                  stratify: bool = True) -> dict[str, Dataset]:
+    """Split into "train", "validation" and "test" parts, disjoint and complete.
+
+    Args:
+        ds: the whole data set.
+        validation, test: fractions in [0, 1) with a sum below 1; 0 gives an empty part.
+        rng: generator for the shuffle.
+        stratify (default True): keep each class's share in every part (within one
+            sample per class) for binary and multiclass tasks.
+
+    Example::
+
+        >>> parts = split_dataset(ds, validation=0.2, test=0.1, rng=np.random.default_rng(0))
+        >>> sorted(parts), len(parts["validation"]) == round(0.2 * len(ds))
+        (['test', 'train', 'validation'], True)
+    """
+    _check_fractions(validation, test)
+    n = len(ds)
+    labels, can_stratify = _stratifiable(ds)
+    groups = ([rng.permutation(np.flatnonzero(labels == c)) for c in np.unique(labels)]
+              if stratify and can_stratify else [rng.permutation(n)])
+    sizes = np.array([len(g) for g in groups])
+    n_test = _largest_remainder(sizes * test, round(n * test), sizes, rng)
+    n_val = _largest_remainder(sizes * validation, round(n * validation), sizes - n_test, rng)
+    if n and n_test.sum() + n_val.sum() >= n:
+        raise ConfigError(f"split.validation={validation} and split.test={test} leave no training samples "
+                          f"of the {n} in '{ds.name}'; lower them")
+    parts = {"train": [], "validation": [], "test": []}
+    for group, k_test, k_val in zip(groups, n_test, n_val):
+        parts["test"].append(group[:k_test])
+        parts["validation"].append(group[k_test:k_test + k_val])
+        parts["train"].append(group[k_test + k_val:])
+    return {key: ds.subset(rng.permutation(np.concatenate(idx)) if idx else np.zeros(0, np.int64))
+            for key, idx in parts.items()}
+
+
+def kfold_indices(ds_or_y, k: int, rng: np.random.Generator,
+                  stratify: bool = True) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(train_idx, val_idx) for each of ``k`` folds; every sample validates exactly once.
+
+    Args:
+        ds_or_y: a Dataset, or its targets (1-D integer labels are stratifiable).
+        k: number of folds, 2 <= k <= N.
+        rng: generator for the shuffle.
+        stratify (default True): every fold gets each class's share (within one sample).
+
+    Example::
+
+        >>> folds = kfold_indices(np.array([0, 0, 1, 1]), 2, np.random.default_rng(0))
+        >>> [len(val) for _, val in folds]
+        [2, 2]
+    """
+    labels, can_stratify = _stratifiable(ds_or_y)
+    n = len(labels)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= n:
+        raise ConfigError(f"k-fold needs an integer k with 2 <= k <= {n} (the number of samples), got {k}")
+    if stratify and can_stratify:
+        # Shuffle within each class, line the classes up and deal them out like cards.
+        order = np.concatenate([rng.permutation(np.flatnonzero(labels == c)) for c in np.unique(labels)])
+    else:
+        order = rng.permutation(n)
+    fold_of = np.empty(n, dtype=np.int64)
+    fold_of[order] = np.arange(n) % k
+    return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(k)]
+
+
+def resolve_batch_size(batch_size: int | str, n: int) -> int:
+    """The number of samples per batch: ``"full"`` gives ``n``, an integer is capped at ``n``.
+
+    Example::
+
+        >>> resolve_batch_size("full", 150), resolve_batch_size(32, 10), resolve_batch_size(1, 10)
+        (150, 10, 1)
+    """
+    if isinstance(batch_size, str) and batch_size.strip().lower() == "full":
+        return max(int(n), 1)
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ConfigError(f"batch_size must be a positive integer or 'full', got {batch_size!r}")
+    return max(min(int(batch_size), int(n)), 1)
+
+
+def minibatches(n: int, batch_size: int | str, rng: np.random.Generator | None = None,
+                shuffle: bool = True) -> Iterator[np.ndarray]:
+    """Index arrays that cover ``range(n)`` once; the last batch may be smaller.
+
+    Args:
+        n: number of samples.
+        batch_size: an integer (1 is stochastic gradient descent) or "full".
+        rng (default None): generator for the shuffle; required when ``shuffle``.
+        shuffle (default True): a new random order each call (each epoch).
+
+    Example::
+
+        >>> [len(b) for b in minibatches(10, 4, np.random.default_rng(0))]
+        [4, 4, 2]
+    """
+    size = resolve_batch_size(batch_size, n)
+    if shuffle and rng is None:
+        raise ConfigError("minibatches(shuffle=True) needs a random generator rng")
+    order = rng.permutation(n) if shuffle else np.arange(n)
+    for start in range(0, n, size):
+        yield order[start:start + size]
