@@ -1,0 +1,1 @@
+"""The command line: one command per file; commands parse, call the library and report."""

@@ -1,0 +1,32 @@
+"""``dlx``: the entry point. Heavy imports happen inside the commands, so ``dlx --help`` is fast."""
+from __future__ import annotations
+
+import typer
+
+from dlx.cli import config_cmd, evaluate, list_cmd, predict, train
+from dlx.cli.common import state
+
+app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+
+
+@app.callback()
+def main_options(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors.")):
+    """A deep-learning lab written from scratch in NumPy: train, evaluate and inspect models from YAML configs."""
+    state["debug"] = debug
+
+
+app.command("train")(train.train)
+app.command("evaluate")(evaluate.evaluate)
+app.command("predict")(predict.predict)
+app.command("list")(list_cmd.list_components)
+app.add_typer(config_cmd.config_app, name="config")
+app.command("schema")(config_cmd.schema)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""``dlx evaluate RUN_DIR``: the trained model's metrics on a split of its data."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from dlx.cli.common import console, user_errors
+
+
+def evaluate(
+    run_dir: Path = typer.Argument(..., help="A run folder (results/<name>/<time>-<id>)."),
+    split: str = typer.Option("test", "--split", help="train, validation, test or all."),
+):
+    """Evaluate a trained run on its data split (rebuilt from the run's config and seed)."""
+    from rich.table import Table
+    with user_errors():
+        from dlx.errors import DlxError
+        from dlx.train.evaluation_run import evaluate_run
+        if split not in ("train", "validation", "test", "all"):
+            raise DlxError(f"unknown split '{split}'; use train, validation, test or all")
+        results = evaluate_run(run_dir, split)
+    table = Table(title=f"{run_dir}", title_justify="left")
+    table.add_column("metric")
+    for name in results:
+        table.add_column(name, justify="right")
+    metrics = [k for k in next(iter(results.values())) if k != "confusion_matrix"]
+    for metric in metrics:
+        table.add_row(metric, *[f"{results[s].get(metric, float('nan')):.4f}" for s in results])
+    console().print(table)

@@ -1,0 +1,42 @@
+"""``dlx list [KIND]``: the registries and a one-line description of each component."""
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+
+from dlx.cli.common import console, user_errors
+
+KINDS = ("datasets", "layers", "activations", "losses", "optimisers", "schedules", "initialisers", "models",
+         "operations")
+
+
+def _registries() -> dict:
+    import dlx.data  # noqa: F401  (each import fills its registries)
+    import dlx.losses  # noqa: F401
+    import dlx.models.named  # noqa: F401
+    import dlx.nn  # noqa: F401
+    import dlx.optim  # noqa: F401
+    from dlx import registry
+    return {kind: getattr(registry, kind) for kind in KINDS}
+
+
+def list_components(kind: Optional[str] = typer.Argument(None, help=f"One of: {', '.join(KINDS)}.")):
+    """Show the registered components (all kinds, or one) with a one-line description."""
+    from rich.table import Table
+    with user_errors():
+        from dlx.errors import UnknownNameError
+        from dlx.registry import unknown_name_message
+        registries = _registries()
+        if kind is not None and kind.lower() not in registries:
+            raise UnknownNameError(unknown_name_message("kind", kind, registries))
+        chosen = [kind.lower()] if kind else list(registries)
+        out = console()
+        for name in chosen:
+            table = Table(title=name, title_justify="left", show_header=False)
+            table.add_column("name", style="bold")
+            table.add_column("description")
+            registry = registries[name]
+            for component in sorted(registry.canonical()):
+                table.add_row(component, registry.describe(component))
+            out.print(table)

@@ -1,0 +1,26 @@
+"""``dlx predict RUN_DIR INPUT.csv``: predictions of a trained run for new rows."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from dlx.cli.common import user_errors
+
+
+def predict(
+    run_dir: Path = typer.Argument(..., help="A run folder (results/<name>/<time>-<id>)."),
+    input_csv: Path = typer.Argument(..., help="CSV with a header; feature columns by name or in order."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write the predictions here (CSV)."),
+):
+    """Predict INPUT.csv with the model of RUN_DIR; prints CSV (prediction and class probabilities)."""
+    with user_errors():
+        from dlx.train.prediction import predict_csv
+        text = predict_csv(run_dir, input_csv)
+        if output is not None:
+            from dlx.runs import atomic_write_text
+            atomic_write_text(output, text)
+            typer.echo(f"wrote {output}")
+        else:
+            typer.echo(text, nl=False)

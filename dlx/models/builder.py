@@ -1,0 +1,101 @@
+"""Build a model from the ``model`` section of a config, inferring every input size from the data.
+
+Layers are written as ``- relu`` or ``- dense: {units: 64}``; the value
+``outputs`` for a size (``units: outputs``) means the number of outputs the
+data set needs. A model is checked shape by shape before it is built, so a
+layer that does not fit fails with its index, name and both shapes before any
+training.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+import dlx.nn  # noqa: F401  (registers the layers)
+from dlx.errors import ConfigError, ShapeError
+from dlx.nn import Module, Sequential
+from dlx.registry import layers, models
+
+FORMAT = "dlx-model"
+
+
+def layer_spec(spec) -> tuple[str, dict[str, Any]]:
+    """``"relu"`` -> ("relu", {}); ``{"dense": {"units": 4}}`` -> ("dense", {"units": 4})."""
+    if isinstance(spec, str):
+        return spec, {}
+    if isinstance(spec, dict) and len(spec) == 1:
+        name, kwargs = next(iter(spec.items()))
+        if kwargs is None:
+            return name, {}
+        if isinstance(kwargs, dict):
+            return name, dict(kwargs)
+    raise ConfigError(f"a layer is written '- name' or '- name: {{argument: value}}', got {spec!r}")
+
+
+def _resolve_outputs(kwargs: dict, output_size: int) -> dict:
+    return {k: (output_size if v == "outputs" else v) for k, v in kwargs.items()}
+
+
+def create_layer(name: str, kwargs: dict, output_size: int) -> Module:
+    cls = layers.get(name)
+    try:
+        return cls(**_resolve_outputs(kwargs, output_size))
+    except TypeError as error:
+        raise ConfigError(f"layer '{name}': {error}") from None
+
+
+def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
+                rng: np.random.Generator) -> Module:
+    """The model described by ``model_config`` (a ModelConfig or dict), built for ``input_shape``.
+
+    Raises ShapeError naming the layer and both shapes if the layers do not fit.
+    """
+    config = model_config if isinstance(model_config, dict) else model_config.model_dump()
+    if config.get("name"):
+        factory = models.get(config["name"])
+        model = factory(output_size=output_size, **config.get("options", {}))
+    else:
+        model = Sequential([create_layer(*layer_spec(spec), output_size) for spec in config["layers"]])
+    model.output_shape(tuple(input_shape))  # fails with layer index, name and both shapes
+    model.build(tuple(input_shape), rng)
+    return model
+
+
+def check_output(model: Module, input_shape: tuple[int, ...], output_size: int) -> None:
+    """The model's output per sample must be (output_size,): the data set decides it."""
+    shape = tuple(model.output_shape(tuple(input_shape)))
+    if shape != (output_size,):
+        raise ShapeError(f"the model's output has shape {shape} per sample but the data set needs "
+                         f"({output_size},); set the last layer's units to {output_size} (or 'outputs')")
+
+
+def final_activation(model: Module) -> str:
+    """The registry name of the last layer if it is an activation, else 'linear'."""
+    from dlx.registry import activations
+    last = model.layers[-1] if isinstance(model, Sequential) and model.layers else model
+    name = getattr(type(last), "registry_name", "linear")
+    return name if name in activations else "linear"
+
+
+def describe_model(model: Module, input_shape, output_size: int) -> dict:
+    """A JSON-serialisable description: enough to rebuild the architecture."""
+    return {"format": FORMAT, "version": 1, "input_shape": list(input_shape), "output_size": output_size,
+            "architecture": model.get_config(), "parameters": model.num_parameters()}
+
+
+def model_from_description(description: dict) -> Module:
+    """Rebuild an (untrained) model from ``describe_model``'s output."""
+    if description.get("format") != FORMAT:
+        raise ConfigError("not a dlx model description (model.json); give the folder of a dlx run")
+    model = _from_config(description["architecture"])
+    model.build(tuple(description["input_shape"]), np.random.default_rng(0))
+    return model
+
+
+def _from_config(config: dict) -> Module:
+    config = dict(config)
+    name = config.pop("name")
+    if name == "sequential":
+        return Sequential([_from_config(c) for c in config["layers"]])
+    return layers.create(name, **config)

@@ -1,0 +1,70 @@
+"""Every shipped config validates and trains; the main configs reach their published-style targets."""
+import gzip
+import struct
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from dlx.config import load_config
+from dlx.train.runner import start_run
+
+ROOT = Path(__file__).resolve().parents[1]
+CONFIGS = sorted((ROOT / "configs").glob("*.yaml"))
+
+
+def tiny_idx_folder(folder: Path, n: int = 40) -> Path:
+    """A small MNIST-format folder (random pixels) so that IDX configs run without the real files."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(0)
+    images = rng.integers(0, 256, (n, 28, 28), dtype=np.uint8)
+    labels = np.arange(n, dtype=np.uint8) % 10
+    with gzip.open(folder / "t10k-images-idx3-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">IIII", 0x803, n, 28, 28) + images.tobytes())
+    with gzip.open(folder / "t10k-labels-idx1-ubyte.gz", "wb") as f:
+        f.write(struct.pack(">II", 0x801, n) + labels.tobytes())
+    return folder
+
+
+def one_step_overrides(path: Path, tmp_path: Path) -> list[str]:
+    overrides = ["training.epochs=1", "output.plots=false"]
+    loaded = load_config(path)
+    if loaded.config.dataset.name in ("mnist", "fashion_mnist"):
+        overrides.append(f"dataset.options.path={tiny_idx_folder(tmp_path / 'idx')}")
+        overrides.append("dataset.options.limit=null")
+    return overrides
+
+
+def test_there_are_configs():
+    names = {p.stem for p in CONFIGS}
+    assert {"digits_mlp", "breast_cancer_mlp", "polynomial_regression"} <= names
+
+
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.stem)
+def test_config_validates_and_trains_one_epoch(path, tmp_path):
+    loaded = load_config(path, one_step_overrides(path, tmp_path))
+    assert loaded.config.description, "a shipped config says what it shows"
+    result = start_run(loaded, results_dir=str(tmp_path / "results"))
+    assert result.status == "completed"
+    assert np.isfinite(result.summary["final"]["train_loss"])
+
+
+@pytest.mark.slow
+def test_digits_mlp_reaches_97_percent(tmp_path):
+    """The issue's target: >= 97% test accuracy (sklearn's MLPs reach 97-98% on digits)."""
+    result = start_run(load_config(ROOT / "configs" / "digits_mlp.yaml"), results_dir=str(tmp_path))
+    assert result.summary["test"]["test_accuracy"] >= 0.97
+
+
+@pytest.mark.slow
+def test_breast_cancer_mlp_reaches_95_percent(tmp_path):
+    """The issue's target: >= 95% test accuracy (linear models reach about 95-97% on this set)."""
+    result = start_run(load_config(ROOT / "configs" / "breast_cancer_mlp.yaml"), results_dir=str(tmp_path))
+    assert result.summary["test"]["test_accuracy"] >= 0.95
+
+
+@pytest.mark.slow
+def test_polynomial_regression_reaches_the_noise_floor(tmp_path):
+    """Noise std 0.1 gives an irreducible MSE of 0.01 in original units; R^2 must be near 1."""
+    result = start_run(load_config(ROOT / "configs" / "polynomial_regression.yaml"), results_dir=str(tmp_path))
+    assert result.summary["test"]["test_r2"] > 0.99
