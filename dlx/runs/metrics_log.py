@@ -145,6 +145,12 @@ class MetricsLog:
         self._rows.append(clean)
         atomic_write_text(self.csv_path, csv_text(self._rows))
 
+    def replace(self, rows: list[Mapping[str, Any]]) -> None:
+        """Rewrite both files with exactly ``rows`` (a resumed run whose log ran ahead of its checkpoint)."""
+        self._rows = [{str(k): _scalar(str(k), v) for k, v in row.items()} for row in rows]
+        atomic_write_text(self.jsonl_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self._rows))
+        atomic_write_text(self.csv_path, csv_text(self._rows))
+
     @staticmethod
     def read(run_dir: Path | str) -> list[dict[str, Any]]:
         """All complete rows of ``run_dir/metrics.jsonl``; a partial last line is ignored.

@@ -18,11 +18,11 @@ import numpy as np
 
 from dlx.data import minibatches, resolve_batch_size
 from dlx.errors import DivergenceError
-from dlx.runs import MetricsLog
+from dlx.runs import MetricsLog, save_checkpoint
 from dlx.tensor import Tensor
 from dlx.train.callbacks import DivergenceGuard, EarlyStopping
 from dlx.train.evaluate import evaluate, loss_targets
-from dlx.train.state import load_training_state, save_training_state
+from dlx.train.state import load_training_state, prefixed, save_training_state
 
 
 @dataclass
@@ -183,8 +183,6 @@ class Trainer:
         folder.mkdir(exist_ok=True)
         save_training_state(folder / "last.npz", self.x, self.state.best_state, meta)
         if improved:
-            from dlx.train.state import prefixed
-            from dlx.runs import save_checkpoint
             save_checkpoint(folder / "best.npz", prefixed("model", self.state.best_state),
                             {"kind": "weights", "epoch": self.state.epoch})
 
@@ -196,6 +194,8 @@ class Trainer:
         self.state.best_state = best
         self.stopper.load_state(meta["stopper"])
         self.guard.load_state(meta["guard"])
+        if self.metrics_log.rows != self.state.history:  # killed between the log and the checkpoint
+            self.metrics_log.replace(self.state.history)
 
     def restore_best(self) -> bool:
         """Put the best epoch's weights back if early stopping asks for it."""

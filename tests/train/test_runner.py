@@ -130,3 +130,11 @@ def test_evaluate_reproduces_the_test_metrics(tmp_path):
     again = evaluate_run(result.run_dir, "test")["test"]
     assert again["accuracy"] == result.summary["test"]["test_accuracy"]
     np.testing.assert_allclose(again["loss"], result.summary["test"]["test_loss"], rtol=1e-6)
+
+
+def test_resume_rewrites_a_log_that_ran_ahead_of_the_checkpoint(tmp_path):
+    broken = run(tmp_path, hook=interrupt_after(2))
+    log = broken.run_dir / "metrics.jsonl"
+    log.write_text(log.read_text() + log.read_text().splitlines(keepends=True)[-1])  # a row past the checkpoint
+    resumed = resume_run(broken.run_dir)
+    assert [r["epoch"] for r in MetricsLog.read(resumed.run_dir)] == [1, 2, 3, 4]
