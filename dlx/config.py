@@ -89,9 +89,12 @@ class EarlyStoppingConfig(Strict):
 
 
 class RegularisationConfig(Strict):
-    l1: float = Field(0.0, ge=0, description="L1 penalty weight on all weights (not biases)")
-    l2: float = Field(0.0, ge=0, description="L2 penalty weight on all weights (not biases)")
+    l1: float = Field(0.0, ge=0, description="L1 penalty l1 * sum|w| on all weights (not biases); "
+                                             "a layer's own l1 overrides it")
+    l2: float = Field(0.0, ge=0, description="L2 penalty l2 * sum w^2 on all weights (not biases); "
+                                             "a layer's own l2 overrides it")
     input_noise: float = Field(0.0, ge=0, description="std of Gaussian noise added to inputs in training")
+    weight_noise: float = Field(0.0, ge=0, description="std of Gaussian noise added to weights for each step")
     early_stopping: EarlyStoppingConfig | None = Field(None, description="stop when validation stalls")
 
 

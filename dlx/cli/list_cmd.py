@@ -14,7 +14,7 @@ KINDS = ("datasets", "layers", "activations", "losses", "optimisers", "schedules
 def _registries() -> dict:
     import dlx.data  # noqa: F401  (each import fills its registries)
     import dlx.losses  # noqa: F401
-    import dlx.models.named  # noqa: F401
+    import dlx.models  # noqa: F401
     import dlx.nn  # noqa: F401
     import dlx.optim  # noqa: F401
     from dlx import registry

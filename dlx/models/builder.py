@@ -37,12 +37,21 @@ def _resolve_outputs(kwargs: dict, output_size: int) -> dict:
     return {k: (output_size if v == "outputs" else v) for k, v in kwargs.items()}
 
 
+PENALTY_KEYS = ("l1", "l2")  # per-layer weight penalties, accepted by every layer
+
+
 def create_layer(name: str, kwargs: dict, output_size: int) -> Module:
+    """A layer from its registry name and arguments; ``l1``/``l2`` set its own weight penalties."""
     cls = layers.get(name)
+    kwargs = dict(kwargs)
+    penalty = {key: float(kwargs.pop(key)) for key in PENALTY_KEYS if key in kwargs}
     try:
-        return cls(**_resolve_outputs(kwargs, output_size))
+        layer = cls(**_resolve_outputs(kwargs, output_size))
     except TypeError as error:
         raise ConfigError(f"layer '{name}': {error}") from None
+    if penalty:
+        layer.penalty = penalty
+    return layer
 
 
 def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
@@ -98,4 +107,6 @@ def _from_config(config: dict) -> Module:
     name = config.pop("name")
     if name == "sequential":
         return Sequential([_from_config(c) for c in config["layers"]])
+    if name not in layers and name in models:  # a named model that describes itself
+        return models.create(name, **config)
     return layers.create(name, **config)

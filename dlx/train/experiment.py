@@ -18,14 +18,14 @@ import numpy as np
 
 import dlx.data  # noqa: F401  (registers the data sets)
 import dlx.losses  # noqa: F401  (registers the losses)
-import dlx.models.named  # noqa: F401  (registers the named models)
+import dlx.models  # noqa: F401  (registers the named models)
 import dlx.optim  # noqa: F401  (registers optimisers and schedules)
 from dlx.config import LoadedConfig
 from dlx.data import Dataset, get_scaler, split_dataset
 from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, ShapeError, UnknownNameError
 from dlx.losses import check_pairing
-from dlx.models.builder import build_model, check_output, final_activation, layer_spec
+from dlx.models.builder import PENALTY_KEYS, build_model, check_output, final_activation, layer_spec
 from dlx.optim import get_schedule
 from dlx.registry import closest, datasets, layers, losses, models, optimisers
 from dlx.train.metrics import METRICS_BY_TASK
@@ -104,7 +104,12 @@ def check_components(loaded: LoadedConfig) -> None:
             except ConfigError as error:
                 raise loaded.error(("model", "layers", i), str(error)) from None
             cls = _lookup(loaded, ("model", "layers", i), layers, name)
-            _check_kwargs(loaded, ("model", "layers", i, name), cls, kwargs, skip=("self", "rng", "in_features"))
+            _check_kwargs(loaded, ("model", "layers", i, name), cls,
+                          {k: v for k, v in kwargs.items() if k not in PENALTY_KEYS},
+                          skip=("self", "rng", "in_features"))
+            for key in PENALTY_KEYS:
+                if key in kwargs and not (isinstance(kwargs[key], (int, float)) and kwargs[key] >= 0):
+                    raise loaded.error(("model", "layers", i, name, key), f"must be a number >= 0, got {kwargs[key]!r}")
     if c.loss is not None:
         _check_named(loaded, ("loss",), losses, c.loss)
     optimiser = _lookup(loaded, ("optimiser", "name"), optimisers, c.optimiser.name)

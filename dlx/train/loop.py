@@ -18,6 +18,7 @@ import numpy as np
 
 from dlx.data import minibatches, resolve_batch_size
 from dlx.errors import DivergenceError
+from dlx.nn import Parameter
 from dlx.runs import MetricsLog, save_checkpoint
 from dlx.tensor import Tensor
 from dlx.train.callbacks import DivergenceGuard, EarlyStopping
@@ -42,25 +43,56 @@ class Reporter:
     def stop(self) -> None: ...
 
 
-def weight_parameters(model) -> list:
-    """Parameters that the L1/L2 penalties apply to: weights, not biases or normalisation scales."""
-    return [p for p in model.parameters() if p.ndim >= 2]
+def penalised_weights(model, l1: float, l2: float) -> list[tuple]:
+    """(weight, l1, l2) for every weight (ndim >= 2; not biases or normalisation scales) with a penalty.
+
+    A layer's own ``penalty`` (``- dense: {units: 8, l2: 0.01}`` in a config)
+    overrides the global ``regularisation.l1`` / ``l2`` for its weights.
+    """
+    out = []
+    for module in model.modules():
+        own = getattr(module, "penalty", None) or {}
+        a, b = own.get("l1", l1), own.get("l2", l2)
+        for _, child in module._children():
+            if isinstance(child, Parameter) and child.ndim >= 2 and (a or b):
+                out.append((child, a, b))
+    return out
 
 
-def add_penalty_gradients(params, l1: float, l2: float) -> None:
+def add_penalty_gradients(weights: list[tuple]) -> None:
     """Gradients of l1 * sum|w| + l2 * sum w^2: l1 * sign(w) + 2 * l2 * w."""
-    for p in params:
-        extra = 0.0
+    for p, l1, l2 in weights:
+        if p.grad is None:
+            continue
+        extra = (2.0 * l2) * p.data
         if l1:
-            extra = l1 * np.sign(p.data)
-        if l2:
-            extra = extra + (2.0 * l2) * p.data
-        if l1 or l2:
-            p.grad = p.grad + extra.astype(p.dtype, copy=False) if p.grad is not None else None
+            extra = extra + l1 * np.sign(p.data)
+        p.grad = p.grad + extra.astype(p.dtype, copy=False)
 
 
-def penalty_value(params, l1: float, l2: float) -> float:
-    return float(sum(l1 * np.abs(p.data).sum() + l2 * (p.data.astype(np.float64) ** 2).sum() for p in params))
+def penalty_value(weights: list[tuple]) -> float:
+    return float(sum(l1 * np.abs(p.data).sum() + l2 * (p.data.astype(np.float64) ** 2).sum()
+                     for p, l1, l2 in weights))
+
+
+class WeightNoise:
+    """Gaussian noise on the weights for one step (training with noise): the gradient is taken at
+    w + e and applied to w."""
+
+    def __init__(self, weights: list, std: float, rng: np.random.Generator):
+        self.weights, self.std, self.rng = weights, std, rng
+        self.saved: list[np.ndarray] = []
+
+    def __enter__(self):
+        self.saved = [p.data for p in self.weights]
+        for p in self.weights:
+            p.data = p.data + self.rng.normal(0.0, self.std, p.shape).astype(p.dtype)
+        return self
+
+    def __exit__(self, *exc):
+        for p, original in zip(self.weights, self.saved):
+            p.data = original
+        return False
 
 
 class Trainer:
@@ -84,6 +116,9 @@ class Trainer:
         self.n_outputs = experiment.model.output_shape(train.input_shape)[-1]
         self.targets = loss_targets(train, experiment.loss, self.n_outputs)
         self.base_lr = c.optimiser.lr
+        reg = c.regularisation
+        self.penalised = penalised_weights(experiment.model, reg.l1, reg.l2)
+        self.noisy_weights = [p for p in experiment.model.parameters() if p.ndim >= 2] if reg.weight_noise else []
         self.state = LoopState()
         self.on_epoch_end = None  # hook for tests and tools: called with the row after each epoch
 
@@ -92,7 +127,6 @@ class Trainer:
         x, c = self.x, self.x.config
         train = x.splits["train"]
         reg = c.regularisation
-        penalised = weight_parameters(x.model) if (reg.l1 or reg.l2) else []
         batches = list(minibatches(len(train), c.training.batch_size, x.rngs["shuffle"], c.training.shuffle))
         total, seen = 0.0, 0
         x.model.train()
@@ -102,10 +136,11 @@ class Trainer:
                 inputs = x.augment(inputs, x.rngs["noise"])
             if reg.input_noise:
                 inputs = inputs + x.rngs["noise"].normal(0.0, reg.input_noise, inputs.shape).astype(inputs.dtype)
-            loss = x.loss(x.model(Tensor(inputs)), self.targets[idx])
-            x.optimiser.zero_grad()
-            loss.backward()
-            add_penalty_gradients(penalised, reg.l1, reg.l2)
+            with WeightNoise(self.noisy_weights, reg.weight_noise, x.rngs["noise"]):
+                loss = x.loss(x.model(Tensor(inputs)), self.targets[idx])
+                x.optimiser.zero_grad()
+                loss.backward()
+            add_penalty_gradients(self.penalised)
             x.optimiser.lr = x.schedule(self.base_lr, epoch - 1 + (step - 1) / len(batches), c.training.epochs)
             value = loss.item()
             self.guard.check(value, epoch, step, x.optimiser.lr)
@@ -126,9 +161,8 @@ class Trainer:
                     row[f"{prefix}_{key}"] = value
         if "train_loss" not in row:
             row["train_loss"] = running_loss
-        reg = c.regularisation
-        if reg.l1 or reg.l2:
-            row["penalty"] = penalty_value(weight_parameters(x.model), reg.l1, reg.l2)
+        if self.penalised:
+            row["penalty"] = penalty_value(self.penalised)
         row["epoch_seconds"] = seconds
         row["samples_per_second"] = len(x.splits["train"]) / max(seconds, 1e-9)
         return row
@@ -136,6 +170,8 @@ class Trainer:
     # ---- the run --------------------------------------------------------------------------
     def fit(self) -> LoopState:
         """Train until the last epoch, early stopping, divergence or Ctrl-C; returns the final state."""
+        if getattr(self.x.model, "closed_form", False):
+            return self.fit_closed_form()
         epochs = self.x.config.training.epochs
         self.reporter.start(epochs, self.state.epoch + 1)
         try:
@@ -158,6 +194,14 @@ class Trainer:
             self.state.message = str(error)
         finally:
             self.reporter.stop()
+        return self.state
+
+    def fit_closed_form(self) -> LoopState:
+        """Models solved in one step (the normal equation): a single 'epoch' row, no gradient steps."""
+        start = time.perf_counter()
+        self.x.model.fit_closed_form(self.x.splits["train"].X, self.targets)
+        self.end_epoch(self.epoch_row(1, float("nan"), time.perf_counter() - start))
+        self.state.status = "completed"
         return self.state
 
     def end_epoch(self, row: dict) -> bool:
