@@ -21,7 +21,9 @@ class Dense(Module):
         bias (bool, default True): add a learned bias b.
         init (str or dict, default "glorot_uniform"): initialiser of W.
         bias_init (str or dict, default "zeros"): initialiser of b.
-        rng: generator for the initial weights when ``in_features`` is given.
+        rng: generator for the initial weights; with ``in_features`` the weights
+            are created at once, otherwise when the model is built (seeded) or on
+            the first call (unseeded).
 
     Shape:
         input (N, in_features), output (N, units). W has shape (in_features, units).
@@ -41,8 +43,8 @@ class Dense(Module):
         self.units, self.in_features, self.bias = int(units), in_features, bias
         self.init, self.bias_init = init, bias_init
         self.built = False
-        if in_features is not None:
-            self.build((in_features,), rng if rng is not None else np.random.default_rng())
+        if in_features is not None and rng is not None:  # else built (seeded) with the model
+            self.build((in_features,), rng)
 
     @staticmethod
     def example():

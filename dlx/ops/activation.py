@@ -59,7 +59,7 @@ def relu(x: Tensor) -> Tensor:
     out = np.maximum(x.data, 0)
 
     def backward(g):
-        return (np.where(out > 0, g, 0).astype(g.dtype, copy=False),)
+        return (g * (out > 0),)
 
     return from_op(out, (x,), backward, "relu")
 
