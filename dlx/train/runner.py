@@ -24,6 +24,7 @@ from dlx.train.evaluate import evaluate
 from dlx.train.experiment import Experiment, prepare
 from dlx.train.loop import LoopState, Reporter, Trainer
 from dlx.train.state import save_model_file
+from dlx.train.visualise import write_cnn_pictures
 
 
 @dataclass
@@ -111,9 +112,19 @@ def finish(trainer: Trainer, state: LoopState, seconds: float) -> dict:
         if confusion is not None:
             plot_confusion_matrix(confusion, train.class_names, run_dir / "plots" / "confusion_matrix.png",
                                   title="test confusion matrix")
+        _cnn_pictures(x, run_dir / "plots")
     summary = _summary(trainer, state, test, confusion, restored, seconds)
     write_summary(run_dir, summary)
     return summary
+
+
+def _cnn_pictures(x: Experiment, plots: Path) -> None:
+    """First-layer filters and one example's feature maps, for models that start with convolutions."""
+    part = next((x.splits[k] for k in ("test", "validation", "train") if len(x.splits[k])), None)
+    if part is None or len(part.input_shape) != 3:
+        return
+    label = part.class_names[int(part.y[0])] if part.class_names else str(part.y[0])
+    write_cnn_pictures(x.model, part.X[0], label, plots)
 
 
 def _summary(trainer: Trainer, state: LoopState, test: dict, confusion, restored: bool, seconds: float) -> dict:
