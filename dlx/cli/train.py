@@ -14,6 +14,7 @@ def train(
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a key: --set optimiser.lr=0.01."),
     results: Optional[Path] = typer.Option(None, "--results", help="Results folder (default: output.results_dir)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="Finish an interrupted run from its folder."),
+    cv_folds: Optional[int] = typer.Option(None, "--cv", help="k-fold cross-validation instead of one run."),
 ):
     """Train CONFIG: build the model from the registry, train it, write metrics and plots under results/."""
     with user_errors():
@@ -28,6 +29,11 @@ def train(
             if config is None:
                 abort("give a config file, e.g. dlx train configs/digits_mlp.yaml (or --resume RUN_DIR)")
             loaded = load_config(config, set_ or [])
+            if cv_folds is not None:
+                from dlx.cli.cv import report_cv
+                from dlx.sweep import cross_validate
+                report_cv(cross_validate(loaded, cv_folds, results_dir=str(results) if results else None))
+                return
             result = start_run(loaded, EpochReporter(), results_dir=str(results) if results else None)
     report(result)
 

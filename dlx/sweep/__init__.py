@@ -1,0 +1,18 @@
+"""Sweeps: many runs of one experiment, compared.
+
+- ``cross_validate``: k-fold cross-validation with the test split held out.
+- ``learning_curve``: training and validation error against the number of training samples.
+- ``capacity_sweep``: training and validation error against one config value (under/overfitting).
+
+Example::
+
+    from dlx.config import load_config
+    from dlx.sweep import cross_validate
+    result = cross_validate(load_config("configs/breast_cancer_mlp.yaml"), k=5)
+    result.mean["val_accuracy"], result.std["val_accuracy"], result.run_dir
+"""
+from dlx.sweep.crossval import CVPartition, CVResult, cross_validate, cv_partition, prepare_from_splits, train_trial
+from dlx.sweep.curves import CurveResult, capacity_sweep, learning_curve, nested_order, with_override
+
+__all__ = ["CVPartition", "CVResult", "CurveResult", "capacity_sweep", "cross_validate", "cv_partition",
+           "learning_curve", "nested_order", "prepare_from_splits", "train_trial", "with_override"]

@@ -1,0 +1,341 @@
+"""k-fold cross-validation, and the trial machinery that every sweep here shares.
+
+The test split is held out exactly as ``dlx train`` holds it out (the same
+seed gives the same test samples) and is never looked at. The remaining
+samples (train + validation) are dealt into k stratified folds; fold i trains
+a fresh model on the other k - 1 folds, validates on fold i, and is seeded
+with ``training.seed + i`` so that the folds' initialisations differ. Each
+fold's scaler is fitted on that fold's training part only.
+
+``results/<run-name>/<stamp>/`` gets ``cv.json`` (per-fold metrics, mean and
+sample standard deviation, ddof=1), ``cv.csv``, ``config.yaml``,
+``plots/cv.png`` and ``folds/<i>/`` (each a complete run folder)::
+
+    result = cross_validate(load_config("configs/breast_cancer_mlp.yaml"), k=5)
+    result.mean["val_accuracy"], result.std["val_accuracy"]
+"""
+from __future__ import annotations
+
+import logging
+import math
+import time
+import warnings
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from dlx.config import LoadedConfig
+from dlx.data import Dataset, get_scaler, kfold_indices
+from dlx.data.augment import get_augmentation
+from dlx.errors import ConfigError, ShapeError
+from dlx.losses import check_pairing
+from dlx.models.builder import build_model, check_output, final_activation, layer_spec
+from dlx.optim import get_schedule
+from dlx.registry import losses, optimisers
+from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir
+from dlx.runs.metrics_log import csv_text
+from dlx.runs.plots import _new_figure, _save_png
+from dlx.train.experiment import (Experiment, check_components, default_loss, expected_outputs, load_splits,
+                                  scale_splits, seeded_generators)
+from dlx.train.loop import Trainer
+from dlx.train.runner import RunResult, finish, resolved_yaml
+
+KFOLD_STREAM, SUBSET_STREAM = 1, 2  # extra random streams of one seed, apart from those of a run
+STD_NOTE = "sample standard deviation across folds (ddof=1)"
+
+
+# ---- trials: what every sweep here shares ------------------------------------------------------
+def stream(seed: int, purpose: int, *more: int) -> np.random.Generator:
+    """A generator of ``seed`` for one purpose (k-fold, subsets), independent of a run's four streams."""
+    return np.random.default_rng([seed, purpose, *more])
+
+
+def with_seed(loaded: LoadedConfig, seed: int) -> LoadedConfig:
+    """``loaded`` with ``training.seed`` replaced (the config's lines kept for error messages)."""
+    c = loaded.config
+    config = c.model_copy(update={"training": c.training.model_copy(update={"seed": seed})})
+    raw = dict(loaded.raw, training=dict(loaded.raw.get("training") or {}, seed=seed))
+    return LoadedConfig(config, raw, loaded.source, loaded.lines)
+
+
+def empty_like(ds: Dataset) -> Dataset:
+    """A Dataset with no samples and ``ds``'s metadata (a split a run leaves unused)."""
+    return ds.subset(np.zeros(0, dtype=np.int64))
+
+
+def loss_spec(c, train: Dataset) -> tuple[str, dict]:
+    """(loss name, keyword arguments) of a config: its ``loss``, or the lecture's default for the task."""
+    if isinstance(c.loss, dict):
+        return c.loss["name"], {k: v for k, v in c.loss.items() if k != "name"}
+    if c.loss is not None:
+        return c.loss, {}
+    last = c.model.layers[-1] if c.model.layers else None
+    return default_loss(train.task, layer_spec(last)[0] if last is not None else "linear"), {}
+
+
+def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Experiment:
+    """``prepare`` for splits the caller chose: the scaler is fitted on ``splits["train"]`` only.
+
+    Args:
+        loaded: the experiment; ``training.seed`` seeds initialisation, shuffling and noise.
+        splits: unscaled ``"train"``, ``"validation"`` and ``"test"`` Datasets (any may be empty but train).
+
+    Example::
+
+        x = prepare_from_splits(loaded, {"train": a, "validation": b, "test": empty_like(b)})
+    """
+    check_components(loaded)
+    c = loaded.config
+    rngs = seeded_generators(c.training.seed)
+    scaler = get_scaler(c.dataset.scaling).fit(splits["train"].X)
+    splits = scale_splits(splits, scaler)
+    train = splits["train"]
+    loss_key, loss_kwargs = loss_spec(c, train)
+    outputs = expected_outputs(train, loss_key)
+    try:
+        model = build_model(c.model, train.input_shape, outputs, rngs["init"])
+        check_output(model, train.input_shape, outputs)
+    except ShapeError as error:
+        raise ShapeError(f"{loaded.where(('model',))}: {error}") from None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_pairing(final_activation(model), loss_key, train.task)
+    optimiser = optimisers.create(c.optimiser.name, params=model.parameters(), **c.optimiser.hyperparameters())
+    augment = get_augmentation(list(c.dataset.augment)) if c.dataset.augment else None
+    return Experiment(loaded, splits, scaler, model, losses.create(loss_key, **loss_kwargs),
+                      losses.get(loss_key).registry_name, optimiser, get_schedule(c.optimiser.schedule), augment,
+                      rngs, [str(w.message) for w in caught])
+
+
+@contextmanager
+def _run_log(run_dir: Path):
+    """A logger writing ``run_dir/run.log`` (as ``dlx train`` does), closed on exit."""
+    logger = logging.getLogger(f"dlx.run.{run_dir}")
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+    handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+    logger.addHandler(handler)
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def train_trial(experiment: Experiment, run_dir: Path, reporter=None) -> RunResult:
+    """Train ``experiment`` in the new folder ``run_dir``, which gets every file of a run.
+
+    Example::
+
+        result = train_trial(prepare(loaded), sweep_dir / "trials" / "0")
+        result.summary["final"]["val_loss"]
+    """
+    run_dir = Path(run_dir)
+    run_dir.mkdir(parents=True, exist_ok=False)
+    (run_dir / "plots").mkdir()
+    atomic_write_text(run_dir / "config.yaml", resolved_yaml(experiment.loaded))
+    with _run_log(run_dir) as logger:
+        for warning in experiment.warnings:
+            logger.warning(f"warning: {warning}")
+        trainer = Trainer(experiment, run_dir, reporter, logger)
+        started = time.perf_counter()
+        state = trainer.fit()
+        summary = finish(trainer, state, time.perf_counter() - started)
+        logger.info(f"{state.status}: {state.message}" if state.message else state.status)
+    return RunResult(run_dir, state.status, summary, state.message)
+
+
+# ---- cross-validation --------------------------------------------------------------------------
+@dataclass
+class CVPartition:
+    """The held-out test split, the pool the folds are dealt from, and the folds (indices into pool)."""
+
+    pool: Dataset
+    test: Dataset
+    folds: list[tuple[np.ndarray, np.ndarray]]
+
+
+@dataclass
+class CVResult:
+    """A finished cross-validation: its folder and the content of its cv.json."""
+
+    run_dir: Path
+    summary: dict
+
+    @property
+    def status(self) -> str:
+        return self.summary["status"]
+
+    @property
+    def folds(self) -> list[dict]:
+        """Per fold: run folder, status, seed, samples, and ``final``/``best`` validation metrics."""
+        return self.summary["folds"]
+
+    @property
+    def reported(self) -> str:
+        """``"best"`` or ``"final"``: the epoch whose weights each fold ends with."""
+        return self.summary["reported"]
+
+    @property
+    def mean(self) -> dict[str, float]:
+        return {k: v["mean"] for k, v in self.summary["metrics"][self.reported].items()}
+
+    @property
+    def std(self) -> dict[str, float]:
+        return {k: v["std"] for k, v in self.summary["metrics"][self.reported].items()}
+
+
+def cv_partition(loaded: LoadedConfig, k: int) -> CVPartition:
+    """Split off the test set as a normal run does, then deal the rest into k folds.
+
+    Args:
+        loaded: the experiment; ``training.seed`` decides the test split and the folds.
+        k: number of folds, 2 <= k <= the number of samples outside the test split.
+
+    Example::
+
+        part = cv_partition(load_config("configs/breast_cancer_mlp.yaml"), 5)
+        [len(val) for _, val in part.folds]   # [92, 91, 91, 91, 91]
+    """
+    c = loaded.config
+    splits = load_splits(loaded, seeded_generators(c.training.seed)["data"])
+    train, validation = splits["train"], splits["validation"]
+    pool = Dataset(np.concatenate([train.X, validation.X]), np.concatenate([train.y, validation.y]),
+                   train.task, train.name, train.feature_names, train.class_names)
+    n = len(pool)
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= n:
+        raise ConfigError(f"k={k}: cross-validation needs an integer k with 2 <= k <= {n} (the samples outside "
+                          f"the test split); choose e.g. k=5")
+    folds = kfold_indices(pool, int(k), stream(c.training.seed, KFOLD_STREAM), stratify=c.dataset.stratify)
+    return CVPartition(pool, splits["test"], folds)
+
+
+def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None = None,
+                   reporter=None) -> CVResult:
+    """Train one model per fold and summarise the validation metrics across the folds.
+
+    Args:
+        loaded: the experiment (``load_config(path, overrides)``).
+        k: number of folds (2 <= k <= samples outside the test split).
+        results_dir (default None): the results folder; None uses ``output.results_dir``.
+        reporter (default None): a ``Reporter`` given every fold's epochs; None keeps quiet.
+
+    Returns:
+        A ``CVResult``; ``result.mean`` and ``result.std`` map ``val_<metric>`` to numbers.
+
+    Example::
+
+        result = cross_validate(load_config("configs/breast_cancer_mlp.yaml"), k=5)
+        print(result.mean["val_accuracy"], "+-", result.std["val_accuracy"], result.run_dir)
+    """
+    check_components(loaded)
+    part = cv_partition(loaded, k)  # a bad k fails here, before any folder exists
+    c = loaded.config
+    run_dir = create_run_dir(results_dir or c.output.results_dir, c.output.run_name)
+    atomic_write_text(run_dir / "config.yaml", resolved_yaml(loaded))
+    folds = []
+    for i, (train_idx, val_idx) in enumerate(part.folds):
+        splits = {"train": part.pool.subset(train_idx), "validation": part.pool.subset(val_idx),
+                  "test": empty_like(part.test)}  # the test split stays untouched
+        experiment = prepare_from_splits(with_seed(loaded, c.training.seed + i), splits)
+        result = train_trial(experiment, run_dir / "folds" / str(i), reporter)
+        folds.append(_fold_record(i, result))
+        if result.status == "interrupted":
+            break
+    summary = _summary(loaded, part, folds)
+    atomic_write_json(run_dir / "cv.json", summary)
+    atomic_write_text(run_dir / "cv.csv", csv_text(_csv_rows(summary)))
+    plot_fold_metrics(summary["metrics"][summary["reported"]], run_dir / "plots" / "cv.png",
+                      title=f"{k}-fold cross-validation ({summary['reported']} epoch of each fold)")
+    return CVResult(run_dir, summary)
+
+
+def mean_and_std(values: list[float]) -> dict:
+    """``{"mean", "std", "values"}``; std is the sample standard deviation (ddof=1), NaN for one value.
+
+    Example::
+
+        mean_and_std([0.9, 1.0])   # {'mean': 0.95, 'std': 0.0707..., 'values': [0.9, 1.0]}
+    """
+    array = np.asarray(values, dtype=np.float64)
+    if not array.size:
+        return {"mean": math.nan, "std": math.nan, "values": []}
+    std = float(np.std(array, ddof=1)) if array.size > 1 else math.nan
+    return {"mean": float(np.mean(array)), "std": std, "values": [float(v) for v in array]}
+
+
+def _validation_part(row: dict | None) -> dict:
+    return {key: value for key, value in (row or {}).items() if key.startswith("val_")}
+
+
+def _fold_record(index: int, result) -> dict:
+    s = result.summary
+    return {"fold": index, "run_dir": f"folds/{index}", "status": result.status, "seed": s["seed"],
+            "samples": {"train": s["samples"]["train"], "validation": s["samples"]["validation"]},
+            "epochs_completed": s["epochs_completed"], "best_epoch": s["best_epoch"],
+            "restored_best": s["restored_best"],
+            "final": _validation_part(s["final"]), "best": _validation_part(s["best"])}
+
+
+def _aggregate(folds: list[dict], which: str) -> dict:
+    names = list(dict.fromkeys(key for fold in folds for key in fold[which]))
+    return {name: mean_and_std([fold[which].get(name, math.nan) for fold in folds]) for name in names}
+
+
+def _summary(loaded: LoadedConfig, part: CVPartition, folds: list[dict]) -> dict:
+    c = loaded.config
+    restored = bool(folds) and all(fold["restored_best"] for fold in folds)
+    return {
+        "status": "completed" if len(folds) == len(part.folds) else "interrupted",
+        "config": loaded.source, "run_name": c.output.run_name, "k": len(part.folds),
+        "folds_completed": len(folds), "seed": c.training.seed, "stratified": bool(c.dataset.stratify),
+        "samples": {"cross_validated": len(part.pool), "test_held_out": len(part.test)},
+        "std": STD_NOTE, "reported": "best" if restored else "final",
+        "metrics": {"final": _aggregate(folds, "final"), "best": _aggregate(folds, "best")},
+        "folds": folds,
+    }
+
+
+def _csv_rows(summary: dict) -> list[dict]:
+    """A row per fold, then a mean row and a std row; columns ``final_val_*`` and ``best_val_*``."""
+    rows = []
+    for fold in summary["folds"]:
+        row = {"fold": fold["fold"], "status": fold["status"], "epochs_completed": fold["epochs_completed"],
+               "best_epoch": fold["best_epoch"]}
+        for which in ("final", "best"):
+            row.update({f"{which}_{key}": value for key, value in fold[which].items()})
+        rows.append(row)
+    for stat in ("mean", "std"):
+        row = {"fold": stat}
+        for which in ("final", "best"):
+            row.update({f"{which}_{key}": v[stat] for key, v in summary["metrics"][which].items()})
+        rows.append(row)
+    return rows
+
+
+def plot_fold_metrics(metrics: dict[str, dict], path: Path, title: str = "cross-validation") -> Path:
+    """One panel per metric: each fold's value as a point, the mean as a line, ± one std shaded.
+
+    Args:
+        metrics: ``name -> {"mean", "std", "values"}`` as in cv.json.
+        path: the PNG to write.
+        title: the figure title.
+    """
+    figure = _new_figure(3.0 * max(len(metrics), 1) + 0.5, 3.4)
+    for index, (name, stats) in enumerate(metrics.items(), start=1):
+        axes = figure.add_subplot(1, len(metrics), index)
+        folds = np.arange(len(stats["values"]))
+        axes.plot(folds, stats["values"], "o", color="C0", label="fold")
+        mean, std = stats["mean"], stats["std"]
+        axes.axhline(mean, color="C1", label=f"mean {mean:.4g}")
+        if math.isfinite(std):
+            axes.axhspan(mean - std, mean + std, color="C1", alpha=0.2, linewidth=0, label=f"± std {std:.2g}")
+        axes.set_xticks(folds)
+        axes.set(xlabel="fold", title=name.replace("_", " "))
+        axes.grid(alpha=0.3)
+        axes.legend(fontsize=7)
+    figure.suptitle(title)
+    return _save_png(figure, path)
