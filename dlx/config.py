@@ -307,7 +307,7 @@ def _model_of(annotation):
 def _describe_validation_error(error: ValidationError, raw: dict, source: str, lines: dict) -> str:
     by_path: dict[tuple, list[dict]] = {}
     for item in error.errors():
-        path = _data_path(item["loc"], raw)
+        path = _data_path(item["loc"], raw, item["type"] in ("extra_forbidden", "missing"))
         by_path.setdefault(path, []).append(item)
     first = min(by_path, key=lambda p: _line_of(p, lines))
     items = by_path[first]
@@ -319,8 +319,12 @@ def _describe_validation_error(error: ValidationError, raw: dict, source: str, l
     return f"{where}: {dotted(first)}: {message}{tail}"
 
 
-def _data_path(loc, raw) -> tuple:
-    """Drop the parts of a pydantic location that name union members rather than keys."""
+def _data_path(loc, raw, names_a_key: bool) -> tuple:
+    """Drop the parts of a pydantic location that name union members rather than keys.
+
+    A part that is not in the data is kept only when the error is about that key
+    (unknown or missing); otherwise it names a type tried by a union (``str``).
+    """
     path, node = [], raw
     for part in loc:
         if isinstance(node, dict) and part in node:
@@ -329,7 +333,7 @@ def _data_path(loc, raw) -> tuple:
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
             path.append(part)
-        elif isinstance(node, dict) and isinstance(part, str) and not any(c in part for c in "[]()"):
+        elif names_a_key and isinstance(node, dict) and isinstance(part, str) and not any(c in part for c in "[]()"):
             path.append(part)  # a missing or unknown key
             node = None
     return tuple(path)

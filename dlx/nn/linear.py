@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlx.errors import ShapeError
+from dlx.errors import ConfigError, ShapeError
 from dlx.nn.init import get_initialiser
 from dlx.nn.module import Module, Parameter
 from dlx.registry import layers
@@ -38,8 +38,8 @@ class Dense(Module):
     def __init__(self, units: int, in_features: int | None = None, bias: bool = True,
                  init="glorot_uniform", bias_init="zeros", rng: np.random.Generator | None = None):
         super().__init__()
-        if int(units) < 1:
-            raise ShapeError(f"dense: units must be a positive integer, got {units}")
+        if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units < 1:
+            raise ConfigError(f"dense: units must be a positive integer, got {units!r}")
         self.units, self.in_features, self.bias = int(units), in_features, bias
         self.init, self.bias_init = init, bias_init
         self.built = False

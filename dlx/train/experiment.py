@@ -25,7 +25,7 @@ from dlx.data import Dataset, get_scaler, split_dataset
 from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, ShapeError, UnknownNameError
 from dlx.losses import check_pairing
-from dlx.models.builder import PENALTY_KEYS, build_model, check_output, final_activation, layer_spec
+from dlx.models.builder import PENALTY_KEYS, build_model, check_output, create_layer, final_activation, layer_spec
 from dlx.optim import get_schedule
 from dlx.registry import closest, datasets, layers, losses, models, optimisers
 from dlx.train.metrics import METRICS_BY_TASK
@@ -110,6 +110,10 @@ def check_components(loaded: LoadedConfig) -> None:
             for key in PENALTY_KEYS:
                 if key in kwargs and not (isinstance(kwargs[key], (int, float)) and kwargs[key] >= 0):
                     raise loaded.error(("model", "layers", i, name, key), f"must be a number >= 0, got {kwargs[key]!r}")
+            try:  # constructing a layer checks its arguments' values; building it needs the data
+                create_layer(name, kwargs, output_size=1)
+            except (DlxError, TypeError, ValueError) as error:
+                raise loaded.error(("model", "layers", i, name), str(error)) from None
     if c.loss is not None:
         _check_named(loaded, ("loss",), losses, c.loss)
     optimiser = _lookup(loaded, ("optimiser", "name"), optimisers, c.optimiser.name)
