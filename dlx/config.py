@@ -106,6 +106,8 @@ class TrainingConfig(Strict):
     shuffle: bool = Field(True, description="shuffle the training set every epoch")
     divergence_factor: float = Field(1e3, gt=1, description="stop if the loss exceeds this times its start")
     checkpoint: bool = Field(True, description="save best and last checkpoints")
+    checkpoint_seconds: float = Field(30.0, ge=0, description="write checkpoints at most this often (and at the "
+                                                               "end, on Ctrl-C, on divergence); 0: every epoch")
     train_metrics: bool = Field(True, description="evaluate the training set each epoch (eval mode)")
 
     @field_validator("batch_size", mode="before")

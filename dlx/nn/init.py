@@ -100,6 +100,23 @@ class Ones(Initialiser):
         return np.ones(shape)
 
 
+@initialisers.register("constant")
+class Constant(Initialiser):
+    """Every weight the same ``value``, or the given ``values`` (e.g. the notes' worked examples)."""
+
+    def __init__(self, value: float = 0.0, values: list | None = None):
+        self.value, self.values = value, values
+
+    def sample(self, shape, fan_in, fan_out, rng):
+        if self.values is None:
+            return np.full(shape, self.value)
+        values = np.asarray(self.values, dtype=np.float64)
+        if values.size != int(np.prod(shape)):
+            raise ConfigError(f"constant initialiser: {values.size} values for a weight of shape {shape}; "
+                              f"give {int(np.prod(shape))}")
+        return values.reshape(shape)
+
+
 @initialisers.register("identity")
 class Identity(Initialiser):
     """gain * identity matrix (the IRNN's recurrent weights); needs a 2-D shape."""

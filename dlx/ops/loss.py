@@ -104,14 +104,13 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
         if t.size and (t.min() < 0 or t.max() >= z.shape[-1]):
             raise ValueError(f"cross_entropy: labels must lie in [0, {z.shape[-1] - 1}], "
                              f"got {t.min()}..{t.max()}")
-        picked = np.take_along_axis(logp, t[..., None].astype(np.intp), axis=-1)
-        loss = -picked.sum() / n
+        index = t[..., None].astype(np.intp)  # (..., 1)
+        loss = -np.take_along_axis(logp, index, axis=-1).sum() / n
         parents = (logits,)
 
-        def backward(g):
+        def backward(g):  # softmax - one_hot, scaled by g / N
             grad = np.exp(logp)
-            np.put_along_axis(grad, t[..., None].astype(np.intp),
-                              np.take_along_axis(grad, t[..., None].astype(np.intp), axis=-1) - 1, axis=-1)
+            np.put_along_axis(grad, index, np.take_along_axis(grad, index, axis=-1) - 1, axis=-1)
             return (grad * (g / n),)
     else:
         target = _target(target, logits)

@@ -56,28 +56,37 @@ class EarlyStopping:
 class DivergenceGuard:
     """Stop a run whose loss is NaN, infinite or exploding (notes: divergence with a too high alpha).
 
-    The loss explodes when it exceeds ``factor`` times its first value: each
-    update then overshoots the minimum further than the last.
+    NaN or infinity stops the run at once. Explosion is judged against the
+    largest loss of the first epoch: after it, a mini-batch loss above
+    ``factor`` times that value means each update overshoots the minimum
+    further than the last. (One mini-batch's loss can be 0 by chance, so the
+    first epoch as a whole is the reference, not its first step.)
     """
 
     def __init__(self, factor: float = 1e3):
         self.factor = factor
-        self.initial: float | None = None
+        self.reference: float | None = None  # the largest loss of the first epoch
+        self.first_epoch_done = False
 
     def check(self, loss: float, epoch: int, step: int, lr: float) -> None:
-        if self.initial is None and np.isfinite(loss):
-            self.initial = max(abs(loss), 1e-8)
-        exploded = self.initial is not None and abs(loss) > self.factor * self.initial
-        if np.isfinite(loss) and not exploded:
+        if not np.isfinite(loss):
+            self._fail(f"became {loss}", epoch, step, lr)
+        if epoch == 1 and not self.first_epoch_done:
+            self.reference = max(self.reference or 0.0, abs(loss))
             return
-        what = f"became {loss}" if not np.isfinite(loss) else \
-            f"grew to {loss:.3g}, over {self.factor:g} times its start ({self.initial:.3g})"
+        self.first_epoch_done = True
+        limit = self.factor * max(self.reference or 0.0, 1e-8)
+        if abs(loss) > limit:
+            self._fail(f"grew to {loss:.3g}, over {self.factor:g} times the first epoch's largest "
+                       f"({self.reference:.3g})", epoch, step, lr)
+
+    def _fail(self, what: str, epoch: int, step: int, lr: float):
         raise DivergenceError(
             f"training diverged at epoch {epoch}, step {step}: the loss {what}; the learning rate {lr:g} is "
             f"probably too high, each step overshoots the minimum; lower it, e.g. --set optimiser.lr={lr / 10:g}")
 
     def state(self) -> dict:
-        return {"initial": self.initial}
+        return {"reference": self.reference, "first_epoch_done": self.first_epoch_done}
 
     def load_state(self, state: dict) -> None:
-        self.initial = state["initial"]
+        self.reference, self.first_epoch_done = state["reference"], state["first_epoch_done"]

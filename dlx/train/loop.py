@@ -23,7 +23,7 @@ from dlx.runs import MetricsLog, save_checkpoint
 from dlx.tensor import Tensor
 from dlx.train.callbacks import DivergenceGuard, EarlyStopping
 from dlx.train.evaluate import evaluate, loss_targets
-from dlx.train.state import load_training_state, prefixed, save_training_state
+from dlx.train.state import load_training_state, prefixed, training_snapshot, unprefixed
 
 
 @dataclass
@@ -120,6 +120,8 @@ class Trainer:
         self.penalised = penalised_weights(experiment.model, reg.l1, reg.l2)
         self.noisy_weights = [p for p in experiment.model.parameters() if p.ndim >= 2] if reg.weight_noise else []
         self.state = LoopState()
+        self.snapshot: tuple[dict, dict] | None = None  # the last completed epoch, not yet on disk
+        self.last_write = time.monotonic()
         self.on_epoch_end = None  # hook for tests and tools: called with the row after each epoch
 
     # ---- one epoch ------------------------------------------------------------------------
@@ -194,6 +196,7 @@ class Trainer:
             self.state.message = str(error)
         finally:
             self.reporter.stop()
+            self.write_checkpoint()
         return self.state
 
     def fit_closed_form(self) -> LoopState:
@@ -212,7 +215,7 @@ class Trainer:
         if improved:
             self.state.best_state = self.x.model.state_dict()
         if self.x.config.training.checkpoint:
-            self.save_checkpoint(improved)
+            self.take_snapshot()
         if self.logger:
             self.logger.info(format_row(row))
         self.reporter.epoch(row)
@@ -220,15 +223,33 @@ class Trainer:
             self.on_epoch_end(row)
         return stop and self.early_stopping
 
-    def save_checkpoint(self, improved: bool) -> None:
-        meta = {"kind": "training", "epoch": self.state.epoch, "history": self.state.history,
-                "stopper": self.stopper.state(), "guard": self.guard.state()}
+    def take_snapshot(self) -> None:
+        """Keep the state after this epoch in memory; write it when the interval has passed.
+
+        Copies in memory cost little; writing (and fsync) every epoch would dominate
+        short epochs. Whatever ends the run (last epoch, early stop, divergence,
+        Ctrl-C) writes the snapshot of the last completed epoch.
+        """
+        meta = {"epoch": self.state.epoch, "history": list(self.state.history), "stopper": self.stopper.state(),
+                "guard": self.guard.state(), "best_epoch": self.stopper.best_epoch}
+        self.snapshot = training_snapshot(self.x, self.state.best_state, meta)
+        if time.monotonic() - self.last_write >= self.x.config.training.checkpoint_seconds:
+            self.write_checkpoint()
+
+    def write_checkpoint(self) -> None:
+        """``checkpoints/last.npz`` (resumable) and ``checkpoints/best.npz`` (best weights) from the snapshot."""
+        if self.snapshot is None:
+            return
+        arrays, meta = self.snapshot
         folder = self.run_dir / "checkpoints"
         folder.mkdir(exist_ok=True)
-        save_training_state(folder / "last.npz", self.x, self.state.best_state, meta)
-        if improved:
-            save_checkpoint(folder / "best.npz", prefixed("model", self.state.best_state),
-                            {"kind": "weights", "epoch": self.state.epoch})
+        save_checkpoint(folder / "last.npz", arrays, meta)
+        best = unprefixed("best", arrays)
+        if best:
+            save_checkpoint(folder / "best.npz", prefixed("model", best), {"kind": "weights",
+                                                                            "epoch": meta["best_epoch"]})
+        self.snapshot = None
+        self.last_write = time.monotonic()
 
     def restore(self, checkpoint: Path) -> None:
         """Continue from a training checkpoint written by ``save_checkpoint``."""

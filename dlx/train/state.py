@@ -53,14 +53,15 @@ def save_model_file(path: Path, model, scaler, meta: dict) -> None:
     save_checkpoint(path, arrays, meta)
 
 
-def save_training_state(path: Path, experiment, best_state: dict | None, meta: dict) -> None:
+def training_snapshot(experiment, best_state: dict | None, meta: dict) -> tuple[dict, dict]:
+    """Copies of everything a resumed run needs, taken in memory at an epoch boundary."""
     arrays = prefixed("model", experiment.model.state_dict())
     arrays.update(prefixed("optimiser", experiment.optimiser.state_dict()))
     arrays.update(prefixed("scaler", experiment.scaler.state_dict()))
     if best_state is not None:
         arrays.update(prefixed("best", best_state))
-    meta = dict(meta, generators=generator_states(experiment.rngs, experiment.model))
-    save_checkpoint(path, arrays, meta)
+    meta = dict(meta, kind="training", generators=generator_states(experiment.rngs, experiment.model))
+    return arrays, meta
 
 
 def load_training_state(path: Path, experiment) -> tuple[dict, dict | None]:

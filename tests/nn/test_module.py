@@ -103,3 +103,12 @@ def test_every_initialiser_gives_the_requested_shape(rng):
 def test_unknown_initialiser_names_the_closest_match():
     with pytest.raises(UnknownNameError, match="Did you mean 'he_normal'"):
         get_initialiser("he_normall")
+
+
+def test_constant_initialiser_takes_a_value_or_the_values(rng):
+    np.testing.assert_array_equal(get_initialiser({"name": "constant", "value": 0.5})((2, 2), 2, 2, rng),
+                                  np.full((2, 2), 0.5))
+    w = get_initialiser({"name": "constant", "values": [0.5, 0.48, -0.7]})((3, 1), 3, 1, rng)
+    np.testing.assert_allclose(w[:, 0], [0.5, 0.48, -0.7], rtol=1e-7)
+    with pytest.raises(ConfigError, match="3 values for a weight of shape"):
+        get_initialiser({"name": "constant", "values": [1, 2, 3]})((2, 2), 2, 2, rng)
