@@ -154,6 +154,18 @@ class LoadedConfig:
     def error(self, path: tuple, message: str) -> ConfigError:
         return ConfigError(f"{self.where(path)}: {message}")
 
+    def with_overrides(self, overrides: list[str]) -> "LoadedConfig":
+        """A validated copy with ``a.b.c=value`` overrides applied (the YAML lines kept for messages)."""
+        raw = copy.deepcopy(self.raw)
+        for override in overrides:
+            apply_override(raw, override)
+        try:
+            config = ExperimentConfig.model_validate(raw)
+        except ValidationError as error:
+            message = describe_validation_error(error, raw, self.source, self.lines)
+            raise ConfigError(f"--set {' '.join(overrides)}: {message}") from None
+        return LoadedConfig(config, raw, self.source, self.lines)
+
 
 def dotted(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
@@ -187,7 +199,7 @@ def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
     try:
         config = ExperimentConfig.model_validate(raw)
     except ValidationError as error:
-        raise ConfigError(_describe_validation_error(error, raw, source, lines)) from None
+        raise ConfigError(describe_validation_error(error, raw, source, lines)) from None
     return LoadedConfig(config, raw, source, lines)
 
 
@@ -306,7 +318,7 @@ def _model_of(annotation):
 
 
 # ---- error messages -------------------------------------------------------------------------
-def _describe_validation_error(error: ValidationError, raw: dict, source: str, lines: dict) -> str:
+def describe_validation_error(error: ValidationError, raw: dict, source: str, lines: dict) -> str:
     by_path: dict[tuple, list[dict]] = {}
     for item in error.errors():
         path = _data_path(item["loc"], raw, item["type"] in ("extra_forbidden", "missing"))

@@ -29,7 +29,7 @@ LOG_SCALE_DECADES = 2.0
 MAX_ANNOTATED_CLASSES = 30
 
 
-def _new_figure(width: float, height: float) -> Any:
+def new_figure(width: float, height: float) -> Any:
     """A ``Figure`` drawn by the Agg backend, independent of pyplot's state."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
@@ -39,7 +39,7 @@ def _new_figure(width: float, height: float) -> Any:
     return figure
 
 
-def _save_png(figure: Any, path: Path | str) -> Path:
+def save_png(figure: Any, path: Path | str) -> Path:
     """Save ``figure`` as PNG atomically (its folder is created) and release it."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -67,7 +67,7 @@ def _spans_decades(values: Sequence[float], decades: float = LOG_SCALE_DECADES) 
 
 def _plot_train_val(rows: list[dict], metric: str, path: Path) -> Path | None:
     """One PNG with ``train_<metric>`` and ``val_<metric>`` against the epoch."""
-    figure = _new_figure(6, 4)
+    figure = new_figure(6, 4)
     axes = figure.add_subplot()
     all_values: list[float] = []
     for split in ("train", "val"):
@@ -86,7 +86,7 @@ def _plot_train_val(rows: list[dict], metric: str, path: Path) -> Path | None:
     axes.set(title=f"{metric.replace('_', ' ')} by epoch", xlabel="epoch", ylabel=metric)
     axes.grid(alpha=0.3)
     axes.legend()
-    return _save_png(figure, path)
+    return save_png(figure, path)
 
 
 def plot_history(rows: list[dict], out_dir: Path | str) -> list[Path]:
@@ -148,7 +148,7 @@ def plot_confusion_matrix(
         raise ShapeError(f"confusion matrix has shape {matrix.shape}, expected ({n_classes}, {n_classes}) "
                          "for the given class names; pass one name per class")
     size = min(max(4.0, 0.45 * n_classes + 2.0), 30.0)
-    figure = _new_figure(size + 1.0, size)
+    figure = new_figure(size + 1.0, size)
     axes = figure.add_subplot()
     image = axes.imshow(matrix, cmap="Blues", interpolation="nearest")
     figure.colorbar(image, ax=axes, shrink=0.8)
@@ -165,7 +165,7 @@ def plot_confusion_matrix(
             text = f"{int(value)}" if integral else f"{value:.2f}"
             axes.text(column, row, text, ha="center", va="center", fontsize=8,
                       color="white" if value > threshold else "black")
-    return _save_png(figure, path)
+    return save_png(figure, path)
 
 
 def plot_curves(
@@ -194,7 +194,7 @@ def plot_curves(
     unknown = set(band) - set(series)
     if unknown:
         raise ShapeError(f"band given for {sorted(unknown)} which are not series; use the series' labels")
-    figure = _new_figure(6, 4)
+    figure = new_figure(6, 4)
     axes = figure.add_subplot()
     for label, values in series.items():
         ys = np.asarray(values, dtype=float)
@@ -214,7 +214,7 @@ def plot_curves(
     axes.grid(alpha=0.3)
     if series:
         axes.legend()
-    return _save_png(figure, path)
+    return save_png(figure, path)
 
 
 def _image_tiles(images: Any) -> tuple[np.ndarray, bool]:
@@ -265,7 +265,7 @@ def plot_image_grid(
         raise ShapeError(f"{len(titles)} titles for {count} images; give one title per image or none")
     ncols = max(1, min(int(ncols), count))
     nrows = math.ceil(count / ncols)
-    figure = _new_figure(1.5 * ncols, 1.5 * nrows + (0.4 if title else 0.0))
+    figure = new_figure(1.5 * ncols, 1.5 * nrows + (0.4 if title else 0.0))
     grid = figure.subplots(nrows, ncols, squeeze=False)
     for index, axes in enumerate(grid.flat):
         axes.set_axis_off()
@@ -276,4 +276,4 @@ def plot_image_grid(
             axes.set_title(str(titles[index]), fontsize=8)
     if title:
         figure.suptitle(title)
-    return _save_png(figure, path)
+    return save_png(figure, path)

@@ -16,31 +16,20 @@ sample standard deviation, ddof=1), ``cv.csv``, ``config.yaml``,
 """
 from __future__ import annotations
 
-import logging
 import math
-import time
-import warnings
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from dlx.config import LoadedConfig
-from dlx.data import Dataset, get_scaler, kfold_indices
-from dlx.data.augment import get_augmentation
-from dlx.errors import ConfigError, ShapeError
-from dlx.losses import check_pairing
-from dlx.models.builder import build_model, check_output, final_activation, layer_spec
-from dlx.optim import get_schedule
-from dlx.registry import losses, optimisers
+from dlx.data import Dataset, kfold_indices
+from dlx.errors import ConfigError
 from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir
 from dlx.runs.metrics_log import csv_text
-from dlx.runs.plots import _new_figure, _save_png
-from dlx.train.experiment import (Experiment, check_components, default_loss, expected_outputs, load_splits,
-                                  scale_splits, seeded_generators)
-from dlx.train.loop import Trainer
-from dlx.train.runner import RunResult, finish, resolved_yaml
+from dlx.runs.plots import new_figure, save_png
+from dlx.train.experiment import Experiment, check_components, load_splits, prepare_from_splits, seeded_generators
+from dlx.train.runner import RunResult, resolved_yaml, train_in
 
 KFOLD_STREAM, SUBSET_STREAM = 1, 2  # extra random streams of one seed, apart from those of a run
 STD_NOTE = "sample standard deviation across folds (ddof=1)"
@@ -54,75 +43,12 @@ def stream(seed: int, purpose: int, *more: int) -> np.random.Generator:
 
 def with_seed(loaded: LoadedConfig, seed: int) -> LoadedConfig:
     """``loaded`` with ``training.seed`` replaced (the config's lines kept for error messages)."""
-    c = loaded.config
-    config = c.model_copy(update={"training": c.training.model_copy(update={"seed": seed})})
-    raw = dict(loaded.raw, training=dict(loaded.raw.get("training") or {}, seed=seed))
-    return LoadedConfig(config, raw, loaded.source, loaded.lines)
+    return loaded.with_overrides([f"training.seed={seed}"])
 
 
 def empty_like(ds: Dataset) -> Dataset:
     """A Dataset with no samples and ``ds``'s metadata (a split a run leaves unused)."""
     return ds.subset(np.zeros(0, dtype=np.int64))
-
-
-def loss_spec(c, train: Dataset) -> tuple[str, dict]:
-    """(loss name, keyword arguments) of a config: its ``loss``, or the lecture's default for the task."""
-    if isinstance(c.loss, dict):
-        return c.loss["name"], {k: v for k, v in c.loss.items() if k != "name"}
-    if c.loss is not None:
-        return c.loss, {}
-    last = c.model.layers[-1] if c.model.layers else None
-    return default_loss(train.task, layer_spec(last)[0] if last is not None else "linear"), {}
-
-
-def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Experiment:
-    """``prepare`` for splits the caller chose: the scaler is fitted on ``splits["train"]`` only.
-
-    Args:
-        loaded: the experiment; ``training.seed`` seeds initialisation, shuffling and noise.
-        splits: unscaled ``"train"``, ``"validation"`` and ``"test"`` Datasets (any may be empty but train).
-
-    Example::
-
-        x = prepare_from_splits(loaded, {"train": a, "validation": b, "test": empty_like(b)})
-    """
-    check_components(loaded)
-    c = loaded.config
-    rngs = seeded_generators(c.training.seed)
-    scaler = get_scaler(c.dataset.scaling).fit(splits["train"].X)
-    splits = scale_splits(splits, scaler)
-    train = splits["train"]
-    loss_key, loss_kwargs = loss_spec(c, train)
-    outputs = expected_outputs(train, loss_key)
-    try:
-        model = build_model(c.model, train.input_shape, outputs, rngs["init"])
-        check_output(model, train.input_shape, outputs)
-    except ShapeError as error:
-        raise ShapeError(f"{loaded.where(('model',))}: {error}") from None
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        check_pairing(final_activation(model), loss_key, train.task)
-    optimiser = optimisers.create(c.optimiser.name, params=model.parameters(), **c.optimiser.hyperparameters())
-    augment = get_augmentation(list(c.dataset.augment)) if c.dataset.augment else None
-    return Experiment(loaded, splits, scaler, model, losses.create(loss_key, **loss_kwargs),
-                      losses.get(loss_key).registry_name, optimiser, get_schedule(c.optimiser.schedule), augment,
-                      rngs, [str(w.message) for w in caught])
-
-
-@contextmanager
-def _run_log(run_dir: Path):
-    """A logger writing ``run_dir/run.log`` (as ``dlx train`` does), closed on exit."""
-    logger = logging.getLogger(f"dlx.run.{run_dir}")
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
-    handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
-    logger.addHandler(handler)
-    try:
-        yield logger
-    finally:
-        logger.removeHandler(handler)
-        handler.close()
 
 
 def train_trial(experiment: Experiment, run_dir: Path, reporter=None) -> RunResult:
@@ -137,15 +63,7 @@ def train_trial(experiment: Experiment, run_dir: Path, reporter=None) -> RunResu
     run_dir.mkdir(parents=True, exist_ok=False)
     (run_dir / "plots").mkdir()
     atomic_write_text(run_dir / "config.yaml", resolved_yaml(experiment.loaded))
-    with _run_log(run_dir) as logger:
-        for warning in experiment.warnings:
-            logger.warning(f"warning: {warning}")
-        trainer = Trainer(experiment, run_dir, reporter, logger)
-        started = time.perf_counter()
-        state = trainer.fit()
-        summary = finish(trainer, state, time.perf_counter() - started)
-        logger.info(f"{state.status}: {state.message}" if state.message else state.status)
-    return RunResult(run_dir, state.status, summary, state.message)
+    return train_in(experiment, run_dir, reporter)
 
 
 # ---- cross-validation --------------------------------------------------------------------------
@@ -324,7 +242,7 @@ def plot_fold_metrics(metrics: dict[str, dict], path: Path, title: str = "cross-
         path: the PNG to write.
         title: the figure title.
     """
-    figure = _new_figure(3.0 * max(len(metrics), 1) + 0.5, 3.4)
+    figure = new_figure(3.0 * max(len(metrics), 1) + 0.5, 3.4)
     for index, (name, stats) in enumerate(metrics.items(), start=1):
         axes = figure.add_subplot(1, len(metrics), index)
         folds = np.arange(len(stats["values"]))
@@ -338,4 +256,4 @@ def plot_fold_metrics(metrics: dict[str, dict], path: Path, title: str = "cross-
         axes.grid(alpha=0.3)
         axes.legend(fontsize=7)
     figure.suptitle(title)
-    return _save_png(figure, path)
+    return save_png(figure, path)

@@ -19,7 +19,6 @@ and ``curve.csv`` (or ``capacity.*``) and ``plots/``::
 """
 from __future__ import annotations
 
-import copy
 import json
 import math
 from dataclasses import dataclass
@@ -27,19 +26,18 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from pydantic import ValidationError
 
-from dlx.config import ExperimentConfig, LoadedConfig, _describe_validation_error, apply_override
+from dlx.config import LoadedConfig
 from dlx.data import CLASSIFICATION_TASKS, Dataset
 from dlx.errors import ConfigError, DlxError
 from dlx.models.builder import build_model, check_output
 from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir, plot_curves, to_jsonable
 from dlx.runs.metrics_log import csv_text
-from dlx.runs.plots import _new_figure, _save_png
-from dlx.sweep.crossval import (SUBSET_STREAM, loss_spec, mean_and_std, prepare_from_splits, stream, train_trial,
+from dlx.runs.plots import new_figure, save_png
+from dlx.sweep.crossval import (SUBSET_STREAM, mean_and_std, prepare_from_splits, stream, train_trial,
                                 with_seed)
 from dlx.train.evaluate import evaluate
-from dlx.train.experiment import check_components, expected_outputs, load_splits, prepare, seeded_generators
+from dlx.train.experiment import check_components, expected_outputs, loss_spec, load_splits, prepare, seeded_generators
 from dlx.train.runner import resolved_yaml
 
 MEASURES = ("train_error", "val_error", "train_loss", "val_loss")
@@ -70,14 +68,7 @@ def with_override(loaded: LoadedConfig, override: str) -> LoadedConfig:
 
         wide = with_override(loaded, "model.layers.0.dense.units=256")
     """
-    raw = copy.deepcopy(loaded.raw)
-    apply_override(raw, override)
-    try:
-        config = ExperimentConfig.model_validate(raw)
-    except ValidationError as error:
-        message = _describe_validation_error(error, raw, loaded.source, loaded.lines)
-        raise ConfigError(f"--set {override}: {message}") from None
-    return LoadedConfig(config, raw, loaded.source, loaded.lines)
+    return loaded.with_overrides([override])
 
 
 def nested_order(ds: Dataset, rng: np.random.Generator, stratify: bool = True) -> np.ndarray:
@@ -361,7 +352,7 @@ def plot_capacity(points: list[dict], parameter: str, best: int | None, path: Pa
     xs = np.asarray(values if numeric else range(len(values)), dtype=float)
     log_x = numeric and _spans_a_decade(xs)
     order = np.argsort(xs, kind="stable")
-    figure = _new_figure(6.5, 4.2)
+    figure = new_figure(6.5, 4.2)
     axes = figure.add_subplot()
     for key, label in (("train_error", "train error"), ("val_error", "validation error")):
         ys = np.asarray([p[key] for p in points], dtype=float)
@@ -378,7 +369,7 @@ def plot_capacity(points: list[dict], parameter: str, best: int | None, path: Pa
     axes.set(title="capacity: training vs validation error", xlabel=parameter, ylabel=ylabel)
     axes.grid(alpha=0.3)
     axes.legend(fontsize=8)
-    return _save_png(figure, path)
+    return save_png(figure, path)
 
 
 def _mark_regions(axes, xs: np.ndarray, x_best: float, log_x: bool) -> None:

@@ -185,39 +185,46 @@ def expected_outputs(ds: Dataset, loss_name: str) -> int:
     return ds.output_size
 
 
+def loss_spec(c, train: Dataset) -> tuple[str, dict]:
+    """(loss name, keyword arguments): the config's ``loss``, or the lecture's default for the task."""
+    if c.loss is not None:
+        return _spec(c.loss)
+    last = c.model.layers[-1] if c.model.layers else None
+    return default_loss(train.task, layer_spec(last)[0] if last is not None else "linear"), {}
+
+
 def prepare(loaded: LoadedConfig) -> Experiment:
-    """Load data, build model, loss, optimiser and schedule; ConfigError/ShapeError before any training."""
+    """Load and split the data, then ``prepare_from_splits``; ConfigError/ShapeError before any training."""
+    check_components(loaded)
+    splits = load_splits(loaded, seeded_generators(loaded.config.training.seed)["data"])
+    return prepare_from_splits(loaded, splits)
+
+
+def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Experiment:
+    """Everything a run needs for splits already chosen (by ``prepare``, a fold, a subset).
+
+    The scaler is fitted on ``splits["train"]`` only; ``training.seed`` seeds the
+    initialisation, shuffling and noise. The model's shapes are checked layer by
+    layer before it is built.
+    """
     check_components(loaded)
     c = loaded.config
     rngs = seeded_generators(c.training.seed)
-    splits = load_splits(loaded, rngs["data"])
-    scaler = get_scaler(c.dataset.scaling)
-    scaler.fit(splits["train"].X)
+    scaler = get_scaler(c.dataset.scaling).fit(splits["train"].X)
     splits = scale_splits(splits, scaler)
     train = splits["train"]
-    loss_name = _loss_name(c, train)
-    outputs = expected_outputs(train, loss_name)
+    loss_key, loss_kwargs = loss_spec(c, train)
+    outputs = expected_outputs(train, loss_key)
     try:
         model = build_model(c.model, train.input_shape, outputs, rngs["init"])
         check_output(model, train.input_shape, outputs)
     except ShapeError as error:
         raise ShapeError(f"{loaded.where(('model',))}: {error}") from None
-    loss_spec = c.loss if c.loss is not None else loss_name
-    loss_key, loss_kwargs = _spec(loss_spec)
-    loss = losses.create(loss_key, **loss_kwargs)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_pairing(final_activation(model), loss_key, train.task)
     optimiser = optimisers.create(c.optimiser.name, params=model.parameters(), **c.optimiser.hyperparameters())
-    schedule = get_schedule(c.optimiser.schedule)
     augment = get_augmentation(list(c.dataset.augment)) if c.dataset.augment else None
-    return Experiment(loaded, splits, scaler, model, loss, losses.get(loss_key).registry_name, optimiser, schedule,
-                      augment, rngs, [str(w.message) for w in caught])
-
-
-def _loss_name(c, train: Dataset) -> str:
-    if c.loss is not None:
-        return _spec(c.loss)[0]
-    last = c.model.layers[-1] if c.model.layers else None
-    activation = layer_spec(last)[0] if last is not None else "linear"
-    return default_loss(train.task, activation)
+    return Experiment(loaded, splits, scaler, model, losses.create(loss_key, **loss_kwargs),
+                      losses.get(loss_key).registry_name, optimiser, get_schedule(c.optimiser.schedule), augment,
+                      rngs, [str(w.message) for w in caught])

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx.data import minibatches, resolve_batch_size
+from dlx.data import minibatches
 from dlx.errors import DivergenceError
 from dlx.nn import Parameter
 from dlx.runs import MetricsLog, save_checkpoint

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,7 +43,7 @@ def start_run(loaded: LoadedConfig, reporter: Reporter | None = None, results_di
     root = results_dir or loaded.config.output.results_dir
     run_dir = create_run_dir(root, loaded.config.output.run_name)
     atomic_write_text(run_dir / "config.yaml", resolved_yaml(loaded))
-    return _train(experiment, run_dir, reporter, hook, checkpoint=None)
+    return train_in(experiment, run_dir, reporter, hook)
 
 
 def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None) -> RunResult:
@@ -56,26 +57,33 @@ def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None)
     if status in ("completed", "stopped early"):
         raise DlxError(f"run '{run_dir}' has already {status}; start a new run with dlx train CONFIG")
     experiment = prepare(load_config(config_file))
-    return _train(experiment, run_dir, reporter, hook, checkpoint=checkpoint)
+    return train_in(experiment, run_dir, reporter, hook, checkpoint)
 
 
 def resolved_yaml(loaded: LoadedConfig) -> str:
     return yaml.safe_dump(loaded.config.model_dump(mode="json"), sort_keys=False)
 
 
-def _logger(run_dir: Path) -> logging.Logger:
+@contextmanager
+def run_log(run_dir: Path):
+    """A logger that writes ``run_dir/run.log``; closed on exit."""
     logger = logging.getLogger(f"dlx.run.{run_dir}")
     logger.setLevel(logging.INFO)
     logger.propagate = False
     handler = logging.FileHandler(run_dir / "run.log", encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
     logger.addHandler(handler)
-    return logger
-
-
-def _train(experiment: Experiment, run_dir: Path, reporter, hook, checkpoint) -> RunResult:
-    logger = _logger(run_dir)
     try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        handler.close()
+
+
+def train_in(experiment: Experiment, run_dir: Path, reporter=None, hook=None, checkpoint: Path | None = None
+             ) -> RunResult:
+    """Train ``experiment`` in ``run_dir`` (from ``checkpoint`` if given) and write every result file."""
+    with run_log(run_dir) as logger:
         for warning in experiment.warnings:
             logger.warning(f"warning: {warning}")
         trainer = Trainer(experiment, run_dir, reporter, logger)
@@ -87,11 +95,7 @@ def _train(experiment: Experiment, run_dir: Path, reporter, hook, checkpoint) ->
         state = trainer.fit()
         summary = finish(trainer, state, time.perf_counter() - started)
         logger.info(f"{state.status}: {state.message}" if state.message else state.status)
-        return RunResult(run_dir, state.status, summary, state.message)
-    finally:
-        for handler in list(logger.handlers):
-            handler.close()
-            logger.removeHandler(handler)
+    return RunResult(run_dir, state.status, summary, state.message)
 
 
 def finish(trainer: Trainer, state: LoopState, seconds: float) -> dict:
