@@ -1,0 +1,99 @@
+"""Reading a config: ``yaml.safe_load`` (nothing in a file can run code), overrides, validation."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from dlx.config.messages import describe_validation_error
+from dlx.config.overrides import apply_override, dotted
+from dlx.config.schema import ExperimentConfig
+from dlx.errors import ConfigError
+
+
+class LoadedConfig:
+    """A validated config with where it came from, so later checks can point at a line."""
+
+    def __init__(self, config: ExperimentConfig, raw: dict, source: str, lines: dict[tuple, int]):
+        self.config, self.raw, self.source, self.lines = config, raw, source, lines
+
+    def where(self, path: tuple) -> str:
+        """``file:line: a.b.c`` for a key path (the nearest line known)."""
+        for end in range(len(path), 0, -1):
+            if tuple(path[:end]) in self.lines:
+                return f"{self.source}:{self.lines[tuple(path[:end])]}: {dotted(path)}"
+        return f"{self.source}: {dotted(path)}"
+
+    def error(self, path: tuple, message: str) -> ConfigError:
+        return ConfigError(f"{self.where(path)}: {message}")
+
+    def with_overrides(self, overrides: list[str]) -> "LoadedConfig":
+        """A validated copy with ``a.b.c=value`` overrides applied (the YAML lines kept for messages)."""
+        raw = copy.deepcopy(self.raw)
+        for override in overrides:
+            apply_override(raw, override)
+        try:
+            config = ExperimentConfig.model_validate(raw)
+        except ValidationError as error:
+            message = describe_validation_error(error, raw, self.source, self.lines)
+            raise ConfigError(f"--set {' '.join(overrides)}: {message}") from None
+        return LoadedConfig(config, raw, self.source, self.lines)
+
+
+def load_config(path: str | Path, overrides: list[str] = ()) -> LoadedConfig:
+    """Read, override and validate a YAML config; raises ConfigError with file, line and key path."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file '{path}' not found; give the path of a YAML file (see configs/)")
+    text = path.read_text(encoding="utf-8")
+    return parse_config(text, str(path), overrides, default_run_name=path.stem)
+
+
+def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
+                 default_run_name: str = "experiment") -> LoadedConfig:
+    try:
+        raw = yaml.safe_load(text)
+        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        raise ConfigError(_yaml_problem(error, source)) from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{source}: a config must be a mapping of sections (dataset, model, ...), "
+                          f"got {type(raw).__name__}")
+    raw = copy.deepcopy(raw)
+    for override in overrides:
+        apply_override(raw, override)
+    raw.setdefault("output", {})
+    if isinstance(raw["output"], dict):
+        raw["output"].setdefault("run_name", default_run_name)
+    try:
+        config = ExperimentConfig.model_validate(raw)
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error, raw, source, lines)) from None
+    return LoadedConfig(config, raw, source, lines)
+
+
+def _yaml_problem(error: yaml.YAMLError, source: str) -> str:
+    """One line: where the broken construct starts, and what the parser found."""
+    problem = getattr(error, "problem", None) or str(error).splitlines()[0]
+    mark, context = getattr(error, "problem_mark", None), getattr(error, "context_mark", None)
+    if context is not None and getattr(error, "context", None) and mark is not None and context.line != mark.line:
+        problem = f"{error.context} starting here: {problem} on line {mark.line + 1}"
+        mark = context
+    line = f":{mark.line + 1}" if mark is not None else ""
+    return f"{source}{line}: malformed YAML ({problem}); check indentation, colons and brackets"
+
+
+def _line_map(node, path=()) -> dict[tuple, int]:
+    lines: dict[tuple, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key_path = path + (key_node.value,)
+            lines[key_path] = key_node.start_mark.line + 1
+            lines.update(_line_map(value_node, key_path))
+    elif isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[path + (i,)] = item.start_mark.line + 1
+            lines.update(_line_map(item, path + (i,)))
+    return lines

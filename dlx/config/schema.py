@@ -1,0 +1,131 @@
+"""The typed config schema (pydantic): one model per section, unknown keys forbidden."""
+from __future__ import annotations
+
+from typing import Any, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_default=True)
+
+
+ComponentSpec = Union[str, dict[str, Any]]  # "adam" or {"name": "adam", ...}
+
+
+class DatasetConfig(Strict):
+    """Which data set, its loader options, how to split and scale it."""
+
+    name: str = Field(description="registered data set name (dlx list datasets)")
+    options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the loader")
+    validation: float = Field(0.15, ge=0, lt=1, description="fraction held out for validation")
+    test: float = Field(0.15, ge=0, lt=1, description="fraction held out for the final test")
+    stratify: bool = Field(True, description="keep class proportions in every split")
+    scaling: Literal["none", "standardize", "minmax"] = Field("none", description="feature scaling fitted on train")
+    augment: list[ComponentSpec] = Field(default_factory=list, description="training-time augmentations")
+
+    @model_validator(mode="after")
+    def _fractions_leave_training_data(self):
+        if self.validation + self.test >= 1:
+            raise ValueError(f"validation ({self.validation}) + test ({self.test}) must be below 1")
+        return self
+
+
+LayerSpec = Union[str, dict[str, Union[dict[str, Any], None]]]
+
+
+class ModelConfig(Strict):
+    """Either a list of layers (``- dense: {units: 64}``, ``- relu``) or a registered model name."""
+
+    layers: list[LayerSpec] | None = Field(None, description="layers in order; input sizes are inferred")
+    name: str | None = Field(None, description="a registered model (dlx list models) instead of layers")
+    options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the named model")
+
+    @model_validator(mode="after")
+    def _layers_or_name(self):
+        if (self.layers is None) == (self.name is None):
+            raise ValueError("give either 'layers' (a list) or 'name' (a registered model), not both or neither")
+        if self.layers is not None and not self.layers:
+            raise ValueError("'layers' is empty; list at least one layer")
+        return self
+
+
+class OptimiserConfig(BaseModel):
+    """The optimiser by name; further keys are its hyperparameters (checked against it)."""
+
+    model_config = ConfigDict(extra="allow", validate_default=True)
+    name: str = Field("sgd", description="registered optimiser (dlx list optimisers)")
+    lr: float = Field(0.01, gt=0, description="learning rate (alpha, eta)")
+    schedule: ComponentSpec | None = Field(None, description="learning-rate schedule, e.g. {name: cosine}")
+    weight_decay: float = Field(0.0, ge=0, description="coupled L2 weight decay added to the gradient")
+    clip_norm: float | None = Field(None, gt=0, description="clip gradients to this global L2 norm")
+    clip_value: float | None = Field(None, gt=0, description="clip each gradient element to [-v, v]")
+
+    def hyperparameters(self) -> dict[str, Any]:
+        """Keyword arguments of the optimiser's constructor (everything but name and schedule)."""
+        values = self.model_dump(exclude={"name", "schedule"})
+        return {k: v for k, v in values.items() if v is not None}
+
+
+class EarlyStoppingConfig(Strict):
+    patience: int = Field(10, ge=1, description="epochs without improvement before stopping")
+    monitor: str = Field("val_loss", description="metric to watch, e.g. val_loss or val_accuracy")
+    min_delta: float = Field(0.0, ge=0, description="smallest change that counts as improvement")
+    restore_best: bool = Field(True, description="end with the weights of the best epoch")
+
+
+class RegularisationConfig(Strict):
+    l1: float = Field(0.0, ge=0, description="L1 penalty l1 * sum|w| on all weights (not biases); "
+                                             "a layer's own l1 overrides it")
+    l2: float = Field(0.0, ge=0, description="L2 penalty l2 * sum w^2 on all weights (not biases); "
+                                             "a layer's own l2 overrides it")
+    input_noise: float = Field(0.0, ge=0, description="std of Gaussian noise added to inputs in training")
+    weight_noise: float = Field(0.0, ge=0, description="std of Gaussian noise added to weights for each step")
+    early_stopping: EarlyStoppingConfig | None = Field(None, description="stop when validation stalls")
+
+
+class TrainingConfig(Strict):
+    epochs: int = Field(10, ge=1, description="passes over the training set")
+    batch_size: Union[int, Literal["full"]] = Field(32, description="samples per step; 'full' or 1 (stochastic)")
+    seed: int = Field(0, description="one seed for data, initialisation and shuffling")
+    metrics: list[str] | None = Field(None, description="metrics to report (default: all of the task's)")
+    shuffle: bool = Field(True, description="shuffle the training set every epoch")
+    divergence_factor: float = Field(1e3, gt=1, description="stop if the loss exceeds this times its start")
+    checkpoint: bool = Field(True, description="save best and last checkpoints")
+    checkpoint_seconds: float = Field(30.0, ge=0, description="write checkpoints at most this often (and at the "
+                                                               "end, on Ctrl-C, on divergence); 0: every epoch")
+    train_metrics: bool = Field(True, description="evaluate the training set each epoch (eval mode)")
+
+    @field_validator("batch_size", mode="before")
+    @classmethod
+    def _positive_batch(cls, value):
+        if value == "full" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            return value
+        raise ValueError("must be a positive integer (1 means stochastic) or 'full' (full batch)")
+
+
+class OutputConfig(Strict):
+    run_name: str | None = Field(None, description="folder name under results_dir (default: config file name)")
+    results_dir: str = Field("results", description="where run folders are created")
+    plots: bool = Field(True, description="draw PNG plots at the end of a run")
+
+
+class ExperimentConfig(Strict):
+    """A whole experiment."""
+
+    description: str = Field("", description="what this experiment shows")
+    dataset: DatasetConfig
+    model: ModelConfig
+    loss: ComponentSpec | None = Field(None, description="loss name; default from the lecture's table")
+    optimiser: OptimiserConfig = Field(default_factory=OptimiserConfig)
+    regularisation: RegularisationConfig = Field(default_factory=RegularisationConfig)
+    training: TrainingConfig = Field(default_factory=TrainingConfig)
+    output: OutputConfig = Field(default_factory=OutputConfig)
+
+
+def json_schema() -> dict:
+    """The JSON Schema of a config file, for editors' YAML support."""
+    schema = ExperimentConfig.model_json_schema()
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    schema["title"] = "dlx experiment config"
+    return schema
