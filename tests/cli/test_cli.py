@@ -178,3 +178,26 @@ def test_list_shows_registries_with_descriptions():
     result = invoke("list", "optimisers")
     assert result.exit_code == 0 and "adam" in result.output and "Adam" in result.output
     assert_one_error_line(invoke("list", "optimizer"), "unknown kind 'optimizer'", "optimisers")
+
+
+def test_a_too_small_image_for_a_pooling_stack_fails_before_training(tmp_path):
+    text = """\
+dataset: {name: digits, options: {flatten: false}}
+model:
+  layers: [{conv2d: {filters: 4, kernel_size: 3, padding: 1}}, {max_pool2d: {pool_size: 2}},
+           {max_pool2d: {pool_size: 2}}, {max_pool2d: {pool_size: 2}}, {max_pool2d: {pool_size: 2}},
+           flatten, {dense: {units: outputs}}]
+"""
+    result = invoke("train", write(tmp_path, text), "--results", tmp_path / "results")
+    assert_one_error_line(result, "layer 4 (max_pool2d)", "(4, 1, 1)")
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_3d_tensor_into_dense_fails_before_training(tmp_path):
+    text = """\
+dataset: {name: digits, options: {flatten: false}}
+model: {layers: [{conv2d: {filters: 4, kernel_size: 3}}, relu, {dense: {units: outputs}}]}
+"""
+    result = invoke("train", write(tmp_path, text), "--results", tmp_path / "results")
+    assert_one_error_line(result, "layer 2 (dense)", "(features,)", "(4, 6, 6)")
+    assert not (tmp_path / "results").exists()
