@@ -53,7 +53,8 @@ def report(result) -> None:
     for name in names:
         key = f"val_{name}" if f"val_{name}" in final else f"train_{name}"
         table.add_row(key, _fmt(final.get(key)), _fmt(best.get(key)), _fmt(test.get(f"test_{name}")))
-    out.print(table)
+    if summary.get("final"):
+        out.print(table)
     for warning in summary.get("warnings") or []:
         console(stderr=True).print(f"[yellow]warning:[/] {warning}")
     out.print(f"run folder: {result.run_dir}")

@@ -145,7 +145,7 @@ class Trainer:
             add_penalty_gradients(self.penalised)
             x.optimiser.lr = x.schedule(self.base_lr, epoch - 1 + (step - 1) / len(batches), c.training.epochs)
             value = loss.item()
-            self.guard.check(value, epoch, step, x.optimiser.lr)
+            self.guard.check(value, epoch, step, self.base_lr)
             x.optimiser.step()
             total += value * len(idx)
             seen += len(idx)
@@ -176,6 +176,11 @@ class Trainer:
             return self.fit_closed_form()
         epochs = self.x.config.training.epochs
         self.reporter.start(epochs, self.state.epoch + 1)
+        # overflow and NaN are the divergence guard's to report, in one line, not NumPy's
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            return self._fit_epochs(epochs)
+
+    def _fit_epochs(self, epochs: int) -> LoopState:
         try:
             for epoch in range(self.state.epoch + 1, epochs + 1):
                 start = time.perf_counter()

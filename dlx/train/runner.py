@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import yaml
 
 from dlx.config import LoadedConfig, load_config
@@ -93,7 +94,8 @@ def train_in(experiment: Experiment, run_dir: Path, reporter=None, hook=None, ch
             logger.info(f"resumed after epoch {trainer.state.epoch}")
         started = time.perf_counter()
         state = trainer.fit()
-        summary = finish(trainer, state, time.perf_counter() - started)
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged model computes NaN
+            summary = finish(trainer, state, time.perf_counter() - started)
         logger.info(f"{state.status}: {state.message}" if state.message else state.status)
     return RunResult(run_dir, state.status, summary, state.message)
 
