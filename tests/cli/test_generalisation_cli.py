@@ -7,17 +7,11 @@ import typer
 from typer.testing import CliRunner
 
 from dlx.cli import curves, cv
+from tests.conftest import BREAST_CANCER_SMALL
 
 runner = CliRunner()
 
-BREAST_CANCER = """\
-dataset: {name: breast_cancer, validation: 0.15, test: 0.2, scaling: standardize}
-model: {layers: [{dense: {units: 8}}, relu, {dense: {units: outputs}}]}
-loss: bce_with_logits
-optimiser: {name: adam, lr: 0.01}
-training: {epochs: 2, batch_size: 64, seed: 0, checkpoint: false}
-output: {plots: false}
-"""
+BREAST_CANCER = BREAST_CANCER_SMALL.replace("epochs: 3", "epochs: 2")
 
 
 def make_app() -> typer.Typer:

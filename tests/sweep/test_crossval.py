@@ -11,15 +11,9 @@ from dlx.runs import MetricsLog
 from dlx.sweep import cross_validate, cv_partition, prepare_from_splits
 from dlx.sweep.crossval import mean_and_std
 from dlx.train.experiment import prepare
+from tests.conftest import BREAST_CANCER_SMALL
 
-BREAST_CANCER = """\
-dataset: {name: breast_cancer, validation: 0.15, test: 0.2, scaling: standardize}
-model: {layers: [{dense: {units: 8}}, relu, {dense: {units: outputs}}]}
-loss: bce_with_logits
-optimiser: {name: adam, lr: 0.01}
-training: {epochs: 3, batch_size: 64, seed: 0, checkpoint: false}
-output: {plots: false}
-"""
+BREAST_CANCER = BREAST_CANCER_SMALL
 
 
 def loaded_config(*overrides):

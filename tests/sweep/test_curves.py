@@ -11,15 +11,9 @@ from dlx.runs import MetricsLog
 from dlx.sweep import capacity_sweep, learning_curve, nested_order, with_override
 from dlx.sweep.curves import plot_capacity, subset_sizes
 from dlx.train.runner import start_run
+from tests.conftest import BREAST_CANCER_SMALL
 
-BREAST_CANCER = """\
-dataset: {name: breast_cancer, validation: 0.15, test: 0.2, scaling: standardize}
-model: {layers: [{dense: {units: 8}}, relu, {dense: {units: outputs}}]}
-loss: bce_with_logits
-optimiser: {name: adam, lr: 0.01}
-training: {epochs: 2, batch_size: 64, seed: 0, checkpoint: false}
-output: {plots: false}
-"""
+BREAST_CANCER = BREAST_CANCER_SMALL.replace("epochs: 3", "epochs: 2")
 
 # Linear regression with more weights (40 + 1) than the smallest training subsets have samples.
 LINEAR = """\
