@@ -14,7 +14,7 @@ dataset: {name: digits, validation: 0.2, test: 0.2, scaling: standardize}
 model:
   layers: [{dense: {units: 32}}, relu, {dropout: {p: 0.2}}, {dense: {units: outputs}}]
 optimiser: {name: adam, lr: 0.003, schedule: {name: cosine}}
-regularisation: {l2: 0.0001, input_noise: 0.1, early_stopping: {patience: 50}}
+regularisation: {l2: 0.0001, input_noise: 0.1, weight_noise: 0.01, early_stopping: {patience: 50}}
 training: {epochs: 4, batch_size: 64, seed: 3}
 """
 
