@@ -62,7 +62,7 @@ def capacity(
     """Train CONFIG once per value of --param; plot training and validation error against it."""
     with user_errors():
         from dlx.config import load_config
-        from dlx.sweep.curves import capacity_sweep
+        from dlx.sweep.capacity import capacity_sweep
         loaded = load_config(config, set_ or [])
         result = capacity_sweep(loaded, param, split_list(values, "--values", "2,8,32,128"),
                                 results_dir=str(results) if results else None, reporter=trial_reporter())

@@ -12,7 +12,8 @@ Example::
     result.mean["val_accuracy"], result.std["val_accuracy"], result.run_dir
 """
 from dlx.sweep.crossval import CVPartition, CVResult, cross_validate, cv_partition, prepare_from_splits, train_trial
-from dlx.sweep.curves import CurveResult, capacity_sweep, learning_curve, nested_order, with_override
+from dlx.sweep.capacity import capacity_sweep
+from dlx.sweep.curves import CurveResult, learning_curve, nested_order, with_override
 
 __all__ = ["CVPartition", "CVResult", "CurveResult", "capacity_sweep", "cross_validate", "cv_partition",
            "learning_curve", "nested_order", "prepare_from_splits", "train_trial", "with_override"]

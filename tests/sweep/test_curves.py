@@ -9,7 +9,8 @@ from dlx.errors import ConfigError
 from dlx.registry import datasets
 from dlx.runs import MetricsLog
 from dlx.sweep import capacity_sweep, learning_curve, nested_order, with_override
-from dlx.sweep.curves import plot_capacity, subset_sizes
+from dlx.sweep.capacity import plot_capacity
+from dlx.sweep.curves import subset_sizes
 from dlx.train.runner import start_run
 from tests.conftest import BREAST_CANCER_SMALL
 
