@@ -1,4 +1,4 @@
-"""Learning curves and capacity sweeps: training vs validation error, underfitting and overfitting.
+"""Learning curves, and what every curve sweep shares (capacity sweeps: ``dlx.sweep.capacity``).
 
 A learning curve trains the config on growing, nested, stratified subsets of
 its training split (the validation split fixed) and plots the final training
