@@ -5,7 +5,7 @@ scikit-learn's digits (N=1437 training images of 1x8x8, the default) or, with
 ``--size 28``, MNIST-sized 1x28x28 images (N=1437 as well unless ``--n`` says otherwise).
 Only the time matters, so the data need not be real.
 
-Network (both frameworks):
+Network (both frameworks; ``--widths 32,64,128`` gives that of configs/digits_cnn.yaml):
     conv2d 16 3x3 pad 1 -> relu -> maxpool 2 -> conv2d 32 3x3 pad 1 -> relu -> maxpool 2
     -> flatten -> dense 64 -> relu -> dense 10, cross-entropy, batch 32,
     Adam (lr 1e-3) from ``dlx.optim`` if it exists, else plain SGD written here; ``--optimiser sgd``
@@ -64,10 +64,11 @@ def make_data(n: int, size: int, seed: int = 0):
 
 
 # ---- dlx ---------------------------------------------------------------------------------------
-def dlx_model(size: int, seed: int) -> Sequential:
-    model = Sequential([Conv2D(16, 3, padding=1), ReLU(), MaxPool2D(2),
-                        Conv2D(32, 3, padding=1), ReLU(), MaxPool2D(2),
-                        Flatten(), Dense(64), ReLU(), Dense(10)])
+def dlx_model(size: int, seed: int, widths=(16, 32, 64)) -> Sequential:
+    c1, c2, hidden = widths
+    model = Sequential([Conv2D(c1, 3, padding=1), ReLU(), MaxPool2D(2),
+                        Conv2D(c2, 3, padding=1), ReLU(), MaxPool2D(2),
+                        Flatten(), Dense(hidden), ReLU(), Dense(10)])
     model.build((1, size, size), np.random.default_rng(seed))
     return model
 
@@ -102,15 +103,17 @@ def dlx_epoch(model, step, x, y, batch, rng):
 
 
 # ---- torch -------------------------------------------------------------------------------------
-def torch_setup(size: int, optimiser: str, lr: float, threads: int, seed: int):
+def torch_setup(size: int, optimiser: str, lr: float, threads: int, seed: int, widths=(16, 32, 64)):
     import torch
     from torch import nn
     torch.set_num_threads(threads)
     torch.manual_seed(seed)
     feature = size // 4
-    model = nn.Sequential(nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
-                          nn.Flatten(), nn.Linear(32 * feature * feature, 64), nn.ReLU(), nn.Linear(64, 10))
+    c1, c2, hidden = widths
+    model = nn.Sequential(nn.Conv2d(1, c1, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Conv2d(c1, c2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
+                          nn.Flatten(), nn.Linear(c2 * feature * feature, hidden), nn.ReLU(),
+                          nn.Linear(hidden, 10))
     opt = torch.optim.Adam(model.parameters(), lr=lr) if optimiser == "adam" \
         else torch.optim.SGD(model.parameters(), lr=lr)
     return torch, model, opt
@@ -139,6 +142,9 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=8, choices=(8, 28), help="image side: 8 (digits) or 28 (MNIST)")
     parser.add_argument("--n", type=int, default=1437, help="training images per epoch")
+    parser.add_argument("--widths", default="16,32,64",
+                        help="filters of the two convolutions and hidden units, e.g. 32,64,128 "
+                             "(the network of configs/digits_cnn.yaml)")
     parser.add_argument("--batch", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--optimiser", choices=("adam", "sgd"), default="adam")
@@ -153,11 +159,14 @@ def main(argv=None) -> None:
     threads = blas_threads()
     x, y = make_data(args.n, args.size)
 
-    model = dlx_model(args.size, seed=0)
+    widths = tuple(int(w) for w in args.widths.split(","))
+    if len(widths) != 3 or min(widths) < 1:
+        parser.error("--widths takes three positive integers, e.g. 32,64,128")
+    model = dlx_model(args.size, seed=0, widths=widths)
     step, step_name = dlx_step_function(model, args.optimiser, lr)
     have_torch = True
     try:
-        torch, tmodel, topt = torch_setup(args.size, args.optimiser, lr, threads, seed=0)
+        torch, tmodel, topt = torch_setup(args.size, args.optimiser, lr, threads, seed=0, widths=widths)
     except ImportError:
         have_torch = False
 
@@ -171,7 +180,8 @@ def main(argv=None) -> None:
         if have_torch:
             torch_times.append(timed(lambda: torch_epoch(torch, tmodel, topt, x, y, args.batch, rng)))
 
-    print(f"images {args.n} x (1, {args.size}, {args.size}), batch {args.batch}, {args.repeats} repeats")
+    print(f"images {args.n} x (1, {args.size}, {args.size}), widths {widths}, batch {args.batch}, "
+          f"{args.repeats} repeats")
     print(f"threads: NumPy BLAS {threads}" + (f", torch {torch.get_num_threads()} "
                                               f"(torch {torch.__version__})" if have_torch else ""))
     dlx_median = statistics.median(dlx_times)
