@@ -40,10 +40,6 @@ def _one_line(text: str) -> str:
     return " ".join(text.split("\n")).strip()
 
 
-def parse_overrides(values: list[str] | None) -> list[str]:
-    return list(values or [])
-
-
 class EpochReporter:
     """A live progress bar on a terminal; one line per epoch otherwise (logs stay readable)."""
 

@@ -30,9 +30,10 @@ def train(
                 abort("give a config file, e.g. dlx train configs/digits_mlp.yaml (or --resume RUN_DIR)")
             loaded = load_config(config, set_ or [])
             if cv_folds is not None:
-                from dlx.cli.cv import report_cv
+                from dlx.cli.cv import report_cv, trial_reporter
                 from dlx.sweep import cross_validate
-                report_cv(cross_validate(loaded, cv_folds, results_dir=str(results) if results else None))
+                report_cv(cross_validate(loaded, cv_folds, results_dir=str(results) if results else None,
+                                         reporter=trial_reporter()))
                 return
             result = start_run(loaded, EpochReporter(), results_dir=str(results) if results else None)
     report(result)

@@ -205,9 +205,9 @@ def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Exp
 
     The scaler is fitted on ``splits["train"]`` only; ``training.seed`` seeds the
     initialisation, shuffling and noise. The model's shapes are checked layer by
-    layer before it is built.
+    layer before it is built. The config must have passed ``check_components``
+    (``prepare`` and every sweep check it once, before any data is loaded).
     """
-    check_components(loaded)
     c = loaded.config
     rngs = seeded_generators(c.training.seed)
     scaler = get_scaler(c.dataset.scaling).fit(splits["train"].X)
