@@ -45,7 +45,7 @@ def test_config_validates_and_trains_one_epoch(path, tmp_path):
     loaded = load_config(path, one_step_overrides(path, tmp_path))
     assert loaded.config.description, "a shipped config says what it shows"
     result = start_run(loaded, results_dir=str(tmp_path / "results"))
-    assert result.status == "completed"
+    assert result.status == "finished"
     assert np.isfinite(result.summary["final"]["train_loss"])
 
 

@@ -104,7 +104,7 @@ def _best_index(trials: list[dict]) -> int | None:
 
 def _finish_capacity(loaded, sweep_dir: Path, spec: dict, task: str, trials: list[dict]) -> CurveResult:
     best = _best_index(trials)
-    summary = {"kind": "capacity", "status": "completed" if len(trials) == len(spec["values"]) else "interrupted",
+    summary = {"kind": "capacity", "status": "finished" if len(trials) == len(spec["values"]) else "interrupted",
                "config": loaded.source, "seed": loaded.config.training.seed, "parameter": spec["parameter"],
                "error": error_name(task), "points": trials,
                "best": None if best is None else {k: trials[best][k] for k in ("trial", "value", *MEASURES)}}

@@ -207,7 +207,7 @@ def _summary(loaded: LoadedConfig, part: CVPartition, folds: list[dict]) -> dict
     c = loaded.config
     restored = bool(folds) and all(fold["restored_best"] for fold in folds)
     return {
-        "status": "completed" if len(folds) == len(part.folds) else "interrupted",
+        "status": "finished" if len(folds) == len(part.folds) else "interrupted",
         "config": loaded.source, "run_name": c.output.run_name, "k": len(part.folds),
         "folds_completed": len(folds), "seed": c.training.seed, "stratified": bool(c.dataset.stratify),
         "samples": {"cross_validated": len(part.pool), "test_held_out": len(part.test)},

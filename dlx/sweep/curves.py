@@ -232,7 +232,7 @@ def _finish_learning(loaded, sweep_dir: Path, spec: dict, base: dict, trials: li
     repeats, task = spec["repeats"], base["train"].task
     points = _curve_points(trials, repeats)
     complete = len(trials) == len(spec["sizes"]) * repeats
-    summary = {"kind": "learning_curve", "status": "completed" if complete else "interrupted",
+    summary = {"kind": "learning_curve", "status": "finished" if complete else "interrupted",
                "config": loaded.source, "seed": loaded.config.training.seed, "error": error_name(task),
                "samples": {"train": len(base["train"]), "validation": len(base["validation"])},
                "repeats": repeats, "std": "sample standard deviation across repeats (ddof=1)" if repeats > 1 else None,

@@ -154,10 +154,16 @@ def seeded_generators(seed: int) -> dict[str, np.random.Generator]:
     return {"data": data, "init": init, "shuffle": shuffle, "noise": noise}
 
 
+def load_dataset(loaded: LoadedConfig, rng: np.random.Generator) -> Dataset:
+    """The whole data set of the config, before any split."""
+    c = loaded.config.dataset
+    return datasets.get(c.name)(rng=rng, **c.options)
+
+
 def load_splits(loaded: LoadedConfig, rng: np.random.Generator) -> dict[str, Dataset]:
     c = loaded.config.dataset
-    dataset = datasets.get(c.name)(rng=rng, **c.options)
-    return split_dataset(dataset, validation=c.validation, test=c.test, rng=rng, stratify=c.stratify)
+    return split_dataset(load_dataset(loaded, rng), validation=c.validation, test=c.test, rng=rng,
+                         stratify=c.stratify)
 
 
 def scale_splits(splits: dict[str, Dataset], scaler) -> dict[str, Dataset]:

@@ -188,10 +188,10 @@ class Trainer:
                 row = self.epoch_row(epoch, running, time.perf_counter() - start)
                 stop = self.end_epoch(row)
                 if stop:
-                    self.state.status = "stopped early"
+                    self.state.status = stop
                     break
             else:
-                self.state.status = "completed"
+                self.state.status = "finished"
         except KeyboardInterrupt:
             self.state.status = "interrupted"
             self.state.message = f"interrupted during epoch {self.state.epoch + 1}; the last checkpoint holds " \
@@ -209,10 +209,11 @@ class Trainer:
         start = time.perf_counter()
         self.x.model.fit_closed_form(self.x.splits["train"].X, self.targets)
         self.end_epoch(self.epoch_row(1, float("nan"), time.perf_counter() - start))
-        self.state.status = "completed"
+        self.state.status = "finished"
         return self.state
 
-    def end_epoch(self, row: dict) -> bool:
+    def end_epoch(self, row: dict) -> str | None:
+        """Record the epoch; the status to stop with (``early_stopped``, ``pruned``) or None to go on."""
         self.state.history.append(row)
         self.state.epoch = row["epoch"]
         self.metrics_log.append(row)
@@ -224,9 +225,9 @@ class Trainer:
         if self.logger:
             self.logger.info(format_row(row))
         self.reporter.epoch(row)
-        if self.on_epoch_end is not None:
-            self.on_epoch_end(row)
-        return stop and self.early_stopping
+        if self.on_epoch_end is not None and self.on_epoch_end(row) is True:
+            return "pruned"
+        return "early_stopped" if stop and self.early_stopping else None
 
     def take_snapshot(self) -> None:
         """Keep the state after this epoch in memory; write it when the interval has passed.

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -23,7 +23,8 @@ from dlx.runs import (atomic_write_json, atomic_write_text, create_run_dir, plot
                       read_summary, write_summary)
 from dlx.runs.summary import package_versions
 from dlx.train.evaluate import evaluate
-from dlx.train.experiment import Experiment, prepare
+from dlx.train.experiment import (Experiment, check_components, load_dataset, prepare, prepare_from_splits,
+                                  seeded_generators)
 from dlx.train.loop import LoopState, Reporter, Trainer
 from dlx.train.state import save_model_file
 from dlx.train.visualise import write_cnn_pictures
@@ -35,6 +36,7 @@ class RunResult:
     status: str
     summary: dict
     message: str = ""
+    history: list = field(default_factory=list)
 
 
 def start_run(loaded: LoadedConfig, reporter: Reporter | None = None, results_dir: str | None = None,
@@ -47,6 +49,32 @@ def start_run(loaded: LoadedConfig, reporter: Reporter | None = None, results_di
     return train_in(experiment, run_dir, reporter, hook)
 
 
+def run_in_folder(loaded: LoadedConfig, folder: str | Path | None = None, splits: dict | None = None,
+                  reporter: Reporter | None = None, hook=None) -> RunResult:
+    """Train ``loaded`` in the new folder ``folder`` (None: a new run folder under the results folder).
+
+    ``splits`` maps ``train``/``validation``/``test`` to indices into the loaded data set (missing
+    keys are empty); None splits as the config says. ``hook(row)`` returning True stops the run
+    after that epoch with status ``pruned``.
+    """
+    check_components(loaded)
+    if splits is None:
+        experiment = prepare(loaded)
+    else:
+        full = load_dataset(loaded, seeded_generators(loaded.config.training.seed)["data"])
+        parts = {key: full.subset(np.asarray(splits.get(key, []), dtype=np.int64))
+                 for key in ("train", "validation", "test")}
+        experiment = prepare_from_splits(loaded, parts)
+    if folder is None:
+        run_dir = create_run_dir(loaded.config.output.results_dir, loaded.config.output.run_name)
+    else:
+        run_dir = Path(folder)
+        run_dir.mkdir(parents=True, exist_ok=False)
+        (run_dir / "plots").mkdir()
+    atomic_write_text(run_dir / "config.yaml", resolved_yaml(loaded))
+    return train_in(experiment, run_dir, reporter, hook)
+
+
 def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None) -> RunResult:
     """Finish an interrupted run in its own folder, from its last checkpoint."""
     run_dir = Path(run_dir)
@@ -55,8 +83,8 @@ def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None)
         raise DlxError(f"'{run_dir}' is not a resumable dlx run (needs config.yaml and checkpoints/last.npz); "
                        f"give a run folder under results/")
     status = read_summary(run_dir).get("status") if (run_dir / "summary.json").is_file() else None
-    if status in ("completed", "stopped early"):
-        raise DlxError(f"run '{run_dir}' has already {status}; start a new run with dlx train CONFIG")
+    if status in ("finished", "early_stopped"):
+        raise DlxError(f"run '{run_dir}' is already {status.replace('_', ' ')}; start a new run with dlx train CONFIG")
     experiment = prepare(load_config(config_file))
     return train_in(experiment, run_dir, reporter, hook, checkpoint)
 
@@ -97,13 +125,13 @@ def train_in(experiment: Experiment, run_dir: Path, reporter=None, hook=None, ch
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged model computes NaN
             summary = finish(trainer, state, time.perf_counter() - started)
         logger.info(f"{state.status}: {state.message}" if state.message else state.status)
-    return RunResult(run_dir, state.status, summary, state.message)
+    return RunResult(run_dir, state.status, summary, state.message, state.history)
 
 
 def finish(trainer: Trainer, state: LoopState, seconds: float) -> dict:
     """Test evaluation, model files, plots and summary.json for a run that ended in any way."""
     x, run_dir = trainer.x, trainer.run_dir
-    restored = trainer.restore_best() if state.status in ("completed", "stopped early") else False
+    restored = trainer.restore_best() if state.status in ("finished", "early_stopped") else False
     train = x.splits["train"]
     test = evaluate(x.model, x.splits["test"], x.loss, trainer.n_outputs)
     confusion = test.pop("confusion_matrix", None)

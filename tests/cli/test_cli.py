@@ -159,7 +159,7 @@ def test_predict_writes_class_and_probability(trained_run, tmp_path):
 
 
 def test_resume_of_a_finished_run_is_refused(trained_run):
-    assert_one_error_line(invoke("train", "--resume", trained_run), "already completed")
+    assert_one_error_line(invoke("train", "--resume", trained_run), "already finished")
 
 
 def test_config_show_prints_the_resolved_config(tmp_path):

@@ -45,7 +45,7 @@ def test_ctrl_c_keeps_the_checkpoint_and_resume_finishes_identically(tmp_path):
     resumed = subprocess.run([sys.executable, "-m", "dlx.cli.app", "train", "--resume", str(run_dir)],
                              capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stdout + resumed.stderr
-    assert json.loads((run_dir / "summary.json").read_text())["status"] == "completed"
+    assert json.loads((run_dir / "summary.json").read_text())["status"] == "finished"
 
     straight = subprocess.run([sys.executable, "-m", "dlx.cli.app", "train", str(config), "--results",
                                str(tmp_path / "straight")], capture_output=True, text=True, timeout=300)

@@ -166,14 +166,14 @@ def test_a_2_8_1_network_learns_xor(seed):
 # ---- the configs through dlx train ----------------------------------------------------------------
 def test_xor_config_trains_to_full_accuracy(tmp_path):
     result = start_run(load_config(CONFIGS / "xor.yaml"), results_dir=str(tmp_path))
-    assert result.status == "completed"
+    assert result.status == "finished"
     assert result.summary["final"]["train_accuracy"] == 1.0
     assert result.summary["warnings"] == []
 
 
 def test_streetlights_config_reaches_the_books_error(tmp_path):
     result = start_run(load_config(CONFIGS / "streetlights.yaml"), results_dir=str(tmp_path))
-    assert result.status == "completed"
+    assert result.status == "finished"
     # train_loss is the MEAN squared error over the 6 rows; the book's bound 0.01 is on the SUM
     assert result.summary["final"]["train_loss"] < 0.01 / 6
     assert result.summary["final"]["train_accuracy"] == 1.0

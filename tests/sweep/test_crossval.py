@@ -27,7 +27,7 @@ def cv_run(tmp_path_factory):
 
 def test_cv_folder_holds_summary_table_plot_and_one_run_per_fold(cv_run):
     d = cv_run.run_dir
-    assert d.parent.name == "bc" and cv_run.status == "completed"
+    assert d.parent.name == "bc" and cv_run.status == "finished"
     for name in ("cv.json", "cv.csv", "config.yaml", "plots/cv.png"):
         assert (d / name).is_file(), name
     for i in range(5):
@@ -139,7 +139,7 @@ class InterruptAt:
 def test_an_interrupted_fold_ends_the_cross_validation_with_what_it_has(tmp_path):
     result = cross_validate(loaded_config(), k=4, results_dir=tmp_path, reporter=InterruptAt(2))
     assert result.status == "interrupted"
-    assert [fold["status"] for fold in result.folds] == ["completed", "interrupted"]
+    assert [fold["status"] for fold in result.folds] == ["finished", "interrupted"]
     summary = json.loads((result.run_dir / "cv.json").read_text())
     assert summary["folds_completed"] == 2 and summary["k"] == 4
     assert not (result.run_dir / "folds" / "2").exists()

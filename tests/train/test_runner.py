@@ -45,7 +45,7 @@ def test_a_run_folder_holds_every_result(tmp_path):
     assert {"train_loss", "val_loss", "val_accuracy", "val_f1", "epoch_seconds", "samples_per_second"} <= set(rows[0])
     assert len((d / "metrics.csv").read_text().strip().splitlines()) == 5
     summary = json.loads((d / "summary.json").read_text())
-    assert summary["status"] == "completed" and summary["seed"] == 3
+    assert summary["status"] == "finished" and summary["seed"] == 3
     assert {"test_loss", "test_accuracy"} <= set(summary["test"])
     assert "numpy" in summary["versions"]
     assert not list(d.rglob("*.tmp"))
@@ -80,7 +80,7 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
     assert summary["status"] == "interrupted" and summary["epochs_completed"] == 2
     assert len(MetricsLog.read(broken.run_dir)) == 2
     resumed = resume_run(broken.run_dir)
-    assert resumed.status == "completed"
+    assert resumed.status == "finished"
     untimed = lambda rows: [{k: v for k, v in r.items() if k not in TIMING} for r in rows]  # noqa: E731
     assert untimed(MetricsLog.read(resumed.run_dir)) == untimed(MetricsLog.read(full.run_dir))
     a, b = model_arrays(full.run_dir), model_arrays(resumed.run_dir)
@@ -92,7 +92,7 @@ def test_interrupted_run_resumes_to_the_same_weights(tmp_path):
 def test_a_completed_run_cannot_be_resumed(tmp_path):
     from dlx.errors import DlxError
     done = run(tmp_path)
-    with pytest.raises(DlxError, match="already completed"):
+    with pytest.raises(DlxError, match="already finished"):
         resume_run(done.run_dir)
 
 
@@ -116,7 +116,7 @@ def test_early_stopping_stops_and_restores_the_best_weights(tmp_path):
         .replace("lr: 0.003", "lr: 0.05")
     result = run(tmp_path, text)
     summary = result.summary
-    assert result.status == "stopped early"
+    assert result.status == "early_stopped"
     assert summary["epochs_completed"] == summary["best_epoch"] + 2
     assert summary["restored_best"]
     best = load_checkpoint(result.run_dir / "checkpoints" / "best.npz")[0]
