@@ -16,7 +16,7 @@ def evaluate(
     from rich.table import Table
     with user_errors():
         from dlx.errors import DlxError
-        from dlx.train.evaluation_run import evaluate_run
+        from dlx.inference.evaluate import evaluate_run
         if split not in ("train", "validation", "test", "all"):
             raise DlxError(f"unknown split '{split}'; use train, validation, test or all")
         results = evaluate_run(run_dir, split)

@@ -16,7 +16,7 @@ def predict(
 ):
     """Predict INPUT.csv with the model of RUN_DIR; prints CSV (prediction and class probabilities)."""
     with user_errors():
-        from dlx.train.prediction import predict_csv
+        from dlx.inference.predict import predict_csv
         text = predict_csv(run_dir, input_csv)
         if output is not None:
             from dlx.runs import atomic_write_text

@@ -6,10 +6,11 @@ from dlx.nn.init import get_initialiser
 from dlx.nn.linear import Dense
 from dlx.nn.module import Module, Parameter
 from dlx.nn.normalization import BatchNorm1D, BatchNorm2D
+from dlx.nn.preprocess import InputScaler
 from dlx.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from dlx.nn.regularization import Dropout, GaussianNoise
 from dlx.nn.shape import Flatten
 
 __all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Flatten", "GaussianNoise",
-           "GlobalAvgPool2D", "MaxPool2D", "Dense", "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Sequential",
+           "GlobalAvgPool2D", "InputScaler", "MaxPool2D", "Dense", "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Sequential",
            "Sigmoid", "Softmax", "Tanh", "get_initialiser"]

@@ -8,11 +8,11 @@ and every schedule in ``dlx.registry.schedules``::
 """
 from dlx.optim.adaptive import Adadelta, Adagrad, Adam, RMSProp
 from dlx.optim.optimizer import Optimizer
-from dlx.optim.schedules import (Constant, CosineDecay, ExponentialDecay, Schedule, StepDecay, Warmup,
+from dlx.optim.schedules import (Constant, CosineDecay, ExponentialDecay, Schedule, ScheduledRate, StepDecay, Warmup,
                                  get_schedule)
 from dlx.optim.sgd import SGD, Momentum, Nesterov
 
 __all__ = [
     "Optimizer", "SGD", "Momentum", "Nesterov", "Adagrad", "Adadelta", "RMSProp", "Adam",
-    "Schedule", "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "Warmup", "get_schedule",
+    "Schedule", "ScheduledRate", "Constant", "StepDecay", "ExponentialDecay", "CosineDecay", "Warmup", "get_schedule",
 ]

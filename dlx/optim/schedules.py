@@ -193,3 +193,32 @@ def get_schedule(spec) -> Schedule:
             raise ConfigError(f"schedule '{name}': unknown argument(s) {', '.join(unknown)}; {hint}")
         return cls(**arguments)
     raise ConfigError(f"a schedule must be a name, a mapping with 'name', or null, got {spec!r}")
+
+
+class ScheduledRate:
+    """The learning rate during training: the optimiser's rate at the start, shaped by a schedule.
+
+    The one source of truth for the rate: the config's ``lr`` (or the optimiser's own
+    default when the config leaves it out) is read once, when the optimiser is built;
+    from then on ``set(progress)`` writes ``schedule(base, progress, total_epochs)``
+    into the optimiser before each step.
+
+    Args:
+        optimiser: the optimiser whose ``lr`` is driven; its current rate is the base.
+        schedule: a ``Schedule`` (``Constant()`` keeps the base).
+        total_epochs: the planned number of epochs (the schedules' horizon).
+
+    Example::
+
+        rate = ScheduledRate(optimiser, get_schedule({"name": "cosine"}), total_epochs=10)
+        rate.set(2.5)          # epoch 3, halfway: optimiser.lr follows the cosine
+    """
+
+    def __init__(self, optimiser, schedule: Schedule, total_epochs: int):
+        self.optimiser, self.schedule, self.total_epochs = optimiser, schedule, total_epochs
+        self.base = float(optimiser.lr)
+
+    def set(self, progress: float) -> float:
+        """Set the optimiser's rate for ``progress`` epochs of training (fractional); returns it."""
+        self.optimiser.lr = self.schedule(self.base, progress, self.total_epochs)
+        return self.optimiser.lr

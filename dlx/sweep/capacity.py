@@ -23,7 +23,9 @@ from dlx.runs.plots import new_figure, save_png
 from dlx.sweep.crossval import train_trial
 from dlx.sweep.curves import (MEASURES, CurveResult, create_sweep_dir, error_name, need_validation, spans_a_decade,
                               trial_row, with_override, write_results, write_trials)
-from dlx.train.experiment import check_components, expected_outputs, loss_spec, prepare
+from dlx.registry import losses
+from dlx.tasks import get_task
+from dlx.train.experiment import check_components, loss_spec, prepare
 
 
 def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_dir: str | Path | None = None,
@@ -54,7 +56,7 @@ def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_d
         _checked(override, _check_model, trial_loaded, first.splits["train"])
     spec = {"kind": "capacity", "config": loaded.source, "parameter": parameter, "values": parsed}
     sweep_dir = create_sweep_dir(loaded, "capacity", results_dir, spec)
-    task, trials = first.task, []
+    task, trials = first.task.name, []
     for index, (trial_loaded, value) in enumerate(zip(configs, parsed)):
         experiment, first = (first if index == 0 else prepare(trial_loaded)), None
         result = train_trial(experiment, sweep_dir / "trials" / str(index), reporter)
@@ -92,7 +94,9 @@ def _check_model(trial_loaded: LoadedConfig, train: Dataset) -> None:
     """Check the names and build the model (on the first trial's data shapes) before any training."""
     check_components(trial_loaded)
     c = trial_loaded.config
-    outputs = expected_outputs(train, loss_spec(c, train)[0])
+    task = get_task(train.task)
+    name, kwargs = loss_spec(c, task)
+    outputs = task.outputs(train, losses.create(name, **kwargs))
     model = build_model(c.model, train.input_shape, outputs, np.random.default_rng(0))
     check_output(model, train.input_shape, outputs)
 

@@ -26,6 +26,7 @@ from dlx.config import LoadedConfig
 from dlx.data import Dataset, kfold_indices
 from dlx.errors import ConfigError
 from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir
+from dlx.runs.session import RunSession
 from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
 from dlx.train.experiment import Experiment, check_components, load_splits, prepare_from_splits, seeded_generators
@@ -59,11 +60,9 @@ def train_trial(experiment: Experiment, run_dir: Path, reporter=None) -> RunResu
         result = train_trial(prepare(loaded), sweep_dir / "trials" / "0")
         result.summary["final"]["val_loss"]
     """
-    run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=False)
-    (run_dir / "plots").mkdir()
-    atomic_write_text(run_dir / "config.yaml", resolved_yaml(experiment.loaded))
-    return train_in(experiment, run_dir, reporter)
+    session = RunSession.create("", "", resolved_yaml(experiment.loaded), folder=run_dir,
+                                checkpoint_seconds=experiment.settings.checkpoint_seconds)
+    return train_in(experiment, session, reporter)
 
 
 # ---- cross-validation --------------------------------------------------------------------------

@@ -33,7 +33,6 @@ from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir, plot_
 from dlx.runs.metrics_log import csv_text
 from dlx.sweep.crossval import (SUBSET_STREAM, mean_and_std, prepare_from_splits, stream, train_trial,
                                 with_seed)
-from dlx.train.evaluate import evaluate
 from dlx.train.experiment import check_components, load_splits, seeded_generators
 from dlx.train.runner import resolved_yaml
 
@@ -107,11 +106,10 @@ def error_name(task: str) -> str:
 def measured_errors(experiment) -> dict:
     """Error and loss on the training and validation splits, in eval mode, with the current weights."""
     x = experiment
-    n_outputs = x.model.output_shape(x.splits["train"].input_shape)[-1]
     out = {}
     for prefix, split in (("train", "train"), ("val", "validation")):
-        metrics = evaluate(x.model, x.splits[split], x.loss, n_outputs)
-        error = metrics["mse"] if x.task == "regression" else 1.0 - metrics["accuracy"]
+        metrics = x.task.evaluate(x.model, x.splits[split], x.loss, x.n_outputs)
+        error = metrics["mse"] if x.task.name == "regression" else 1.0 - metrics["accuracy"]
         out[f"{prefix}_error"], out[f"{prefix}_loss"] = float(error), float(metrics["loss"])
     return out
 

@@ -6,7 +6,7 @@ import math
 import numpy as np
 
 from dlx.errors import DivergenceError
-from dlx.train.metrics import is_higher_better
+from dlx.tasks.metrics import is_higher_better
 
 
 class EarlyStopping:

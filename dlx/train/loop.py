@@ -1,12 +1,15 @@
-"""The training loop: shuffled mini-batches, validation every epoch, callbacks, results.
+"""The training loop: shuffled mini-batches, validation every epoch, callbacks, checkpoints.
 
 One epoch: for each mini-batch (drawn by the seeded shuffle generator) the
 model's loss is differentiated on the tape, the L1/L2 penalty gradients are
 added, the schedule sets the learning rate and the optimiser steps. After the
-epoch the model is evaluated (eval mode) on the training and validation sets,
-a row is appended to metrics.jsonl/metrics.csv and the last (and best)
-checkpoint is written. Ctrl-C stops after saving what exists; ``--resume``
-continues from the last completed epoch with identical results.
+epoch the model is evaluated (eval mode) on the training and validation sets
+by the task, and the run session records the row and keeps a checkpoint.
+Ctrl-C stops after saving what exists; ``--resume`` continues from the last
+completed epoch with identical results.
+
+The loop reads no config: ``prepare`` (experiment.py) hands it the built model,
+loss, optimiser, learning-rate schedule, task, data and ``TrainSettings``.
 """
 from __future__ import annotations
 
@@ -18,11 +21,8 @@ import numpy as np
 
 from dlx.data import minibatches
 from dlx.errors import DivergenceError
-from dlx.nn import Parameter
-from dlx.runs import MetricsLog, save_checkpoint
 from dlx.tensor import Tensor
-from dlx.train.callbacks import DivergenceGuard, EarlyStopping
-from dlx.train.evaluate import evaluate, loss_targets
+from dlx.train.penalties import WeightNoise, add_penalty_gradients, penalty_value
 from dlx.train.state import load_training_state, prefixed, training_snapshot, unprefixed
 
 
@@ -33,6 +33,7 @@ class LoopState:
     best_state: dict | None = None
     status: str = "running"
     message: str = ""
+    restored_best: bool = False
 
 
 class Reporter:
@@ -43,150 +44,87 @@ class Reporter:
     def stop(self) -> None: ...
 
 
-def penalised_weights(model, l1: float, l2: float) -> list[tuple]:
-    """(weight, l1, l2) for every weight (ndim >= 2; not biases or normalisation scales) with a penalty.
-
-    A layer's own ``penalty`` (``- dense: {units: 8, l2: 0.01}`` in a config)
-    overrides the global ``regularisation.l1`` / ``l2`` for its weights.
-    """
-    out = []
-    for module in model.modules():
-        own = getattr(module, "penalty", None) or {}
-        a, b = own.get("l1", l1), own.get("l2", l2)
-        for _, child in module._children():
-            if isinstance(child, Parameter) and child.ndim >= 2 and (a or b):
-                out.append((child, a, b))
-    return out
-
-
-def add_penalty_gradients(weights: list[tuple]) -> None:
-    """Gradients of l1 * sum|w| + l2 * sum w^2: l1 * sign(w) + 2 * l2 * w."""
-    for p, l1, l2 in weights:
-        if p.grad is None:
-            continue
-        extra = (2.0 * l2) * p.data
-        if l1:
-            extra = extra + l1 * np.sign(p.data)
-        p.grad = p.grad + extra.astype(p.dtype, copy=False)
-
-
-def penalty_value(weights: list[tuple]) -> float:
-    return float(sum(l1 * np.abs(p.data).sum() + l2 * (p.data.astype(np.float64) ** 2).sum()
-                     for p, l1, l2 in weights))
-
-
-class WeightNoise:
-    """Gaussian noise on the weights for one step (training with noise): the gradient is taken at
-    w + e and applied to w."""
-
-    def __init__(self, weights: list, std: float, rng: np.random.Generator):
-        self.weights, self.std, self.rng = weights, std, rng
-        self.saved: list[np.ndarray] = []
-
-    def __enter__(self):
-        self.saved = [p.data for p in self.weights]
-        for p in self.weights:
-            p.data = p.data + self.rng.normal(0.0, self.std, p.shape).astype(p.dtype)
-        return self
-
-    def __exit__(self, *exc):
-        for p, original in zip(self.weights, self.saved):
-            p.data = original
-        return False
-
-
 class Trainer:
-    """Trains an ``Experiment`` and writes its metrics and checkpoints into ``run_dir``."""
+    """Trains the model of an ``Experiment`` (built parts, no config) inside a run session.
 
-    def __init__(self, experiment, run_dir: Path, reporter: Reporter | None = None, logger=None):
-        self.x = experiment
-        self.run_dir = Path(run_dir)
+    Args:
+        x: the experiment from ``prepare``: model, loss, optimiser, rate, task, splits, rngs,
+            settings, callbacks (stopper, guard).
+        session: the ``RunSession`` that records rows and checkpoints (None: nothing written).
+        reporter: progress display.
+        on_epoch: called with each epoch's row; returning True stops the run (``pruned``).
+    """
+
+    def __init__(self, x, session=None, reporter: Reporter | None = None, on_epoch=None):
+        self.x, self.session, self.on_epoch = x, session, on_epoch
         self.reporter = reporter or Reporter()
-        self.logger = logger
-        c = experiment.config
-        self.metrics_log = MetricsLog(self.run_dir)
-        self.guard = DivergenceGuard(c.training.divergence_factor)
-        es = c.regularisation.early_stopping
-        has_validation = len(experiment.splits["validation"]) > 0
-        monitor = (es.monitor if es else "val_loss") if has_validation else "train_loss"
-        self.stopper = EarlyStopping(monitor, es.patience, es.min_delta, es.restore_best) if es else \
-            EarlyStopping(monitor, patience=10**9)
-        self.early_stopping = es is not None
-        train = experiment.splits["train"]
-        self.n_outputs = experiment.model.output_shape(train.input_shape)[-1]
-        self.targets = loss_targets(train, experiment.loss, self.n_outputs)
-        self.base_lr = c.optimiser.lr
-        reg = c.regularisation
-        self.penalised = penalised_weights(experiment.model, reg.l1, reg.l2)
-        self.noisy_weights = [p for p in experiment.model.parameters() if p.ndim >= 2] if reg.weight_noise else []
+        self.settings = x.settings
+        self.targets = x.task.targets(x.splits["train"], x.loss, x.n_outputs)
+        self.noisy_weights = [p for p in x.model.parameters() if p.ndim >= 2] if x.settings.weight_noise else []
         self.state = LoopState()
-        self.snapshot: tuple[dict, dict] | None = None  # the last completed epoch, not yet on disk
-        self.last_write = time.monotonic()
-        self.on_epoch_end = None  # hook for tests and tools: called with the row after each epoch
 
     # ---- one epoch ------------------------------------------------------------------------
     def train_epoch(self, epoch: int) -> float:
-        x, c = self.x, self.x.config
+        x, s = self.x, self.settings
         train = x.splits["train"]
-        reg = c.regularisation
-        batches = list(minibatches(len(train), c.training.batch_size, x.rngs["shuffle"], c.training.shuffle))
+        batches = list(minibatches(len(train), s.batch_size, x.rngs["shuffle"], s.shuffle))
         total, seen = 0.0, 0
         x.model.train()
         for step, idx in enumerate(batches, start=1):
             inputs = train.X[idx]
             if x.augment is not None:
                 inputs = x.augment(inputs, x.rngs["noise"])
-            if reg.input_noise:
-                inputs = inputs + x.rngs["noise"].normal(0.0, reg.input_noise, inputs.shape).astype(inputs.dtype)
-            with WeightNoise(self.noisy_weights, reg.weight_noise, x.rngs["noise"]):
+            if s.input_noise:
+                inputs = inputs + x.rngs["noise"].normal(0.0, s.input_noise, inputs.shape).astype(inputs.dtype)
+            with WeightNoise(self.noisy_weights, s.weight_noise, x.rngs["noise"]):
                 loss = x.loss(x.model(Tensor(inputs)), self.targets[idx])
                 x.optimiser.zero_grad()
                 loss.backward()
-            add_penalty_gradients(self.penalised)
-            x.optimiser.lr = x.schedule(self.base_lr, epoch - 1 + (step - 1) / len(batches), c.training.epochs)
+            add_penalty_gradients(s.penalties)
+            x.rate.set(epoch - 1 + (step - 1) / len(batches))
             value = loss.item()
-            self.guard.check(value, epoch, step, self.base_lr)
+            x.guard.check(value, epoch, step, x.rate.base)
             x.optimiser.step()
             total += value * len(idx)
             seen += len(idx)
         return total / max(seen, 1)
 
     def epoch_row(self, epoch: int, running_loss: float, seconds: float) -> dict:
-        x, c = self.x, self.x.config
+        x, s = self.x, self.settings
         row = {"epoch": epoch, "lr": x.optimiser.lr}
-        wanted = c.training.metrics
-        parts = [("train", x.splits["train"])] if c.training.train_metrics else []
+        parts = [("train", x.splits["train"])] if s.train_metrics else []
         parts.append(("val", x.splits["validation"]))
         for prefix, ds in parts:
-            for key, value in evaluate(x.model, ds, x.loss, self.n_outputs).items():
-                if key != "confusion_matrix" and (wanted is None or key in wanted or key == "loss"):
+            for key, value in x.task.evaluate(x.model, ds, x.loss, x.n_outputs).items():
+                if key != "confusion_matrix" and (s.metrics is None or key in s.metrics or key == "loss"):
                     row[f"{prefix}_{key}"] = value
         if "train_loss" not in row:
             row["train_loss"] = running_loss
-        if self.penalised:
-            row["penalty"] = penalty_value(self.penalised)
+        if s.penalties:
+            row["penalty"] = penalty_value(s.penalties)
         row["epoch_seconds"] = seconds
         row["samples_per_second"] = len(x.splits["train"]) / max(seconds, 1e-9)
         return row
 
     # ---- the run --------------------------------------------------------------------------
     def fit(self) -> LoopState:
-        """Train until the last epoch, early stopping, divergence or Ctrl-C; returns the final state."""
+        """Train until the last epoch, early stopping, pruning, divergence or Ctrl-C."""
         if getattr(self.x.model, "closed_form", False):
             return self.fit_closed_form()
-        epochs = self.x.config.training.epochs
-        self.reporter.start(epochs, self.state.epoch + 1)
+        self.reporter.start(self.settings.epochs, self.state.epoch + 1)
         # overflow and NaN are the divergence guard's to report, in one line, not NumPy's
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            return self._fit_epochs(epochs)
+            self._fit_epochs(self.settings.epochs)
+        if self.state.status in ("finished", "early_stopped"):
+            self.state.restored_best = self.restore_best()
+        return self.state
 
-    def _fit_epochs(self, epochs: int) -> LoopState:
+    def _fit_epochs(self, epochs: int) -> None:
         try:
             for epoch in range(self.state.epoch + 1, epochs + 1):
                 start = time.perf_counter()
                 running = self.train_epoch(epoch)
-                row = self.epoch_row(epoch, running, time.perf_counter() - start)
-                stop = self.end_epoch(row)
+                stop = self.end_epoch(self.epoch_row(epoch, running, time.perf_counter() - start))
                 if stop:
                     self.state.status = stop
                     break
@@ -201,8 +139,6 @@ class Trainer:
             self.state.message = str(error)
         finally:
             self.reporter.stop()
-            self.write_checkpoint()
-        return self.state
 
     def fit_closed_form(self) -> LoopState:
         """Models solved in one step (the normal equation): a single 'epoch' row, no gradient steps."""
@@ -216,62 +152,44 @@ class Trainer:
         """Record the epoch; the status to stop with (``early_stopped``, ``pruned``) or None to go on."""
         self.state.history.append(row)
         self.state.epoch = row["epoch"]
-        self.metrics_log.append(row)
-        improved, stop = self.stopper.update(row)
+        improved, stop = self.x.stopper.update(row)
         if improved:
             self.state.best_state = self.x.model.state_dict()
-        if self.x.config.training.checkpoint:
-            self.take_snapshot()
-        if self.logger:
-            self.logger.info(format_row(row))
+        if self.session is not None:
+            self.session.record(row, format_row(row))
+            if self.settings.checkpoint:
+                self.session.checkpoint(self.snapshot)
         self.reporter.epoch(row)
-        if self.on_epoch_end is not None and self.on_epoch_end(row) is True:
+        if self.on_epoch is not None and self.on_epoch(row) is True:
             return "pruned"
-        return "early_stopped" if stop and self.early_stopping else None
+        return "early_stopped" if stop and self.x.early_stopping else None
 
-    def take_snapshot(self) -> None:
-        """Keep the state after this epoch in memory; write it when the interval has passed.
-
-        Copies in memory cost little; writing (and fsync) every epoch would dominate
-        short epochs. Whatever ends the run (last epoch, early stop, divergence,
-        Ctrl-C) writes the snapshot of the last completed epoch.
-        """
-        meta = {"epoch": self.state.epoch, "history": list(self.state.history), "stopper": self.stopper.state(),
-                "guard": self.guard.state(), "best_epoch": self.stopper.best_epoch}
-        self.snapshot = training_snapshot(self.x, self.state.best_state, meta)
-        if time.monotonic() - self.last_write >= self.x.config.training.checkpoint_seconds:
-            self.write_checkpoint()
-
-    def write_checkpoint(self) -> None:
-        """``checkpoints/last.npz`` (resumable) and ``checkpoints/best.npz`` (best weights) from the snapshot."""
-        if self.snapshot is None:
-            return
-        arrays, meta = self.snapshot
-        folder = self.run_dir / "checkpoints"
-        folder.mkdir(exist_ok=True)
-        save_checkpoint(folder / "last.npz", arrays, meta)
+    def snapshot(self) -> dict:
+        """``last`` (resumable) and ``best`` (best weights) checkpoints of the epoch just ended, in memory."""
+        x = self.x
+        meta = {"epoch": self.state.epoch, "history": list(self.state.history), "stopper": x.stopper.state(),
+                "guard": x.guard.state(), "best_epoch": x.stopper.best_epoch}
+        arrays, meta = training_snapshot(x, self.state.best_state, meta)
+        out = {"last": (arrays, meta)}
         best = unprefixed("best", arrays)
         if best:
-            save_checkpoint(folder / "best.npz", prefixed("model", best), {"kind": "weights",
-                                                                            "epoch": meta["best_epoch"]})
-        self.snapshot = None
-        self.last_write = time.monotonic()
+            out["best"] = (prefixed("model", best), {"kind": "weights", "epoch": meta["best_epoch"]})
+        return out
 
     def restore(self, checkpoint: Path) -> None:
-        """Continue from a training checkpoint written by ``save_checkpoint``."""
+        """Continue from a training checkpoint (``checkpoints/last.npz``)."""
         meta, best = load_training_state(checkpoint, self.x)
         self.state.epoch = int(meta["epoch"])
         self.state.history = list(meta["history"])
         self.state.best_state = best
-        self.stopper.load_state(meta["stopper"])
-        self.guard.load_state(meta["guard"])
-        if self.metrics_log.rows != self.state.history:  # killed between the log and the checkpoint
-            self.metrics_log.replace(self.state.history)
+        self.x.stopper.load_state(meta["stopper"])
+        self.x.guard.load_state(meta["guard"])
+        if self.session is not None and self.session.metrics.rows != self.state.history:
+            self.session.metrics.replace(self.state.history)  # killed between the log and the checkpoint
 
     def restore_best(self) -> bool:
         """Put the best epoch's weights back if early stopping asks for it."""
-        es = self.x.config.regularisation.early_stopping
-        if es and es.restore_best and self.state.best_state is not None:
+        if self.settings.restore_best and self.state.best_state is not None:
             self.x.model.load_state_dict(self.state.best_state)
             return True
         return False

@@ -1,4 +1,5 @@
 """Trials: plain data that survives pickling, a stable id, and one function that runs them."""
+import json
 import pickle
 
 import yaml
@@ -32,6 +33,19 @@ def test_a_trial_uses_the_given_split_indices(tmp_path):
 
 
 def test_a_failing_trial_is_a_result_not_an_exception(tmp_path):
-    (tmp_path / "t").mkdir()  # the folder exists already: the run cannot start there
+    (tmp_path / "t").mkdir()  # the folder exists already: a run never reuses one
     result = run_trial(Trial(CONFIG, seed=1, folder=str(tmp_path / "t")))
-    assert result.status == "failed" and "FileExistsError" in result.message
+    assert result.status == "failed" and "exists already" in result.message
+
+
+def test_an_exception_inside_an_epoch_fails_the_trial_and_its_folder_says_so(tmp_path):
+    def explode(row):
+        if row["epoch"] == 2:
+            raise RuntimeError("boom")
+
+    folder = tmp_path / "t"
+    result = run_trial(Trial(CONFIG, seed=1, folder=str(folder)), on_epoch=explode)
+    assert result.status == "failed" and "RuntimeError: boom" in result.message
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["status"] == "failed" and summary["error"] == "RuntimeError: boom"
+    assert summary["epochs_completed"] == 2

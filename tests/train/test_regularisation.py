@@ -5,7 +5,7 @@ from dlx import Tensor
 from dlx.config import parse_config
 from dlx.models.builder import build_model
 from dlx.nn import Parameter
-from dlx.train.loop import WeightNoise, add_penalty_gradients, penalised_weights, penalty_value
+from dlx.train.penalties import WeightNoise, add_penalty_gradients, penalised_weights, penalty_value
 
 LAYERS = {"layers": [{"dense": {"units": 4, "l2": 0.5}}, "relu", {"dense": {"units": 2}}]}
 

@@ -6,7 +6,7 @@ import pytest
 
 from dlx.config import load_config, parse_config
 from dlx.runs import MetricsLog, load_checkpoint
-from dlx.train.evaluation_run import evaluate_run
+from dlx.inference.evaluate import evaluate_run
 from dlx.train.runner import resume_run, start_run
 
 DIGITS = """\

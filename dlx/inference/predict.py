@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from dlx.errors import DataError
-from dlx.train.saved import load_trained
+from dlx.inference.loaded import load_run
 
 
 def read_features(path: Path, feature_names: list[str] | None) -> np.ndarray:
@@ -31,12 +31,12 @@ def read_features(path: Path, feature_names: list[str] | None) -> np.ndarray:
 
 
 def predict_csv(run_dir: Path, input_csv: Path) -> str:
-    trained = load_trained(run_dir)
-    X = read_features(input_csv, trained.meta.get("feature_names"))
-    decisions, scores = trained.predict(X)
+    run = load_run(run_dir)
+    X = read_features(input_csv, run.feature_names)
+    decisions, scores = run.predict(X)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    task, classes = trained.meta["task"], trained.meta.get("class_names")
+    task, classes = run.task.name, run.class_names
     if task in ("binary", "multiclass"):
         probability_columns = classes if scores.shape[1] == len(classes) else [f"p_{classes[-1]}"]
         writer.writerow(["prediction", *[f"p_{c}" if not c.startswith("p_") else c for c in probability_columns]])

@@ -6,7 +6,7 @@ import pytest
 from sklearn import metrics as sk
 
 from dlx.errors import DataError, ShapeError
-from dlx.train.metrics import (
+from dlx.tasks.metrics import (
     HIGHER_IS_BETTER,
     METRICS_BY_TASK,
     classification_metrics,

@@ -1,0 +1,181 @@
+"""The run session: one object owns a run folder's whole life.
+
+It creates the folder (never reusing one), writes the resolved ``config.yaml``,
+keeps ``run.log`` and the metrics log, writes checkpoints at their cadence and
+``summary.json`` with the run's status. Supervised training, every
+cross-validation fold and curve point, every sweep trial, an agent, an
+explanation: each is a run through a session. Nothing else creates run folders.
+
+Statuses: ``running`` (written when the session opens, so a killed process
+leaves it), ``finished``, ``early_stopped``, ``pruned``, ``diverged``,
+``interrupted`` (Ctrl-C) and ``failed`` (an exception; the error and the
+traceback are in the summary and the log)::
+
+    with RunSession.create("results", "xor", config_text) as session:
+        for epoch in ...:
+            session.record({"epoch": epoch, "train_loss": loss})
+            session.checkpoint(lambda: {"last": (arrays, meta)})
+        session.finish("finished", {"final": ...})
+    # an exception inside the block: summary.json says failed, with the error and the epochs completed
+"""
+from __future__ import annotations
+
+import logging
+import time
+import traceback
+from pathlib import Path
+from typing import Callable
+
+from dlx.errors import DlxError
+from dlx.runs.checkpoint import save_checkpoint
+from dlx.runs.files import atomic_write_text
+from dlx.runs.metrics_log import MetricsLog
+from dlx.runs.rundir import create_run_dir
+from dlx.runs.summary import package_versions, read_summary, write_summary
+
+ENDED = ("finished", "early_stopped", "pruned", "diverged", "interrupted", "failed")
+Snapshot = dict[str, tuple[dict, dict]]  # checkpoint name -> (arrays, JSON meta)
+
+
+class RunFailed(DlxError):
+    """A run ended by an unexpected exception; its folder records it (status ``failed``)."""
+
+
+class RunSession:
+    """A run folder, open for writing.
+
+    Args:
+        run_dir: an existing run folder (use ``create`` for a new one, ``reopen`` to resume).
+        checkpoint_seconds (default 30): write checkpoints at most this often; whatever ends
+            the run writes the last snapshot.
+    """
+
+    def __init__(self, run_dir: Path, checkpoint_seconds: float = 30.0):
+        self.run_dir = Path(run_dir)
+        self.metrics = MetricsLog(self.run_dir)
+        self.checkpoint_seconds = checkpoint_seconds
+        self.status = "running"
+        self.summary: dict = {}
+        self._pending: Snapshot | None = None
+        self._last_write = time.monotonic()
+        self.logger = logging.getLogger(f"dlx.run.{self.run_dir}")
+        self.logger.setLevel(logging.INFO)
+        self.logger.propagate = False
+        self._handler = logging.FileHandler(self.run_dir / "run.log", encoding="utf-8")
+        self._handler.setFormatter(logging.Formatter("%(asctime)s %(message)s"))
+        self.logger.addHandler(self._handler)
+
+    # ---- opening ------------------------------------------------------------------------------
+    @classmethod
+    def create(cls, results_dir: str | Path, run_name: str, config_text: str, folder: str | Path | None = None,
+               checkpoint_seconds: float = 30.0) -> "RunSession":
+        """A new run folder (``<results_dir>/<run_name>/<stamp>-<hex>/``, or exactly ``folder``,
+        which must not exist yet) with ``config.yaml``, ``plots/`` and a ``running`` summary."""
+        if folder is None:
+            run_dir = create_run_dir(results_dir, run_name)
+        else:
+            run_dir = Path(folder)
+            try:
+                run_dir.mkdir(parents=True, exist_ok=False)
+            except FileExistsError:
+                raise DlxError(f"run folder '{run_dir}' exists already; a run never reuses a folder") from None
+            (run_dir / "plots").mkdir()
+        atomic_write_text(run_dir / "config.yaml", config_text)
+        session = cls(run_dir, checkpoint_seconds)
+        session._write_status()
+        return session
+
+    @classmethod
+    def reopen(cls, run_dir: str | Path, checkpoint_seconds: float = 30.0) -> "RunSession":
+        """An interrupted run's folder, to continue it (``dlx train --resume``)."""
+        run_dir = Path(run_dir)
+        if (run_dir / "summary.json").is_file():
+            status = read_summary(run_dir).get("status")
+            if status in ENDED and status not in ("interrupted", "failed"):
+                raise DlxError(f"run '{run_dir}' is already {status.replace('_', ' ')}; "
+                               f"start a new run with dlx train CONFIG")
+        session = cls(run_dir, checkpoint_seconds)
+        session.log("resumed")
+        session._write_status()
+        return session
+
+    # ---- during the run -------------------------------------------------------------------------
+    def log(self, message: str) -> None:
+        self.logger.info(message)
+
+    def record(self, row: dict, line: str | None = None) -> None:
+        """Append a metrics row (``metrics.jsonl``/``.csv``) and a line to ``run.log``."""
+        self.metrics.append(row)
+        self.log(line if line is not None else "  ".join(f"{k} {v}" for k, v in row.items()))
+
+    def checkpoint(self, snapshot: Snapshot | Callable[[], Snapshot], force: bool = False) -> None:
+        """Keep ``snapshot`` (name -> (arrays, meta)) in memory; write it when the interval has passed.
+
+        Writing (and fsync) every epoch would dominate short epochs; ``flush`` (called by
+        whatever ends the run) writes the last snapshot.
+        """
+        self._pending = snapshot() if callable(snapshot) else snapshot
+        if force or time.monotonic() - self._last_write >= self.checkpoint_seconds:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the pending snapshot to ``checkpoints/<name>.npz``."""
+        if self._pending is None:
+            return
+        folder = self.run_dir / "checkpoints"
+        folder.mkdir(exist_ok=True)
+        for name, (arrays, meta) in self._pending.items():
+            save_checkpoint(folder / f"{name}.npz", arrays, meta)
+        self._pending = None
+        self._last_write = time.monotonic()
+
+    # ---- the end ------------------------------------------------------------------------------
+    def finish(self, status: str, summary: dict, message: str = "") -> dict:
+        """Write the last checkpoint and ``summary.json`` with ``status``; returns the summary."""
+        if status not in ENDED:
+            raise ValueError(f"unknown run status '{status}'; use one of {', '.join(ENDED)}")
+        self.flush()
+        self.status = status
+        self.summary = {"status": status, "message": message, "run_dir": str(self.run_dir), **summary,
+                        "versions": package_versions()}
+        write_summary(self.run_dir, self.summary)
+        self.log(f"{status}: {message}" if message else status)
+        return self.summary
+
+    def close(self) -> None:
+        self.logger.removeHandler(self._handler)
+        self._handler.close()
+
+    def __enter__(self) -> "RunSession":
+        return self
+
+    def __exit__(self, kind, error, trace) -> bool:
+        try:
+            if error is not None and self.status == "running":
+                self._record_failure(error, trace)
+        finally:
+            self.close()
+        if isinstance(error, Exception) and not isinstance(error, DlxError):
+            raise RunFailed(f"the run failed after {len(self.metrics.rows)} epochs: {type(error).__name__}: "
+                            f"{error}; the traceback is in {self.run_dir / 'run.log'}") from error
+        return False
+
+    def _record_failure(self, error: BaseException, trace) -> None:
+        interrupted = isinstance(error, KeyboardInterrupt)
+        status = "interrupted" if interrupted else "failed"
+        message = "interrupted (Ctrl-C)" if interrupted else f"{type(error).__name__}: {error}"
+        if not interrupted:
+            self.log("".join(traceback.format_exception(type(error), error, trace)))
+        try:
+            self.flush()
+        finally:
+            self.summary = {"status": status, "message": message, "error": None if interrupted else message,
+                            "run_dir": str(self.run_dir), "epochs_completed": len(self.metrics.rows),
+                            "versions": package_versions()}
+            write_summary(self.run_dir, self.summary)
+            self.status = status
+            self.log(f"{status}: {message}")
+
+    def _write_status(self) -> None:
+        write_summary(self.run_dir, {"status": "running", "run_dir": str(self.run_dir),
+                                     "epochs_completed": len(self.metrics.rows)})
