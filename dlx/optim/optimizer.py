@@ -104,10 +104,14 @@ class Optimizer:
 
     # ---- one step ----------------------------------------------------------------------
     def step(self) -> None:
-        """Update every parameter whose ``grad`` is not None."""
+        """Update every parameter whose ``grad`` is not None and that is not frozen.
+
+        A frozen parameter (``Parameter.frozen``) takes no part: no update, no state,
+        no share in the global norm of ``clip_norm``, no weight decay.
+        """
         self.step_count += 1
         triples = [(i, p, self._checked_grad(i, p)) for i, p in enumerate(self.params)
-                   if p.grad is not None]
+                   if p.grad is not None and not getattr(p, "frozen", False)]
         if not triples:
             return
         if self.clip_value is not None:
