@@ -160,18 +160,17 @@ class Module:
 
             >>> model.layers[0].freeze()      # train only the layers above it
         """
-        for module in self.modules():
-            module._frozen = True
-        for p in self.parameters():
-            p.frozen = True
-        return self
+        return self._set_frozen(True)
 
     def unfreeze(self) -> "Module":
         """Undo ``freeze()`` for this module and its sub-modules."""
+        return self._set_frozen(False)
+
+    def _set_frozen(self, frozen: bool) -> "Module":
         for module in self.modules():
-            module._frozen = False
+            module._frozen = frozen
         for p in self.parameters():
-            p.frozen = False
+            p.frozen = frozen
         return self
 
     def refreeze(self) -> "Module":
