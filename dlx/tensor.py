@@ -262,16 +262,19 @@ class _PendingGrads:
 
     def add(self, node: Tensor, grad) -> None:
         key = id(node)
-        if not isinstance(grad, IndexedGrad):
+        sparse = type(grad) is IndexedGrad
+        if not sparse and grad.shape != node.data.shape:
             grad = unbroadcast(grad, node.data.shape)
         current = self._grads.get(key)
-        if current is None and not isinstance(grad, IndexedGrad):
+        if current is None and not sparse:
             self._grads[key] = grad  # borrowed: never written to
             return
-        dtype = grad.dtype if current is None else np.result_type(current, grad.dtype)
+        dtype = grad.dtype
+        if current is not None and current.dtype != dtype:
+            dtype = np.result_type(current, dtype)
         if key not in self._owned or current.dtype != dtype:
             current = self._own(key, current, node.data.shape, dtype)
-        if isinstance(grad, IndexedGrad):
+        if sparse:
             grad.add_into(current)
         else:
             current += grad
