@@ -191,3 +191,27 @@ def test_masked_losses_reject_an_empty_mask_and_a_mismatched_one(rng):
         ops.masked_mean(values, np.ones((3, 2), bool))
     with pytest.raises(ValueError, match=r"real positions must lie in \[0, 3\]"):
         ops.masked_cross_entropy(Tensor(rng.standard_normal((2, 3, 4))), np.full((2, 3), 4), np.ones((2, 3), bool))
+
+
+def test_integer_token_batches_through_a_lookup_table_ignore_the_padding(rng):
+    """Tokens -> rows of a table (an embedding lookup by getitem) -> masked loss: the padded
+    tokens and labels may be anything; the table's gradient is the same."""
+    tokens, tags, lengths = token_sequences(rng, n=8, vocab=7, high=6)
+    ds = Dataset(tokens, tags, "tagging", "toy", lengths=lengths, class_names=["a", "b", "c"])
+    b = batch(ds, np.arange(8))
+    assert b.X.dtype == np.int64 and b.X.shape[1] == lengths.max()
+    table = rng.standard_normal((7, 3))
+
+    def table_grad(X, y):
+        weights = Tensor(table.copy(), requires_grad=True)
+        loss = ops.masked_cross_entropy(weights[X], y, b.target_mask)   # (B, T, 3) logits
+        loss.backward()
+        return loss.item(), weights.grad
+
+    loss, grad = table_grad(b.X, b.y)
+    X2, y2 = b.X.copy(), b.y.copy()
+    X2[~b.mask], y2[~b.mask] = 6, -100
+    loss2, grad2 = table_grad(X2, y2)
+    assert loss2 == loss
+    np.testing.assert_array_equal(grad2, grad)
+    assert not grad[0].any() and grad[1:].any()  # 0 is only the pad token: its row gets no gradient
