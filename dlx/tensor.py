@@ -14,13 +14,9 @@ gradient per parent. The derivative sits next to the forward, micrograd style::
 without recursion, sums the gradients of nodes used more than once, reduces
 gradients over broadcast axes and frees the saved closures afterwards.
 
-A closure may return, for a parent, an ``IndexedGrad``: a gradient that is zero
-except at an index (what ``x[index]`` sends back). The engine adds it into one
-zero buffer per parent that it allocates once and owns, so stepping through a
-sequence with ``x[:, t]`` for t < T costs O(T) work, not T full arrays. Dense
-gradients of a node used several times are summed in place into a buffer the
-engine owns too (the result of the first sum), never into an array a closure
-returned: that may be a view of another node's gradient.
+A closure may return, for a parent, an ``IndexedGrad`` (zero except at an
+index, what ``x[index]`` sends back); see ``dlx.gradients`` for how the pass sums
+gradients in buffers it owns, so that stepping through a sequence costs O(T).
 """
 from __future__ import annotations
 
@@ -28,6 +24,8 @@ import threading
 from typing import Callable, Sequence
 
 import numpy as np
+
+from dlx.gradients import IndexedGrad, PendingGrads, unbroadcast  # noqa: F401  (re-exported)
 
 DEFAULT_DTYPE = np.float32
 
@@ -179,7 +177,7 @@ class Tensor:
         if grad.shape != self.shape:
             grad = np.broadcast_to(grad, self.shape)
 
-        pending = _PendingGrads()
+        pending = PendingGrads()
         pending.add(self, grad)
         for node in reversed(topological_order(self)):
             g = pending.pop(node)
@@ -194,96 +192,6 @@ class Tensor:
                     pending.add(parent, pg)
             if not retain_graph:
                 node._backward = _graph_freed
-
-
-class IndexedGrad:
-    """A gradient that is zero everywhere except at ``index``, where it is ``values``.
-
-    What the backward of ``x[index]`` returns instead of a full array: the engine
-    adds it into one buffer of ``x``'s shape, so T slices of one tensor cost T
-    small additions rather than T full zero arrays.
-
-    Args:
-        index: a NumPy index (slices, integers, integer or boolean arrays).
-        values: the gradient of ``x[index]``, of that shape.
-        basic (bool): True when ``index`` is basic indexing (slices, integers,
-            None, Ellipsis): no element is hit twice, so a plain ``+=`` is exact;
-            otherwise repeated indices are summed with ``np.add.at``.
-
-    Example::
-
-        >>> grad = IndexedGrad((slice(None), 2), np.ones(4), basic=True)
-        >>> buffer = np.zeros((4, 5)); grad.add_into(buffer); buffer[:, 2]
-        array([1., 1., 1., 1.])
-    """
-
-    __slots__ = ("index", "values", "basic")
-
-    def __init__(self, index, values: np.ndarray, basic: bool):
-        self.index = index
-        self.values = values
-        self.basic = basic
-
-    @property
-    def dtype(self):
-        return self.values.dtype
-
-    def add_into(self, buffer: np.ndarray) -> None:
-        """``buffer[index] += values`` (repeated indices summed), in place."""
-        if self.basic:
-            buffer[self.index] += self.values
-        else:
-            np.add.at(buffer, self.index, self.values)
-
-    def dense(self, shape: tuple[int, ...]) -> np.ndarray:
-        """The full gradient: a new array of ``shape``, zero away from ``index``."""
-        full = np.zeros(shape, dtype=self.values.dtype)
-        self.add_into(full)
-        return full
-
-
-class _PendingGrads:
-    """The gradients waiting for each node during one backward pass, summed as they arrive.
-
-    An entry is an array and whether the engine owns it. A closure's result is
-    not owned (it may be a view of the upstream gradient or of a saved array), so
-    the first sum allocates a new array that the engine owns; later gradients are
-    added into it in place. An ``IndexedGrad`` goes into an owned zero buffer
-    of the parent's shape, allocated once per parent.
-    """
-
-    def __init__(self):
-        self._grads: dict[int, np.ndarray] = {}
-        self._owned: set[int] = set()
-
-    def pop(self, node: Tensor) -> np.ndarray | None:
-        self._owned.discard(id(node))
-        return self._grads.pop(id(node), None)
-
-    def add(self, node: Tensor, grad) -> None:
-        key = id(node)
-        sparse = type(grad) is IndexedGrad
-        if not sparse and grad.shape != node.data.shape:
-            grad = unbroadcast(grad, node.data.shape)
-        current = self._grads.get(key)
-        if current is None and not sparse:
-            self._grads[key] = grad  # borrowed: never written to
-            return
-        dtype = grad.dtype
-        if current is not None and current.dtype != dtype:
-            dtype = np.result_type(current, dtype)
-        if key not in self._owned or current.dtype != dtype:
-            current = self._own(key, current, node.data.shape, dtype)
-        if sparse:
-            grad.add_into(current)
-        else:
-            current += grad
-
-    def _own(self, key: int, current, shape, dtype) -> np.ndarray:
-        buffer = np.zeros(shape, dtype=dtype) if current is None else np.array(current, dtype=dtype)
-        self._grads[key] = buffer
-        self._owned.add(key)
-        return buffer
 
 
 def _accumulate_leaf(node: Tensor, g: np.ndarray) -> None:
@@ -312,19 +220,6 @@ def topological_order(root: Tensor) -> list[Tensor]:
             if parent.requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     return order
-
-
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes that broadcasting added or stretched to reach its shape."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad.reshape(shape)
 
 
 def from_op(data: np.ndarray, parents: tuple[Tensor, ...], backward: Callable, op: str = "") -> Tensor:

@@ -4,7 +4,8 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.ops.base import operation
-from dlx.tensor import IndexedGrad, Tensor, as_tensor, from_op
+from dlx.gradients import IndexedGrad
+from dlx.tensor import Tensor, as_tensor, from_op
 
 
 @operation("reshape", lambda rng: ([rng.standard_normal((3, 4))], {"shape": (2, 6)}))
