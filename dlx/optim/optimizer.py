@@ -11,7 +11,8 @@ Every optimiser runs the same ``step()``:
    parameter index in ``self.state[index]``.
 
 Gradients are never written to (they may be views shared with the tape); the
-parameters are updated in place and keep their dtype.
+parameters are updated in place and keep their dtype. Frozen parameters
+(``Parameter.frozen``, ``Module.freeze()``) take no part in any of the three.
 """
 from __future__ import annotations
 
