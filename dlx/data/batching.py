@@ -7,17 +7,17 @@ real positions, so that a masked loss (``dlx.ops.masked_mean``,
 
     tokens, lengths = pad_sequences([np.array([5, 2, 9]), np.array([7])])
     ds = Dataset(tokens, tags, "tagging", "toy", lengths=lengths)
-    for idx in minibatches(len(ds), 32, rng):
-        b = batch(ds, idx)                 # b.X (B, T_b), b.mask (B, T_b)
+    for b in batches(ds, 32, rng):         # b.X (B, T_b), b.mask (B, T_b)
         loss = masked_cross_entropy(model(b.X), b.y, b.target_mask)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterator
 
 import numpy as np
 
-from dlx.data.dataset import TASKS, Dataset
+from dlx.data.dataset import TASKS, Dataset, minibatches
 from dlx.errors import DataError
 
 
@@ -130,3 +130,16 @@ def batch(ds: Dataset, indices, per_step_targets: bool | None = None) -> Batch:
         target_width = int(out.target_lengths.max(initial=0))
         out.y, out.target_mask = y[:, :target_width], sequence_mask(out.target_lengths, target_width)
     return out
+
+
+def batches(ds: Dataset, batch_size: int | str, rng: np.random.Generator | None = None,
+            shuffle: bool = True) -> Iterator[Batch]:
+    """One epoch of ``Batch``es: ``minibatches`` of the indices, each cut by ``batch``.
+
+    Example::
+
+        >>> [b.X.shape for b in batches(ds, 2, shuffle=False)]   # lengths 3, 1, 2, 2
+        [(2, 3), (2, 2)]
+    """
+    for indices in minibatches(len(ds), batch_size, rng, shuffle):
+        yield batch(ds, indices)

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 from dlx import Tensor, ops
-from dlx.data import (Dataset, batch, get_scaler, kfold_indices, minibatches, pad_sequences, register_task_name,
-                      sequence_mask, split_dataset)
+from dlx.data import (Dataset, batch, batches, get_scaler, kfold_indices, minibatches, pad_sequences,
+                      register_task_name, sequence_mask, split_dataset)
 from dlx.errors import ConfigError, DataError
 
 register_task_name("tagging")          # a label per time step
@@ -102,6 +102,13 @@ def test_batch_trims_to_its_longest_sequence_and_masks_the_rest(rng):
         np.testing.assert_array_equal(b.mask, np.arange(width)[None] < lengths[idx][:, None])
         np.testing.assert_array_equal(b.target_mask, b.mask)
         np.testing.assert_array_equal(b.X[b.mask], tokens[idx][sequence_mask(lengths[idx], tokens.shape[1])])
+
+
+def test_batches_cover_the_epoch_each_cut_to_its_own_longest(rng):
+    tokens, lengths = pad_sequences([np.arange(1, k + 1) for k in (3, 1, 2, 2)])
+    ds = Dataset(tokens, np.zeros((4, 3), np.int64), "tagging", "toy", lengths=lengths)
+    assert [b.X.shape for b in batches(ds, 2, shuffle=False)] == [(2, 3), (2, 2)]
+    assert sorted(int(n) for b in batches(ds, 3, rng) for n in b.lengths) == [1, 2, 2, 3]
 
 
 def test_batch_of_target_sequences_uses_their_own_lengths(rng):
