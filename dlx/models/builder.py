@@ -48,6 +48,7 @@ def _resolve_outputs(kwargs: dict, output_size: int) -> dict:
 
 PENALTY_KEYS = ("l1", "l2")  # per-layer weight penalties, accepted by every layer
 FROZEN_KEY = "frozen"  # per-layer: ``frozen: true`` keeps the layer's parameters as built (or loaded)
+LAYER_KEYS = PENALTY_KEYS + (FROZEN_KEY,)  # accepted by every layer on top of its own arguments
 
 
 def create_layer(name: str, kwargs: dict, output_size: int) -> Module:
