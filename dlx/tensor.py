@@ -13,6 +13,10 @@ gradient per parent. The derivative sits next to the forward, micrograd style::
 ``Tensor.backward()`` walks the recorded graph in reverse topological order
 without recursion, sums the gradients of nodes used more than once, reduces
 gradients over broadcast axes and frees the saved closures afterwards.
+
+A closure may return, for a parent, an ``IndexedGrad`` (zero except at an
+index, what ``x[index]`` sends back); see ``dlx.gradients`` for how the pass sums
+gradients in buffers it owns, so that stepping through a sequence costs O(T).
 """
 from __future__ import annotations
 
@@ -20,6 +24,8 @@ import threading
 from typing import Callable, Sequence
 
 import numpy as np
+
+from dlx.gradients import IndexedGrad, PendingGrads, unbroadcast  # noqa: F401  (re-exported)
 
 DEFAULT_DTYPE = np.float32
 
@@ -171,9 +177,10 @@ class Tensor:
         if grad.shape != self.shape:
             grad = np.broadcast_to(grad, self.shape)
 
-        pending: dict[int, np.ndarray] = {id(self): grad}
+        pending = PendingGrads()
+        pending.add(self, grad)
         for node in reversed(topological_order(self)):
-            g = pending.pop(id(node), None)
+            g = pending.pop(node)
             if g is None:
                 continue
             if not node._parents:  # a leaf: keep its gradient
@@ -181,11 +188,8 @@ class Tensor:
                 continue
             parent_grads = node._backward(g)
             for parent, pg in zip(node._parents, parent_grads):
-                if pg is None or not parent.requires_grad:
-                    continue
-                pg = unbroadcast(pg, parent.data.shape)
-                key = id(parent)
-                pending[key] = pending[key] + pg if key in pending else pg
+                if pg is not None and parent.requires_grad:
+                    pending.add(parent, pg)
             if not retain_graph:
                 node._backward = _graph_freed
 
@@ -216,19 +220,6 @@ def topological_order(root: Tensor) -> list[Tensor]:
             if parent.requires_grad and id(parent) not in visited:
                 stack.append((parent, False))
     return order
-
-
-def unbroadcast(grad: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
-    """Sum ``grad`` over the axes that broadcasting added or stretched to reach its shape."""
-    if grad.shape == shape:
-        return grad
-    extra = grad.ndim - len(shape)
-    if extra > 0:
-        grad = grad.sum(axis=tuple(range(extra)))
-    stretched = tuple(i for i, n in enumerate(shape) if n == 1 and grad.shape[i] != 1)
-    if stretched:
-        grad = grad.sum(axis=stretched, keepdims=True)
-    return grad.reshape(shape)
 
 
 def from_op(data: np.ndarray, parents: tuple[Tensor, ...], backward: Callable, op: str = "") -> Tensor:

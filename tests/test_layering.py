@@ -7,7 +7,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dlx"
 # lowest first; a module may import from its own rank or below
 RANKS = [
     {"errors", "registry", "config"},
-    {"tensor"},
+    {"tensor", "gradients"},
     {"ops"},
     {"losses"},
     {"optim"},

@@ -37,7 +37,9 @@ LayerSpec = Union[str, dict[str, Union[dict[str, Any], None]]]
 class ModelConfig(Strict):
     """Either a list of layers (``- dense: {units: 64}``, ``- relu``) or a registered model name."""
 
-    layers: list[LayerSpec] | None = Field(None, description="layers in order; input sizes are inferred")
+    layers: list[LayerSpec] | None = Field(None, description="layers in order; input sizes are inferred; every "
+                                           "layer also accepts l1, l2 (its own penalties) and "
+                                           "frozen: true (no gradient, no update)")
     name: str | None = Field(None, description="a registered model (dlx list models) instead of layers")
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the named model")
 

@@ -1,4 +1,4 @@
-"""The Dataset type, train/validation/test splits, k-fold indices and mini-batches.
+"""The Dataset type, task names, train/validation/test splits, k-fold indices and mini-batches.
 
 A loader returns one whole ``Dataset``; the caller splits it, fits a scaler on
 the training part and walks it in mini-batches::
@@ -7,6 +7,10 @@ the training part and walks it in mini-batches::
     parts = split_dataset(ds, validation=0.2, test=0.2, rng=rng)
     for idx in minibatches(len(parts["train"]), 16, rng):
         X, y = parts["train"].X[idx], parts["train"].y[idx]
+
+Sequences: integer token ids stay integer, ``lengths`` gives each sample's
+true length, and ``dlx.data.batching.batch`` pads a batch to its longest
+sequence and gives the mask.
 """
 from __future__ import annotations
 
@@ -15,10 +19,10 @@ from typing import Iterator
 
 import numpy as np
 
+from dlx.data.checks import (CLASSIFICATION_TASKS, TASKS, checked_inputs, checked_lengths,  # noqa: F401
+                             known_task_names, register_task_name)
 from dlx.errors import ConfigError, DataError
-
-TASKS = ("binary", "multiclass", "multilabel", "regression")
-CLASSIFICATION_TASKS = ("binary", "multiclass")
+from dlx.registry import unknown_name_message
 
 
 @dataclass(repr=False)
@@ -26,14 +30,23 @@ class Dataset:
     """Inputs, targets and what they mean.
 
     Args:
-        X: float32 inputs of shape (N, *input_shape); images are (N, C, H, W).
+        X: inputs of shape (N, *input_shape); images are (N, C, H, W), sequences
+            (N, T, ...). Signed integer inputs (token ids) stay integer (int32 and
+            int64 as given, narrower ones become int64); all others become float32.
         y: int64 labels (N,) for binary/multiclass, float32 0/1 (N, K) for
             multilabel, float32 (N, K) for regression (a 1-D target becomes (N, 1)).
-        task: "binary", "multiclass", "multilabel" or "regression".
+            For a registered task (``register_task_name``) any shape: integer
+            targets become int64, others float32, e.g. (N, T) labels per time step.
+        task: "binary", "multiclass", "multilabel", "regression" or a registered name.
         name: the data set's name.
         feature_names (default None): one name per input feature.
         class_names (default None): one name per class; for classification
             it defaults to "0", "1", ... so that subsets keep ``n_classes``.
+        lengths (default None): int64 (N,), the true length of each sequence
+            along axis 1 of X (1 <= length <= T); positions beyond it are padding.
+            None: every sample has the full length.
+        target_lengths (default None): int64 (N,), the true length of each target
+            sequence along axis 1 of y (seq2seq), when it differs from ``lengths``.
 
     Example::
 
@@ -48,17 +61,20 @@ class Dataset:
     name: str
     feature_names: list[str] | None = None
     class_names: list[str] | None = None
+    lengths: np.ndarray | None = None
+    target_lengths: np.ndarray | None = None
 
     def __post_init__(self):
-        if self.task not in TASKS:
-            raise ConfigError(f"unknown task '{self.task}'; use one of {', '.join(TASKS)}")
-        self.X = np.asarray(self.X, dtype=np.float32)
-        if self.X.ndim == 1:
-            self.X = self.X.reshape(-1, 1)
+        if self.task not in known_task_names():
+            raise ConfigError(unknown_name_message("task", self.task, known_task_names())
+                              + " A new kind of problem registers its name with register_task_name().")
+        self.X = checked_inputs(self.X)
         self.y = self._checked_targets(np.asarray(self.y))
         if len(self.X) != len(self.y):
             raise DataError(f"data set '{self.name}' has {len(self.X)} inputs but {len(self.y)} targets; "
                             f"give one target per sample")
+        self.lengths = checked_lengths(self.lengths, self.X, "lengths", "X", self.name)
+        self.target_lengths = checked_lengths(self.target_lengths, self.y, "target_lengths", "y", self.name)
         if self.task in CLASSIFICATION_TASKS and self.class_names is None:
             top = int(self.y.max()) + 1 if len(self.y) else 0
             self.class_names = [str(i) for i in range(max(top, 2))]
@@ -74,6 +90,8 @@ class Dataset:
                 raise DataError(f"{self.task} labels of '{self.name}' must be integers >= 0 "
                                 f"(got dtype {y.dtype}); map class names to 0, 1, ...")
             return y.astype(np.int64, copy=False)
+        if self.task not in TASKS:  # a registered task: any shape, labels or real values
+            return y.astype(np.int64 if y.dtype.kind in "iub" else np.float32, copy=False)
         y = y.astype(np.float32, copy=False)
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
@@ -92,29 +110,54 @@ class Dataset:
 
     @property
     def n_classes(self) -> int | None:
-        """Number of classes (labels for multilabel); None for regression."""
+        """Number of classes (labels for multilabel); None for regression.
+
+        For a registered task: the number of class names if given, else None.
+        """
         if self.task == "regression":
             return None
         if self.task == "multilabel":
             return int(self.y.shape[1])
+        if self.task not in TASKS:
+            return len(self.class_names) if self.class_names else None
         return 2 if self.task == "binary" else len(self.class_names or ())
 
     @property
     def output_size(self) -> int:
-        """Units the model's last layer needs."""
+        """Units the model's last layer needs (per time step for sequence targets).
+
+        For a registered task: the number of classes for integer targets (class
+        names, else the largest label + 1), the last axis of real targets of
+        two or more axes (so per-step real targets are (N, T, K)), else 1.
+        """
         if self.task == "binary":
             return 1
         if self.task == "multiclass":
             return self.n_classes
-        return int(self.y.shape[1])
+        if self.task in TASKS:
+            return int(self.y.shape[1])
+        if self.y.dtype.kind == "i":
+            return self.n_classes or (int(self.y.max()) + 1 if self.y.size else 0)
+        return int(self.y.shape[-1]) if self.y.ndim > 1 else 1
+
+    @property
+    def is_sequence(self) -> bool:
+        """True when the samples have lengths (padded sequences)."""
+        return self.lengths is not None
 
     def subset(self, indices) -> "Dataset":
-        """The samples at ``indices`` (an index or boolean array), same metadata."""
+        """The samples at ``indices`` (an index or boolean array), same metadata and their lengths."""
         indices = np.asarray(indices)
         if indices.dtype.kind != "b":
             indices = indices.astype(np.int64, copy=False)
         return Dataset(self.X[indices], self.y[indices], self.task, self.name,
-                       self.feature_names, self.class_names)
+                       self.feature_names, self.class_names, _pick(self.lengths, indices),
+                       _pick(self.target_lengths, indices))
+
+    def with_inputs(self, X: np.ndarray) -> "Dataset":
+        """The same targets, metadata and lengths with new inputs (e.g. scaled ones)."""
+        return Dataset(X, self.y, self.task, self.name, self.feature_names, self.class_names,
+                       self.lengths, self.target_lengths)
 
     def __len__(self) -> int:
         return len(self.X)
@@ -122,6 +165,10 @@ class Dataset:
     def __repr__(self) -> str:
         return (f"Dataset(name={self.name!r}, task={self.task!r}, n={len(self)}, "
                 f"input_shape={self.input_shape}, output_size={self.output_size})")
+
+
+def _pick(lengths: np.ndarray | None, indices: np.ndarray) -> np.ndarray | None:
+    return None if lengths is None else lengths[indices]
 
 
 def _stratifiable(ds_or_y) -> tuple[np.ndarray, bool]:

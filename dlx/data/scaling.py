@@ -7,6 +7,9 @@ are per feature (per position of ``input_shape``), computed over the samples axi
     X_train = scaler.fit_transform(parts["train"].X)
     X_test = scaler.transform(parts["test"].X)
     np.savez(path, **scaler.state_dict())
+
+Signed integer inputs are token ids, not measurements: ``none`` passes them through
+unchanged, the other scalers refuse them with a DataError.
 """
 from __future__ import annotations
 
@@ -21,6 +24,7 @@ class Scaler:
 
     name = "scaler"
     state_keys: tuple[str, ...] = ()
+    passes_integers = False  # True: integer inputs (token ids) go through unchanged
 
     def __init__(self):
         self.state: dict[str, np.ndarray] = {}
@@ -30,6 +34,9 @@ class Scaler:
         return all(key in self.state for key in self.state_keys)
 
     def fit(self, X: np.ndarray) -> "Scaler":
+        if self._token_ids(X):
+            self.state = {}
+            return self
         X = np.asarray(X, dtype=np.float64)
         if len(X) == 0:
             raise DataError(f"scaler '{self.name}' cannot be fitted on 0 samples; give a non-empty training split")
@@ -40,6 +47,8 @@ class Scaler:
         """Scale ``X`` (N, *input_shape) with the fitted statistics; returns a new float32 array."""
         if not self.fitted:
             raise DataError(f"scaler '{self.name}' is not fitted; call fit(X_train) or load_state_dict first")
+        if self._token_ids(X):
+            return np.array(X, copy=True)
         X = np.asarray(X, dtype=np.float32)
         expected = next((self.state[k].shape for k in self.state_keys), X.shape[1:])
         if X.shape[1:] != expected:
@@ -49,6 +58,15 @@ class Scaler:
 
     def fit_transform(self, X: np.ndarray) -> np.ndarray:
         return self.fit(X).transform(X)
+
+    def _token_ids(self, X) -> bool:
+        """True for integer inputs that this scaler passes through; a DataError if it would scale them."""
+        if np.asarray(X).dtype.kind != "i":  # signed integers, as Dataset keeps them
+            return False
+        if not self.passes_integers:
+            raise DataError(f"scaler '{self.name}' cannot scale integer inputs (token ids); "
+                            f"set dataset.scaling: none for integer sequences")
+        return True
 
     def state_dict(self) -> dict[str, np.ndarray]:
         return {key: value.copy() for key, value in self.state.items()}
@@ -75,6 +93,7 @@ class NoScaling(Scaler):
     """Leaves the data as it is (``none``)."""
 
     name = "none"
+    passes_integers = True
 
 
 class Standardize(Scaler):

@@ -5,6 +5,15 @@ Layers are written as ``- relu`` or ``- dense: {units: 64}``; the value
 data set needs. A model is checked shape by shape before it is built, so a
 layer that does not fit fails with its index, name and both shapes before any
 training.
+
+Every layer also accepts ``l1`` / ``l2`` (its own weight penalties) and
+``frozen: true`` (its parameters get no gradient and no optimiser update; they
+are still saved)::
+
+    layers:
+      - dense: {units: 64, frozen: true}
+      - relu
+      - dense: {units: outputs, l2: 0.01}
 """
 from __future__ import annotations
 
@@ -38,19 +47,27 @@ def _resolve_outputs(kwargs: dict, output_size: int) -> dict:
 
 
 PENALTY_KEYS = ("l1", "l2")  # per-layer weight penalties, accepted by every layer
+FROZEN_KEY = "frozen"  # per-layer: ``frozen: true`` keeps the layer's parameters as built (or loaded)
+LAYER_KEYS = PENALTY_KEYS + (FROZEN_KEY,)  # accepted by every layer on top of its own arguments
 
 
 def create_layer(name: str, kwargs: dict, output_size: int) -> Module:
-    """A layer from its registry name and arguments; ``l1``/``l2`` set its own weight penalties."""
+    """A layer from its registry name and arguments; ``l1``/``l2`` set its own weight penalties,
+    ``frozen: true`` freezes its parameters (no gradient, no optimiser update)."""
     cls = layers.get(name)
     kwargs = dict(kwargs)
     penalty = {key: float(kwargs.pop(key)) for key in PENALTY_KEYS if key in kwargs}
+    frozen = kwargs.pop(FROZEN_KEY, False)
+    if not isinstance(frozen, bool):
+        raise ConfigError(f"layer '{name}': frozen must be true or false, got {frozen!r}")
     try:
         layer = cls(**_resolve_outputs(kwargs, output_size))
     except TypeError as error:
         raise ConfigError(f"layer '{name}': {error}") from None
     if penalty:
         layer.penalty = penalty
+    if frozen:
+        layer.freeze()  # kept until build_model builds the parameters
     return layer
 
 
@@ -68,6 +85,7 @@ def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
         model = Sequential([create_layer(*layer_spec(spec), output_size) for spec in config["layers"]])
     model.output_shape(tuple(input_shape))  # fails with layer index, name and both shapes
     model.build(tuple(input_shape), rng)
+    model.refreeze()
     return model
 
 

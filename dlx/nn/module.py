@@ -19,12 +19,27 @@ from dlx.tensor import Tensor
 
 
 class Parameter(Tensor):
-    """A tensor that a Module owns and an optimiser updates (``requires_grad=True``)."""
+    """A tensor that a Module owns and an optimiser updates (``requires_grad=True``).
+
+    A frozen parameter (``frozen = True``, or ``Module.freeze()``) has
+    ``requires_grad=False``: backward gives it no gradient, every optimiser skips
+    it, and it stays in ``state_dict``.
+    """
 
     __slots__ = ()
 
     def __init__(self, data, dtype=None):
         super().__init__(data, requires_grad=True, dtype=dtype)
+
+    @property
+    def frozen(self) -> bool:
+        return not self.requires_grad
+
+    @frozen.setter
+    def frozen(self, value: bool) -> None:
+        self.requires_grad = not value
+        if value:
+            self.grad = None
 
     def __repr__(self) -> str:
         return f"Parameter(shape={self.shape}, dtype={self.dtype})"
@@ -41,6 +56,7 @@ class Module:
 
     training: bool = True
     built: bool = True
+    _frozen: bool = False  # freeze() was called: parameters made by a later build() are frozen too
 
     @staticmethod
     def example() -> tuple[dict, tuple[int, ...]]:
@@ -60,6 +76,7 @@ class Module:
             first = args[0]
             shape = first.shape[1:] if hasattr(first, "shape") else ()
             self.build(tuple(shape), np.random.default_rng())
+            self.refreeze()
         return self.forward(*args, **kwargs)
 
     # ---- shapes -------------------------------------------------------------------------
@@ -130,6 +147,42 @@ class Module:
     def zero_grad(self) -> None:
         for p in self.parameters():
             p.grad = None
+
+    # ---- frozen parameters ----------------------------------------------------------------
+    def freeze(self) -> "Module":
+        """Freeze every parameter of this module and its sub-modules: no gradient, no update.
+
+        Frozen parameters stay in ``state_dict``. On a module that is not built yet
+        the wish is kept: ``refreeze()`` (called by ``build_model`` and a lazy first
+        call) freezes the parameters that ``build`` creates.
+
+        Example::
+
+            >>> model.layers[0].freeze()      # train only the layers above it
+        """
+        return self._set_frozen(True)
+
+    def unfreeze(self) -> "Module":
+        """Undo ``freeze()`` for this module and its sub-modules."""
+        return self._set_frozen(False)
+
+    def _set_frozen(self, frozen: bool) -> "Module":
+        for module in self.modules():
+            module._frozen = frozen
+        for p in self.parameters():
+            p.frozen = frozen
+        return self
+
+    def refreeze(self) -> "Module":
+        """Freeze the parameters of every sub-module that ``freeze()`` was called on (after a build)."""
+        for module in self.modules():
+            if module._frozen:
+                module.freeze()
+        return self
+
+    def trainable_parameters(self) -> list[Parameter]:
+        """The parameters that are not frozen."""
+        return [p for p in self.parameters() if not p.frozen]
 
     # ---- modes --------------------------------------------------------------------------
     def train(self, mode: bool = True) -> "Module":

@@ -1,9 +1,10 @@
-"""Shape operations: reshape, transpose, indexing, concatenate, stack."""
+"""Shape operations: reshape, transpose, indexing, unstack, concatenate, stack."""
 from __future__ import annotations
 
 import numpy as np
 
 from dlx.ops.base import operation
+from dlx.gradients import IndexedGrad
 from dlx.tensor import Tensor, as_tensor, from_op
 
 
@@ -44,19 +45,43 @@ def _plain(index):
 
 @operation("getitem", lambda rng: [rng.standard_normal((4, 5)), (np.array([0, 2, 2]), slice(1, 4))])
 def getitem(a: Tensor, index) -> Tensor:
-    """a[index]: slicing, integer and boolean indexing; repeated indices sum their gradients."""
+    """a[index]: slicing, integer and boolean indexing; repeated indices sum their gradients.
+
+    The gradient is ``g`` at ``index`` and zero elsewhere (summed where an index
+    repeats). The backward returns it as an ``IndexedGrad``: the engine adds it into
+    one buffer per parent, so ``x[:, t]`` for every t costs O(T), not T full arrays.
+    """
     index = _plain(index)
     basic = _is_basic(index)
 
-    def backward(g):
-        full = np.zeros_like(a.data, dtype=g.dtype)
-        if basic:
-            full[index] = g
-        else:
-            np.add.at(full, index, g)
-        return (full,)
+    def backward(g):  # g: the shape of a[index]
+        return (IndexedGrad(index, g, basic),)
 
     return from_op(a.data[index], (a,), backward, "getitem")
+
+
+def unstack(a: Tensor, axis: int = 0) -> list[Tensor]:
+    """The slices of ``a`` along ``axis``, each without that axis (the inverse of ``stack``).
+
+    Each slice is a ``getitem``; their gradients meet in one buffer, so walking a
+    sequence costs O(T).
+
+    Args:
+        a: a tensor.
+        axis (int, default 0): the axis to split.
+
+    Shape:
+        (N, T, D) with axis=1 -> T tensors of (N, D).
+
+    Example::
+
+        >>> steps = unstack(x, axis=1)            # x: (N, T, D)
+        >>> len(steps), steps[0].shape
+        (T, (N, D))
+    """
+    axis = axis % a.ndim
+    lead = (slice(None),) * axis
+    return [getitem(a, lead + (t,)) for t in range(a.shape[axis])]
 
 
 def _sequence_example(rng):

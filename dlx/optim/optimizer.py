@@ -11,7 +11,8 @@ Every optimiser runs the same ``step()``:
    parameter index in ``self.state[index]``.
 
 Gradients are never written to (they may be views shared with the tape); the
-parameters are updated in place and keep their dtype.
+parameters are updated in place and keep their dtype. Frozen parameters
+(``Parameter.frozen``, ``Module.freeze()``) take no part in any of the three.
 """
 from __future__ import annotations
 
@@ -104,10 +105,14 @@ class Optimizer:
 
     # ---- one step ----------------------------------------------------------------------
     def step(self) -> None:
-        """Update every parameter whose ``grad`` is not None."""
+        """Update every parameter whose ``grad`` is not None and that is not frozen.
+
+        A frozen parameter (``Parameter.frozen``) takes no part: no update, no state,
+        no share in the global norm of ``clip_norm``, no weight decay.
+        """
         self.step_count += 1
         triples = [(i, p, self._checked_grad(i, p)) for i, p in enumerate(self.params)
-                   if p.grad is not None]
+                   if p.grad is not None and not getattr(p, "frozen", False)]
         if not triples:
             return
         if self.clip_value is not None:
