@@ -16,7 +16,7 @@ import dlx.optim  # noqa: F401  (registers optimisers and schedules)
 from dlx.config import LoadedConfig
 from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, UnknownNameError
-from dlx.models.builder import PENALTY_KEYS, create_layer, layer_spec
+from dlx.models.builder import LAYER_KEYS, PENALTY_KEYS, create_layer, layer_spec
 from dlx.optim import get_schedule
 from dlx.registry import closest, datasets, layers, losses, models, optimisers
 from dlx.tasks import known_metrics
@@ -70,7 +70,7 @@ def check_components(loaded: LoadedConfig) -> None:
                 raise loaded.error(("model", "layers", i), str(error)) from None
             cls = _lookup(loaded, ("model", "layers", i), layers, name)
             _check_kwargs(loaded, ("model", "layers", i, name), cls,
-                          {k: v for k, v in kwargs.items() if k not in PENALTY_KEYS},
+                          {k: v for k, v in kwargs.items() if k not in LAYER_KEYS},
                           skip=("self", "rng", "in_features"))
             for key in PENALTY_KEYS:
                 if key in kwargs and not (isinstance(kwargs[key], (int, float)) and kwargs[key] >= 0):

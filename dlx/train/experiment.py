@@ -101,8 +101,7 @@ def scale_splits(splits: dict[str, Dataset], scaler) -> dict[str, Dataset]:
     """The splits with the scaler (already fitted on train) applied to their inputs."""
     out = {}
     for key, part in splits.items():
-        X = scaler.transform(part.X) if len(part) else part.X
-        out[key] = Dataset(X, part.y, part.task, part.name, part.feature_names, part.class_names)
+        out[key] = part.with_inputs(scaler.transform(part.X)) if len(part) else part
     return out
 
 

@@ -60,7 +60,8 @@ class Trainer:
         self.reporter = reporter or Reporter()
         self.settings = x.settings
         self.targets = x.task.targets(x.splits["train"], x.loss, x.n_outputs)
-        self.noisy_weights = [p for p in x.model.parameters() if p.ndim >= 2] if x.settings.weight_noise else []
+        self.noisy_weights = [p for p in x.model.parameters() if p.ndim >= 2 and not p.frozen] \
+            if x.settings.weight_noise else []
         self.state = LoopState()
 
     # ---- one epoch ------------------------------------------------------------------------

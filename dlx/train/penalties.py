@@ -25,7 +25,7 @@ def penalised_weights(model, l1: float, l2: float) -> list[tuple]:
         own = getattr(module, "penalty", None) or {}
         a, b = own.get("l1", l1), own.get("l2", l2)
         for _, child in module._children():
-            if isinstance(child, Parameter) and child.ndim >= 2 and (a or b):
+            if isinstance(child, Parameter) and child.ndim >= 2 and not child.frozen and (a or b):
                 out.append((child, a, b))
     return out
 
