@@ -8,6 +8,7 @@ cols), labels 0x00000801 (N,). Files may be raw or gzipped (``.gz``)::
     ds = mnist(path="data/mnist", subset="test", limit=1000)   # (1000, 1, 28, 28)
 """
 import gzip
+import math
 import zlib
 from pathlib import Path
 from typing import Literal
@@ -25,45 +26,78 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat",
                    "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
-def _read_bytes(file: Path) -> bytes:
-    try:
-        if file.suffix == ".gz":
-            with gzip.open(file, "rb") as handle:
-                return handle.read()
-        return file.read_bytes()
-    except (OSError, EOFError, zlib.error) as error:
-        raise DataError(f"cannot read '{file}' ({error}); download the file again") from None
+MAX_IDX_BYTES = 2**30  # 1 GiB of values; MNIST's largest file holds 47 MB
 
 
-def read_idx(file, expected_magic: int | None = None) -> np.ndarray:
-    """The array stored in an IDX file (raw or .gz), checked against its header.
+def _open(file: Path):
+    return gzip.open(file, "rb") if file.suffix == ".gz" else open(file, "rb")
+
+
+def _read_header(handle, file: Path, expected_magic: int | None) -> tuple[tuple[int, ...], np.dtype, int]:
+    """Shape, dtype and header length from the first bytes of an IDX stream."""
+    head = handle.read(4)
+    if len(head) < 4 or head[0] != 0 or head[1] != 0 or head[2] not in IDX_TYPES:
+        raise DataError(f"'{file}' is not an IDX file (bad magic number); use the original MNIST files")
+    magic, ndim = int.from_bytes(head, "big"), head[3]
+    if expected_magic is not None and magic != expected_magic:
+        raise DataError(f"'{file}' has magic number 0x{magic:08X}, expected 0x{expected_magic:08X}; "
+                        f"check that images and labels files are not swapped")
+    dims = handle.read(4 * ndim)
+    if len(dims) < 4 * ndim:
+        raise DataError(f"'{file}' is truncated inside its header; download it again")
+    shape = tuple(int.from_bytes(dims[4 * i:4 * i + 4], "big") for i in range(ndim))
+    return shape, np.dtype(IDX_TYPES[head[2]]), 4 + 4 * ndim
+
+
+def _stored_size(file: Path) -> int:
+    """Bytes the file decompresses to: its size, or (mod 2^32) the ISIZE field that ends a gzip file."""
+    if file.suffix != ".gz":
+        return file.stat().st_size
+    with open(file, "rb") as raw:
+        raw.seek(0, 2)
+        if raw.tell() < 4:
+            return -1
+        raw.seek(-4, 2)
+        return int.from_bytes(raw.read(4), "little")
+
+
+def read_idx(file, expected_magic: int | None = None, max_bytes: int = MAX_IDX_BYTES) -> np.ndarray:
+    """The array stored in an IDX file (raw or .gz), checked against its header before it is read.
+
+    The header's declared size (computed exactly, so 2^31 x 2^31 x 4 cannot overflow) is
+    compared with ``max_bytes`` and with the file's (decompressed) size first; a gzip bomb
+    or a lying header is refused without decompressing more than the header promised.
 
     Args:
         file: path of the file.
         expected_magic (default None): e.g. 0x00000803 for images; a mismatch is a DataError.
+        max_bytes (default 1 GiB): the largest array accepted.
 
     Example::
 
         >>> read_idx("t10k-labels-idx1-ubyte.gz", 0x00000801).shape
         (10000,)
     """
-    data = _read_bytes(Path(file))
-    if len(data) < 4 or data[0] != 0 or data[1] != 0 or data[2] not in IDX_TYPES:
-        raise DataError(f"'{file}' is not an IDX file (bad magic number); use the original MNIST files")
-    magic, ndim = int.from_bytes(data[:4], "big"), data[3]
-    if expected_magic is not None and magic != expected_magic:
-        raise DataError(f"'{file}' has magic number 0x{magic:08X}, expected 0x{expected_magic:08X}; "
-                        f"check that images and labels files are not swapped")
-    header = 4 + 4 * ndim
-    if len(data) < header:
-        raise DataError(f"'{file}' is truncated inside its header; download it again")
-    shape = tuple(int.from_bytes(data[4 + 4 * i:8 + 4 * i], "big") for i in range(ndim))
-    dtype = np.dtype(IDX_TYPES[data[2]])
-    expected = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
-    if len(data) - header != expected:
-        raise DataError(f"'{file}' holds {len(data) - header} bytes of values but its header "
-                        f"{'x'.join(map(str, shape))} needs {expected}; download it again")
-    return np.frombuffer(data, dtype=dtype, offset=header).reshape(shape)
+    file = Path(file)
+    try:
+        with _open(file) as handle:
+            shape, dtype, header = _read_header(handle, file, expected_magic)
+            declared = math.prod(shape) * dtype.itemsize  # Python int: no overflow
+            dims = "x".join(map(str, shape))
+            if declared > max_bytes:
+                raise DataError(f"'{file}' declares {dims} values ({declared:,} bytes), more than the limit of "
+                                f"{max_bytes:,}; use the original MNIST files")
+            stored = _stored_size(file)
+            if stored != (header + declared) % (2**32 if file.suffix == ".gz" else 2**64):
+                raise DataError(f"'{file}' holds {stored - header} bytes of values but its header {dims} needs "
+                                f"{declared}; download it again")
+            data = handle.read(declared + 1)  # one more byte tells whether the stream is longer
+    except (OSError, EOFError, zlib.error) as error:
+        raise DataError(f"cannot read '{file}' ({error}); download the file again") from None
+    if len(data) != declared:
+        raise DataError(f"'{file}' holds {len(data)} bytes of values but its header {dims} needs "
+                        f"{declared}; download it again")
+    return np.frombuffer(data, dtype=dtype).reshape(shape)
 
 
 def _find(folder: Path, stem: str) -> Path | None:
