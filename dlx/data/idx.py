@@ -16,6 +16,7 @@ from typing import Literal
 import numpy as np
 
 from dlx.data.dataset import Dataset
+from dlx.data.download import dataset_folder
 from dlx.errors import ConfigError, DataError
 from dlx.registry import datasets
 
@@ -127,11 +128,13 @@ def _read_split(folder: Path, prefix: str, limit: int | None) -> tuple[np.ndarra
     return (images[:limit], labels[:limit]) if limit is not None else (images, labels)
 
 
-def _check_options(path, subset, limit) -> Path:
+def _check_options(path, subset, limit, name: str, cache_dir, mirror) -> Path:
     if subset not in ("all", "train", "test"):
         raise ConfigError(f"dataset.subset must be 'all', 'train' or 'test', got {subset!r}")
     if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
         raise ConfigError(f"dataset.limit must be a positive integer or null, got {limit!r}")
+    if path is None:
+        return dataset_folder(name, cache_dir, mirror)  # fetched once, verified, cached
     folder = Path(str(path)).expanduser()
     if not folder.is_dir():
         raise DataError(f"data folder '{path}' not found; check dataset.path (a folder with the IDX files)")
@@ -139,9 +142,9 @@ def _check_options(path, subset, limit) -> Path:
 
 
 def load_idx_dataset(path, flatten: bool, subset: str, limit: int | None, name: str,
-                     class_names: list[str]) -> Dataset:
-    """Images scaled to [0, 1] and labels from the train and/or t10k IDX files in ``path``."""
-    folder = _check_options(path, subset, limit)
+                     class_names: list[str], cache_dir: str | None = None, mirror: str | None = None) -> Dataset:
+    """Images scaled to [0, 1] and labels from the train and/or t10k IDX files in ``path`` (None: the cache)."""
+    folder = _check_options(path, subset, limit, name, cache_dir, mirror)
     splits = ["train", "test"] if subset == "all" else [subset]
     parts = [part for part in (_read_split(folder, SPLIT_PREFIXES[s], limit) for s in splits) if part]
     if not parts:
@@ -156,46 +159,53 @@ def load_idx_dataset(path, flatten: bool, subset: str, limit: int | None, name: 
 
 
 @datasets.register("mnist")
-def mnist(path: str, rng: np.random.Generator | None = None, flatten: bool = False,
-          subset: Literal["all", "train", "test"] = "all", limit: int | None = None) -> Dataset:
-    """MNIST handwritten digits 0-9, 28x28 pixels scaled to [0, 1], from the IDX files in a folder.
+def mnist(path: str | None = None, rng: np.random.Generator | None = None, flatten: bool = False,
+          subset: Literal["all", "train", "test"] = "all", limit: int | None = None,
+          cache_dir: str | None = None, mirror: str | None = None) -> Dataset:
+    """MNIST handwritten digits 0-9, 28x28 pixels scaled to [0, 1], from IDX files.
 
     The folder holds ``train-images-idx3-ubyte``, ``train-labels-idx1-ubyte``,
     ``t10k-images-idx3-ubyte`` and ``t10k-labels-idx1-ubyte``, each raw or ``.gz``;
-    whichever of the train and t10k pairs exist are used.
+    whichever of the train and t10k pairs exist are used. Without ``path`` the four
+    files are downloaded once into the cache, verified by SHA-256 (``dlx.data.download``).
 
     Args:
-        path: the folder.
+        path (default None): the folder; None uses the cache (~/.cache/dlx/mnist), fetched on first use.
         rng (default None): unused; samples keep the files' order (train first).
         flatten (default False): False gives images (N, 1, 28, 28), True vectors (N, 784).
         subset (default "all"): "train", "test" (the t10k files) or "all" (both, concatenated).
         limit (default None): keep only the first ``limit`` samples.
+        cache_dir (default None): the cache root instead of $DLX_CACHE_DIR or ~/.cache/dlx.
+        mirror (default None): a base URL to download from instead of $DLX_MNIST_MIRROR or the published ones.
 
     Example::
 
-        >>> mnist(path="data/mnist", subset="test").X.shape
+        >>> mnist(subset="test").X.shape
         (10000, 1, 28, 28)
     """
-    return load_idx_dataset(path, flatten, subset, limit, "mnist", [str(d) for d in range(10)])
+    return load_idx_dataset(path, flatten, subset, limit, "mnist", [str(d) for d in range(10)], cache_dir, mirror)
 
 
 @datasets.register("fashion_mnist")
-def fashion_mnist(path: str, rng: np.random.Generator | None = None, flatten: bool = False,
-                  subset: Literal["all", "train", "test"] = "all", limit: int | None = None) -> Dataset:
+def fashion_mnist(path: str | None = None, rng: np.random.Generator | None = None, flatten: bool = False,
+                  subset: Literal["all", "train", "test"] = "all", limit: int | None = None,
+                  cache_dir: str | None = None, mirror: str | None = None) -> Dataset:
     """Fashion-MNIST: 28x28 images of 10 kinds of clothing, pixels scaled to [0, 1].
 
     Same files and options as ``mnist`` (Zalando's IDX files use the same names).
 
     Args:
-        path: the folder with the IDX files.
+        path (default None): the folder with the IDX files; None uses the cache, fetched on first use.
         rng (default None): unused.
         flatten (default False): False gives images (N, 1, 28, 28), True vectors (N, 784).
         subset (default "all"): "train", "test" or "all".
         limit (default None): keep only the first ``limit`` samples.
+        cache_dir (default None): the cache root instead of $DLX_CACHE_DIR or ~/.cache/dlx.
+        mirror (default None): a base URL instead of $DLX_FASHION_MNIST_MIRROR or the published ones.
 
     Example::
 
-        >>> fashion_mnist(path="data/fashion", limit=5).class_names[9]
+        >>> fashion_mnist(limit=5).class_names[9]
         'Ankle boot'
     """
-    return load_idx_dataset(path, flatten, subset, limit, "fashion_mnist", FASHION_CLASSES)
+    return load_idx_dataset(path, flatten, subset, limit, "fashion_mnist", FASHION_CLASSES, cache_dir, mirror)
