@@ -5,6 +5,8 @@ from typing import Annotated, Any, Literal, Union
 
 from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict as StrictType, field_validator, model_validator
 
+from dlx.config.sizes import parse_bytes
+from dlx.errors import ConfigError
 from dlx.registry import closest
 
 # Numbers are numbers: YAML's ``yes``/``true`` is not 1, ``.inf`` and ``.nan`` are refused.
@@ -117,6 +119,19 @@ class TrainingConfig(Strict):
     checkpoint_seconds: Float = Field(30.0, ge=0, description="write checkpoints at most this often (and at the "
                                                                "end, on Ctrl-C, on divergence); 0: every epoch")
     train_metrics: Bool = Field(True, description="evaluate the training set each epoch (eval mode)")
+    memory_limit: Union[Float, str, None] = Field(None, description="refuse models whose parameters and "
+                                                  "activations need more, e.g. 16GiB (default: $DLX_MEMORY_LIMIT "
+                                                  "or 4GiB)")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _a_size(cls, value):
+        if value is not None:
+            try:
+                parse_bytes(value)
+            except ConfigError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("batch_size", mode="before")
     @classmethod
