@@ -115,7 +115,7 @@ class Trainer:
         train = experiment.splits["train"]
         self.n_outputs = experiment.model.output_shape(train.input_shape)[-1]
         self.targets = loss_targets(train, experiment.loss, self.n_outputs)
-        self.base_lr = c.optimiser.lr
+        self.base_lr = experiment.optimiser.lr  # the config's lr, or the optimiser's own default
         reg = c.regularisation
         self.penalised = penalised_weights(experiment.model, reg.l1, reg.l2)
         self.noisy_weights = [p for p in experiment.model.parameters() if p.ndim >= 2] if reg.weight_noise else []

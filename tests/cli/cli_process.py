@@ -33,7 +33,7 @@ def dlx(*args, cwd: Path, env: dict | None = None, timeout: float = 120,
     """
     environment = dict(os.environ, **(env or {}))
     environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), environment.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    environment.setdefault("DLX_CACHE_DIR", str(cwd / "cache"))  # never the user's real cache
+    environment["DLX_CACHE_DIR"] = (env or {}).get("DLX_CACHE_DIR", str(cwd / "cache"))  # never the user's cache
     def cap_memory():
         if address_space is not None:
             import resource

@@ -1,10 +1,7 @@
 """Fetching MNIST-format files into the cache, against a real HTTP server on 127.0.0.1 that the test starts."""
-import functools
 import gzip
 import hashlib
 import struct
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import numpy as np
 import pytest
@@ -13,14 +10,10 @@ from dlx.data import download
 from dlx.data.download import fetch_files
 from dlx.data.idx import mnist
 from dlx.errors import DataError
+from tests.local_http import serve
 
 NAMES = ("train-images-idx3-ubyte.gz", "train-labels-idx1-ubyte.gz",
          "t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz")
-
-
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
 
 
 @pytest.fixture
@@ -28,19 +21,8 @@ def server(tmp_path):
     """(folder served, base URL, list of requested paths)."""
     served = tmp_path / "served"
     served.mkdir()
-    requests = []
-
-    class Handler(QuietHandler):
-        def do_GET(self):
-            requests.append(self.path)
-            super().do_GET()
-
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Handler, directory=str(served)))
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield served, f"http://127.0.0.1:{httpd.server_address[1]}/", requests
-    httpd.shutdown()
-    httpd.server_close()
+    with serve(served) as (url, requests):
+        yield served, url, requests
 
 
 def write_fake_mnist(folder, n=12) -> dict[str, str]:
