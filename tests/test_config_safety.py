@@ -105,3 +105,16 @@ def test_defaults_fill_layers_and_schedules_but_keep_what_is_given():
     assert shown["model"]["layers"][0]["dense"]["bias"] is False
     assert shown["model"]["layers"][0]["dense"]["init"] == "glorot_uniform"
     assert shown["model"]["layers"][1] == "relu" and raw["optimiser"]["schedule"] == "step"  # input untouched
+
+
+def test_a_boolean_for_a_numeric_component_argument_is_a_problem():
+    import dlx.data  # noqa: F401
+    import dlx.nn  # noqa: F401
+    import dlx.optim  # noqa: F401
+    from dlx.config.components import argument_problem, keyword_parameters
+    from dlx.registry import datasets, layers, optimisers
+    adam, sgd = keyword_parameters(optimisers.get("adam")), keyword_parameters(optimisers.get("sgd"))
+    assert "is a boolean" in argument_problem(adam["beta1"], True)
+    assert argument_problem(adam["beta1"], 0.9) is None and argument_problem(sgd["nesterov"], True) is None
+    assert "is a boolean" in argument_problem(keyword_parameters(layers.get("dense"))["units"], False)
+    assert "is a boolean" in argument_problem(keyword_parameters(datasets.get("xor"))["repeat"], True)

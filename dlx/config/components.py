@@ -94,6 +94,27 @@ def json_type(parameter: inspect.Parameter) -> dict:
     return {"type": types[0]} if len(types) == 1 else {"type": types}
 
 
+def argument_problem(parameter: inspect.Parameter, value) -> str | None:
+    """Why ``value`` does not fit ``parameter`` (a boolean where a number is meant), or None.
+
+    YAML reads ``yes``, ``no``, ``true`` as booleans, and Python would take them as 1 and 0;
+    ``dlx.train.experiment`` calls this for every component argument a config gives.
+
+    Example::
+
+        >>> argument_problem(keyword_parameters(Adam)["beta1"], True)
+        'is a boolean (yes/no/true/false); give a number'
+    """
+    if not isinstance(value, bool):
+        return None
+    declared = json_type(parameter).get("type")
+    declared = [declared] if isinstance(declared, str) else declared or []
+    numeric_default = isinstance(parameter.default, (int, float)) and not isinstance(parameter.default, bool)
+    if ("boolean" not in declared and ({"integer", "number"} & set(declared))) or (not declared and numeric_default):
+        return "is a boolean (yes/no/true/false); give a number"
+    return None
+
+
 def _arguments_schema(target, extra: dict | None = None) -> dict:
     properties = {}
     for name, parameter in keyword_parameters(target).items():

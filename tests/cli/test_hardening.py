@@ -227,6 +227,16 @@ def test_a_data_set_with_one_class_says_so(tmp_path):
     assert "one class" in output_of(result).lower(), output_of(result)
 
 
+@pytest.mark.xfail(reason="lead: call dlx.config.components.argument_problem in experiment._check_kwargs",
+                   strict=True)
+@pytest.mark.parametrize("edit,fragment", [
+    (lambda t: t.replace("name: adam,", "name: adam, beta1: yes,"), "optimiser.beta1"),
+    (lambda t: t.replace("repeat: 4", "repeat: yes"), "dataset.options.repeat"),
+])
+def test_a_boolean_for_a_component_number(tmp_path, edit, fragment):
+    train_fails(tmp_path, edit(XOR), fragment, "is a boolean")
+
+
 @pytest.mark.xfail(reason="lead: predict in a fresh process (the loss registry is empty: 'Known losss: .')",
                    strict=True)
 def test_predict_works_on_a_run_trained_from_the_command_line(finished_run, tmp_path):
