@@ -69,11 +69,16 @@ def with_component_defaults(config: dict) -> dict:
 
 
 def _layer_with_defaults(spec):
-    name, kwargs = (spec, {}) if isinstance(spec, str) else next(iter(spec.items())) if \
-        isinstance(spec, dict) and len(spec) == 1 else (None, None)
-    if name not in layers or not (kwargs is None or isinstance(kwargs, dict)):
+    """``- dense: {units: 8}`` with the layer's other arguments and their defaults (given ones first)."""
+    if isinstance(spec, str):
+        name, given = spec, {}
+    elif isinstance(spec, dict) and len(spec) == 1:
+        name, given = next(iter(spec.items()))
+    else:
         return spec
-    given = kwargs or {}
+    if name not in layers or not (given is None or isinstance(given, dict)):
+        return spec
+    given = given or {}
     filled = {**given, **{k: v for k, v in own_defaults(layers.get(name)).items() if k not in given}}
     return {name: filled} if filled else name
 
