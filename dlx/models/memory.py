@@ -17,6 +17,9 @@ Example::
     >>> estimate = check_memory([(784, 128), (128,)], [(128,), (10,)], batch_size=64)
     >>> estimate.total < 2**20
     True
+
+For a model of layers not yet built, ``check_layers_memory(model.layers, input_shape,
+batch_size)`` reads the parameter shapes from the layers' arguments (``parameter_shapes``).
 """
 from __future__ import annotations
 
@@ -95,3 +98,43 @@ def check_memory(parameter_shapes, activation_shapes, batch_size: int, limit: in
                           f"at batch size {batch_size}), more than the limit of {format_bytes(limit)}; make it "
                           f"smaller, or raise the limit with {LIMIT_ENV}=16GiB or training.memory_limit: 16GiB")
     return estimate
+
+
+def parameter_shapes(layer, input_shape: Sequence[int]) -> list[tuple[int, ...]]:
+    """The shapes of the parameters ``layer`` will create for ``input_shape``, before it allocates them.
+
+    A layer may say so itself with a ``parameter_shapes(input_shape)`` method; otherwise dense
+    (``units``), convolution (``filters``, ``kernel_size``) and batch-norm layers are known, and
+    layers without these arguments are counted as parameter-free.
+    """
+    if hasattr(layer, "parameter_shapes"):
+        return [tuple(shape) for shape in layer.parameter_shapes(tuple(input_shape))]
+    bias = getattr(layer, "bias", False) is True
+    if hasattr(layer, "units"):  # dense: (in, units) and (units,)
+        return [(int(input_shape[-1]), int(layer.units))] + [(int(layer.units),)] * bias
+    if hasattr(layer, "filters") and hasattr(layer, "kernel_size"):  # (filters, channels, *kernel)
+        kernel = layer.kernel_size if isinstance(layer.kernel_size, tuple) else (layer.kernel_size,)
+        return [(int(layer.filters), int(input_shape[0]), *map(int, kernel))] + [(int(layer.filters),)] * bias
+    if "batch_norm" in getattr(type(layer), "registry_name", ""):  # gamma and beta (the running stats are small)
+        return [(int(input_shape[0]),)] * 2
+    return []
+
+
+def check_layers_memory(layers, input_shape: Sequence[int], batch_size: int, limit: int | None = None,
+                        **estimate_options) -> MemoryEstimate:
+    """``check_memory`` for layers in order (a Sequential's ``layers``), their shapes inferred here.
+
+    Call it after ``model.output_shape(input_shape)`` has checked that the layers fit and
+    before ``model.build``; the message names the layer that needs the most.
+    """
+    shape, parameters, activations, largest = tuple(input_shape), [], [], (0, "the model")
+    for i, layer in enumerate(layers):
+        shapes = parameter_shapes(layer, shape)
+        shape = tuple(layer.output_shape(shape))
+        parameters += shapes
+        activations.append(shape)
+        size = sum(math.prod(s) for s in shapes) + batch_size * math.prod(shape)
+        if size > largest[0]:
+            name = getattr(type(layer), "registry_name", type(layer).__name__)
+            largest = (size, f"the model (mostly layer {i}, {name})")
+    return check_memory(parameters, activations, batch_size, limit, what=largest[1], **estimate_options)

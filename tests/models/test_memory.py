@@ -1,9 +1,12 @@
 """The memory estimate made before a model is built (closed-form counts)."""
+import numpy as np
 import pytest
 
 from dlx.config.sizes import parse_bytes
 from dlx.errors import ConfigError
-from dlx.models.memory import DEFAULT_LIMIT, check_memory, estimate_memory, memory_limit
+from dlx.models.builder import create_layer
+from dlx.models.memory import DEFAULT_LIMIT, check_layers_memory, check_memory, estimate_memory, memory_limit
+from dlx.nn import Sequential
 
 
 def test_estimate_counts_parameters_gradients_state_and_activations():
@@ -46,3 +49,21 @@ def test_sizes(text, expected):
 def test_bad_sizes(text):
     with pytest.raises(ConfigError):
         parse_bytes(text)
+
+
+def test_layers_are_estimated_from_their_arguments_before_they_allocate():
+    model = Sequential([create_layer("conv2d", {"filters": 4, "kernel_size": 3}, 10), create_layer("relu", {}, 10),
+                        create_layer("flatten", {}, 10), create_layer("dense", {"units": "outputs"}, 10)])
+    estimate = check_layers_memory(model.layers, (1, 8, 8), batch_size=2, optimiser_slots=0)
+    params = 4 * 1 * 3 * 3 + 4 + 144 * 10 + 10  # conv weight and bias, dense weight and bias
+    activations = 4 * 6 * 6 * 2 + 144 + 10  # conv and relu outputs, flatten, dense
+    assert estimate.parameters == 2 * params * 4 and estimate.activations == 2 * 2 * activations * 4
+    model.build((1, 8, 8), np.random.default_rng(0))
+    assert sum(p.data.size for p in model.parameters()) == params  # the estimate counts what build makes
+
+
+def test_a_billion_unit_layer_is_refused_before_it_is_built():
+    layers = [create_layer("dense", {"units": 10**9}, 2), create_layer("dense", {"units": 2}, 2)]
+    with pytest.raises(ConfigError, match=r"mostly layer 0, dense\)"):
+        check_layers_memory(layers, (784,), batch_size=32, limit=4 * 2**30)
+    assert not any(getattr(layer, "built", False) for layer in layers)
