@@ -74,6 +74,7 @@ def three_species(rng, n_per_class=40):
     return a, b, names
 
 
+@pytest.mark.slow
 def test_predict_applies_the_scaler_and_keeps_the_class_order(tmp_path):
     a, b, names = three_species(np.random.default_rng(0))
     data = tmp_path / "species.csv"
