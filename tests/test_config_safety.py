@@ -118,3 +118,24 @@ def test_a_boolean_for_a_numeric_component_argument_is_a_problem():
     assert argument_problem(adam["beta1"], 0.9) is None and argument_problem(sgd["nesterov"], True) is None
     assert "is a boolean" in argument_problem(keyword_parameters(layers.get("dense"))["units"], False)
     assert "is a boolean" in argument_problem(keyword_parameters(datasets.get("xor"))["repeat"], True)
+
+
+def test_every_shipped_config_validates_against_the_editor_schema_and_a_typo_does_not():
+    jsonschema = pytest.importorskip("jsonschema")
+    from pathlib import Path
+
+    import yaml
+
+    import dlx.nn  # noqa: F401
+    import dlx.optim  # noqa: F401
+    from dlx.config import json_schema
+    from dlx.config.components import add_component_schemas
+    validator = jsonschema.Draft7Validator(add_component_schemas(json_schema(), {"l1": {}, "l2": {}}))
+    configs = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+    assert configs
+    for path in configs:
+        errors = [error.message for error in validator.iter_errors(yaml.safe_load(path.read_text()))]
+        assert not errors, (path.name, errors[:3])
+    conv = GOOD.replace("{dense: {units: outputs}}", "{conv2d: {filters: 3, kernel_size: 3}}")
+    assert not list(validator.iter_errors(yaml.safe_load(conv)))
+    assert list(validator.iter_errors(yaml.safe_load(conv.replace("filters:", "filter:"))))  # a typo is flagged
