@@ -139,3 +139,12 @@ def test_every_shipped_config_validates_against_the_editor_schema_and_a_typo_doe
     conv = GOOD.replace("{dense: {units: outputs}}", "{conv2d: {filters: 3, kernel_size: 3}}")
     assert not list(validator.iter_errors(yaml.safe_load(conv)))
     assert list(validator.iter_errors(yaml.safe_load(conv.replace("filters:", "filter:"))))  # a typo is flagged
+
+
+def test_unknown_names_list_the_known_in_plain_english():
+    from dlx.registry import Registry, unknown_name_message
+    assert unknown_name_message("loss", "mse_los", ["mse", "cross_entropy"]).endswith(
+        "Known losses: cross_entropy, mse.")
+    assert "Known optimisers: adam." in unknown_name_message("optimiser", "adma", ["adam"])
+    empty = pytest.raises(KeyError, Registry("loss").get, "x").value
+    assert "Known losses: none (is its module imported?)." in str(empty)
