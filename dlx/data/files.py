@@ -98,9 +98,9 @@ def read_csv_rows(file: Path, path, delimiter: str = ",") -> list[list[str]]:
     if "\x00" in text:
         line = text[:text.index("\x00")].count("\n") + 1
         raise DataError(f"'{path}' line {line}: a NUL byte; this is not a CSV text file")
+    reader = csv_module.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
-        return [[cell.strip() for cell in row] for row in csv_module.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-                if any(cell.strip() for cell in row)]
+        return [[cell.strip() for cell in row] for row in reader if any(cell.strip() for cell in row)]
     except csv_module.Error as error:
         raise DataError(f"'{path}' is not valid CSV ({error}); check quotes and dataset.delimiter") from None
 

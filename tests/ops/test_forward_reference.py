@@ -186,6 +186,6 @@ def test_forward_matches_the_formula(name):
 def test_forward_matches_torch(name):
     torch = pytest.importorskip("torch")
     ours, args, kwargs = forward(name, np.random.default_rng(1))
-    to_torch = lambda a: torch.from_numpy(a) if a.dtype.kind in "fb" else torch.from_numpy(a.astype(np.int64))  # noqa: E731
+    to_torch = lambda a: torch.from_numpy(a if a.dtype.kind in "fb" else a.astype(np.int64))  # noqa: E731
     expected = torch_references(torch)[name](*convert(args, to_torch), **kwargs)
     np.testing.assert_allclose(ours, expected.numpy(), rtol=1e-10, atol=1e-12)
