@@ -34,7 +34,8 @@ def unknown_name_message(kind: str, name: str, known) -> str:
     known = sorted(known)
     guess = closest(name, known)
     hint = f" Did you mean '{guess}'?" if guess else ""
-    return f"unknown {kind} '{name}'.{hint} Known {kind}s: {', '.join(known)}."
+    plural = kind + ("es" if kind.endswith("s") else "s")  # losses, not losss
+    return f"unknown {kind} '{name}'.{hint} Known {plural}: {', '.join(known) or 'none (is its module imported?)'}."
 
 
 class Registry:

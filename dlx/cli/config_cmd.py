@@ -17,17 +17,33 @@ def show(
     config: Path = typer.Argument(..., help="YAML experiment config."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a key: --set optimiser.lr=0.01."),
 ):
-    """Print CONFIG with overrides applied and every default filled in, after checking it."""
+    """Print CONFIG with overrides applied and every default filled in, after checking it.
+
+    A hyperparameter the config leaves out shows the component's own default
+    (``{name: adadelta}`` trains with lr 1.0, ``adam`` with 0.001).
+    """
     with user_errors():
+        import yaml
+
         from dlx.config import load_config
+        from dlx.config.components import with_component_defaults
         from dlx.train.experiment import check_components
-        from dlx.train.runner import resolved_yaml
         loaded = load_config(config, set_ or [])
         check_components(loaded)
-        typer.echo(resolved_yaml(loaded), nl=False)
+        resolved = with_component_defaults(loaded.config.model_dump(mode="json"))
+        typer.echo(yaml.safe_dump(resolved, sort_keys=False), nl=False)
 
 
 def schema():
-    """Print the JSON Schema of config files (point your editor's YAML support at it)."""
+    """Print the JSON Schema of config files (point your editor's YAML support at it).
+
+    The keys of each layer, optimiser and schedule come from their registered signatures.
+    """
+    import dlx.nn  # noqa: F401  (registers the layers)
+    import dlx.optim  # noqa: F401  (registers optimisers and schedules)
     from dlx.config import json_schema
-    typer.echo(json.dumps(json_schema(), indent=2))
+    from dlx.config.components import add_component_schemas
+    from dlx.models.builder import PENALTY_KEYS
+    penalties = {key: {"type": "number", "minimum": 0, "description": f"this layer's {key} penalty"}
+                 for key in PENALTY_KEYS}
+    typer.echo(json.dumps(add_component_schemas(json_schema(), penalties), indent=2))

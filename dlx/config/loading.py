@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import math
 from pathlib import Path
 
 import yaml
@@ -9,6 +10,7 @@ from pydantic import ValidationError
 
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override, dotted
+from dlx.config.safe_yaml import check_yaml_structure
 from dlx.config.schema import ExperimentConfig
 from dlx.errors import ConfigError
 
@@ -35,10 +37,13 @@ class LoadedConfig:
         for override in overrides:
             apply_override(raw, override)
         try:
+            refuse_non_finite(raw, self.source, self.lines)
             config = ExperimentConfig.model_validate(raw)
         except ValidationError as error:
             message = describe_validation_error(error, raw, self.source, self.lines)
             raise ConfigError(f"--set {' '.join(overrides)}: {message}") from None
+        except ConfigError as error:
+            raise ConfigError(f"--set {' '.join(overrides)}: {error}") from None
         return LoadedConfig(config, raw, self.source, self.lines)
 
 
@@ -46,14 +51,16 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> LoadedConfig:
     """Read, override and validate a YAML config; raises ConfigError with file, line and key path."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file '{path}' not found; give the path of a YAML file (see configs/)")
-    text = path.read_text(encoding="utf-8")
+        what = "is a folder, not a file" if path.is_dir() else "not found"
+        raise ConfigError(f"config file '{path}' {what}; give the path of a YAML file (see configs/)")
+    text = decode_text(path.read_bytes(), str(path), "a YAML config")
     return parse_config(text, str(path), overrides, default_run_name=path.stem)
 
 
 def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
                  default_run_name: str = "experiment") -> LoadedConfig:
     try:
+        check_yaml_structure(text, source)  # before anything walks the tree
         raw = yaml.safe_load(text)
         lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as error:
@@ -64,6 +71,7 @@ def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
     raw = copy.deepcopy(raw)
     for override in overrides:
         apply_override(raw, override)
+    refuse_non_finite(raw, source, lines)
     raw.setdefault("output", {})
     if isinstance(raw["output"], dict):
         raw["output"].setdefault("run_name", default_run_name)
@@ -74,6 +82,26 @@ def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
     return LoadedConfig(config, raw, source, lines)
 
 
+def decode_text(data: bytes, source: str, what: str) -> str:
+    """``data`` as UTF-8 text (a BOM allowed), or a ConfigError naming the line of the first bad byte."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise ConfigError(f"{source}:{line}: byte 0x{data[error.start]:02x} is not UTF-8 text; "
+                          f"{what} must be a UTF-8 text file (binary or another encoding?)") from None
+
+
+def refuse_non_finite(raw, source: str, lines: dict, path: tuple = ()) -> None:
+    """A ConfigError at the first ``.inf`` or ``.nan`` anywhere in the config (sections, options, layers)."""
+    if isinstance(raw, float) and not math.isfinite(raw):
+        line = next((f":{lines[path[:end]]}" for end in range(len(path), 0, -1) if path[:end] in lines), "")
+        raise ConfigError(f"{source}{line}: {dotted(path)}: {raw} is not a finite number; give a finite value")
+    children = raw.items() if isinstance(raw, dict) else enumerate(raw) if isinstance(raw, list) else ()
+    for key, value in children:
+        refuse_non_finite(value, source, lines, path + (key,))
+
+
 def _yaml_problem(error: yaml.YAMLError, source: str) -> str:
     """One line: where the broken construct starts, and what the parser found."""
     problem = getattr(error, "problem", None) or str(error).splitlines()[0]
@@ -82,6 +110,8 @@ def _yaml_problem(error: yaml.YAMLError, source: str) -> str:
         problem = f"{error.context} starting here: {problem} on line {mark.line + 1}"
         mark = context
     line = f":{mark.line + 1}" if mark is not None else ""
+    if isinstance(error, yaml.reader.ReaderError):
+        return f"{source}: not a text file ({problem}); a config is a UTF-8 YAML text file"
     return f"{source}{line}: malformed YAML ({problem}); check indentation, colons and brackets"
 
 

@@ -1,9 +1,23 @@
 """The typed config schema (pydantic): one model per section, unknown keys forbidden."""
 from __future__ import annotations
 
-from typing import Any, Literal, Union
+from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import AllowInfNan, BaseModel, ConfigDict, Field, Strict as StrictType, field_validator, model_validator
+
+from dlx.config.sizes import parse_bytes
+from dlx.errors import ConfigError
+from dlx.registry import closest
+
+# Numbers are numbers: YAML's ``yes``/``true`` is not 1, ``.inf`` and ``.nan`` are refused.
+Int = Annotated[int, StrictType()]
+Float = Annotated[float, StrictType(), AllowInfNan(False)]  # an int is accepted, a bool is not
+Bool = Annotated[bool, StrictType()]
+
+# What early stopping can watch: a split prefix and the loss or a metric (dlx.train.metrics, checked by a test).
+MONITOR_SPLITS = ("train", "val")
+MONITOR_METRICS = ("loss", "accuracy", "precision", "recall", "f1", "mse", "mae", "r2")
+MONITOR_NAMES = tuple(f"{split}_{metric}" for split in MONITOR_SPLITS for metric in MONITOR_METRICS)
 
 
 class Strict(BaseModel):
@@ -18,9 +32,9 @@ class DatasetConfig(Strict):
 
     name: str = Field(description="registered data set name (dlx list datasets)")
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the loader")
-    validation: float = Field(0.15, ge=0, lt=1, description="fraction held out for validation")
-    test: float = Field(0.15, ge=0, lt=1, description="fraction held out for the final test")
-    stratify: bool = Field(True, description="keep class proportions in every split")
+    validation: Float = Field(0.15, ge=0, lt=1, description="fraction held out for validation")
+    test: Float = Field(0.15, ge=0, lt=1, description="fraction held out for the final test")
+    stratify: Bool = Field(True, description="keep class proportions in every split")
     scaling: Literal["none", "standardize", "minmax"] = Field("none", description="feature scaling fitted on train")
     augment: list[ComponentSpec] = Field(default_factory=list, description="training-time augmentations")
 
@@ -57,11 +71,12 @@ class OptimiserConfig(BaseModel):
 
     model_config = ConfigDict(extra="allow", validate_default=True)
     name: str = Field("sgd", description="registered optimiser (dlx list optimisers)")
-    lr: float = Field(0.01, gt=0, description="learning rate (alpha, eta)")
+    lr: Float | None = Field(None, gt=0, description="learning rate (alpha, eta); default: the optimiser's own "
+                                                     "(sgd 0.01, adam 0.001, adadelta 1.0; dlx config show)")
     schedule: ComponentSpec | None = Field(None, description="learning-rate schedule, e.g. {name: cosine}")
-    weight_decay: float = Field(0.0, ge=0, description="coupled L2 weight decay added to the gradient")
-    clip_norm: float | None = Field(None, gt=0, description="clip gradients to this global L2 norm")
-    clip_value: float | None = Field(None, gt=0, description="clip each gradient element to [-v, v]")
+    weight_decay: Float = Field(0.0, ge=0, description="coupled L2 weight decay added to the gradient")
+    clip_norm: Float | None = Field(None, gt=0, description="clip gradients to this global L2 norm")
+    clip_value: Float | None = Field(None, gt=0, description="clip each gradient element to [-v, v]")
 
     def hyperparameters(self) -> dict[str, Any]:
         """Keyword arguments of the optimiser's constructor (everything but name and schedule)."""
@@ -70,38 +85,60 @@ class OptimiserConfig(BaseModel):
 
 
 class EarlyStoppingConfig(Strict):
-    patience: int = Field(10, ge=1, description="epochs without improvement before stopping")
+    patience: Int = Field(10, ge=1, description="epochs without improvement before stopping")
     monitor: str = Field("val_loss", description="metric to watch, e.g. val_loss or val_accuracy")
-    min_delta: float = Field(0.0, ge=0, description="smallest change that counts as improvement")
-    restore_best: bool = Field(True, description="end with the weights of the best epoch")
+    min_delta: Float = Field(0.0, ge=0, description="smallest change that counts as improvement")
+    restore_best: Bool = Field(True, description="end with the weights of the best epoch")
+
+    @field_validator("monitor")
+    @classmethod
+    def _known_monitor(cls, value: str) -> str:
+        if value in MONITOR_NAMES:
+            return value
+        guess = closest(value, MONITOR_NAMES)
+        hint = f"did you mean '{guess}'? " if guess else ""
+        raise ValueError(f"unknown metric to monitor; {hint}known: {', '.join(MONITOR_NAMES)}")
 
 
 class RegularisationConfig(Strict):
-    l1: float = Field(0.0, ge=0, description="L1 penalty l1 * sum|w| on all weights (not biases); "
+    l1: Float = Field(0.0, ge=0, description="L1 penalty l1 * sum|w| on all weights (not biases); "
                                              "a layer's own l1 overrides it")
-    l2: float = Field(0.0, ge=0, description="L2 penalty l2 * sum w^2 on all weights (not biases); "
+    l2: Float = Field(0.0, ge=0, description="L2 penalty l2 * sum w^2 on all weights (not biases); "
                                              "a layer's own l2 overrides it")
-    input_noise: float = Field(0.0, ge=0, description="std of Gaussian noise added to inputs in training")
-    weight_noise: float = Field(0.0, ge=0, description="std of Gaussian noise added to weights for each step")
+    input_noise: Float = Field(0.0, ge=0, description="std of Gaussian noise added to inputs in training")
+    weight_noise: Float = Field(0.0, ge=0, description="std of Gaussian noise added to weights for each step")
     early_stopping: EarlyStoppingConfig | None = Field(None, description="stop when validation stalls")
 
 
 class TrainingConfig(Strict):
-    epochs: int = Field(10, ge=1, description="passes over the training set")
+    epochs: Int = Field(10, ge=1, description="passes over the training set")
     batch_size: Union[int, Literal["full"]] = Field(32, description="samples per step; 'full' or 1 (stochastic)")
-    seed: int = Field(0, description="one seed for data, initialisation and shuffling")
+    seed: Int = Field(0, ge=0, description="one seed for data, initialisation and shuffling (0 or more)")
     metrics: list[str] | None = Field(None, description="metrics to report (default: all of the task's)")
-    shuffle: bool = Field(True, description="shuffle the training set every epoch")
-    divergence_factor: float = Field(1e3, gt=1, description="stop if the loss exceeds this times its start")
-    checkpoint: bool = Field(True, description="save best and last checkpoints")
-    checkpoint_seconds: float = Field(30.0, ge=0, description="write checkpoints at most this often (and at the "
+    shuffle: Bool = Field(True, description="shuffle the training set every epoch")
+    divergence_factor: Float = Field(1e3, gt=1, description="stop if the loss exceeds this times its start")
+    checkpoint: Bool = Field(True, description="save best and last checkpoints")
+    checkpoint_seconds: Float = Field(30.0, ge=0, description="write checkpoints at most this often (and at the "
                                                                "end, on Ctrl-C, on divergence); 0: every epoch")
-    train_metrics: bool = Field(True, description="evaluate the training set each epoch (eval mode)")
+    train_metrics: Bool = Field(True, description="evaluate the training set each epoch (eval mode)")
+    memory_limit: Union[Float, str, None] = Field(None, description="refuse models whose parameters and "
+                                                  "activations need more, e.g. 16GiB (default: $DLX_MEMORY_LIMIT "
+                                                  "or 4GiB)")
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _a_size(cls, value):
+        if value is not None:
+            try:
+                parse_bytes(value)
+            except ConfigError as error:
+                raise ValueError(str(error)) from None
+        return value
 
     @field_validator("batch_size", mode="before")
     @classmethod
     def _positive_batch(cls, value):
-        if value == "full" or (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+        if value == "full" or (type(value) is int and value >= 1):
             return value
         raise ValueError("must be a positive integer (1 means stochastic) or 'full' (full batch)")
 
@@ -109,7 +146,7 @@ class TrainingConfig(Strict):
 class OutputConfig(Strict):
     run_name: str | None = Field(None, description="folder name under results_dir (default: config file name)")
     results_dir: str = Field("results", description="where run folders are created")
-    plots: bool = Field(True, description="draw PNG plots at the end of a run")
+    plots: Bool = Field(True, description="draw PNG plots at the end of a run")
 
 
 class ExperimentConfig(Strict):

@@ -7,6 +7,7 @@ else is regression. Class labels are mapped to 0, 1, ... in sorted order and
 their original values kept as ``class_names``.
 """
 import csv as csv_module
+import io
 import zipfile
 from pathlib import Path
 from typing import Literal
@@ -79,11 +80,34 @@ def encode_targets(y: np.ndarray, task: str | None, source: str) -> tuple[np.nda
     return y.astype(np.float32), task, None
 
 
+def read_csv_rows(file: Path, path, delimiter: str = ",") -> list[list[str]]:
+    """The non-blank rows of a UTF-8 CSV file, cells stripped; binary or non-UTF-8 bytes are a DataError.
+
+    Args:
+        file: the file to read.
+        path: the path as the user gave it, for messages.
+        delimiter (default ","): the cell separator.
+    """
+    data = Path(file).read_bytes()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data[:error.start].count(b"\n") + 1
+        raise DataError(f"'{path}' line {line}: byte 0x{data[error.start]:02x} is not UTF-8 text; "
+                        f"save the file as UTF-8 CSV (is it binary, or in another encoding?)") from None
+    if "\x00" in text:
+        line = text[:text.index("\x00")].count("\n") + 1
+        raise DataError(f"'{path}' line {line}: a NUL byte; this is not a CSV text file")
+    reader = csv_module.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        return [[cell.strip() for cell in row] for row in reader if any(cell.strip() for cell in row)]
+    except csv_module.Error as error:
+        raise DataError(f"'{path}' is not valid CSV ({error}); check quotes and dataset.delimiter") from None
+
+
 def _read_table(file: Path, path, delimiter: str) -> tuple[list[str], list[list[str]]]:
     """Header and data rows of a CSV file, cells stripped, blank lines skipped."""
-    with open(file, newline="", encoding="utf-8-sig") as handle:
-        rows = [[cell.strip() for cell in row] for row in csv_module.reader(handle, delimiter=delimiter)
-                if any(cell.strip() for cell in row)]
+    rows = read_csv_rows(file, path, delimiter)
     if len(rows) < 2:
         raise DataError(f"data file '{path}' is empty; it needs a header row and at least one data row")
     header, body = rows[0], rows[1:]
@@ -201,6 +225,10 @@ def npz(path: str, rng: np.random.Generator | None = None, x_key: str = "X", y_k
                 raise DataError(f"npz file '{path}' has no array '{missing[0]}'; arrays present: "
                                 f"{', '.join(present) or 'none'}; set dataset.x_key / dataset.y_key")
             X, y = archive[x_key], archive[y_key]
+            for key, value in ((x_key, X), (y_key, y)):
+                if not isinstance(value, np.ndarray):  # NpzFile hands back raw bytes (a pickle?) of a non-.npy member
+                    raise DataError(f"npz file '{path}': '{key}' is not a NumPy array (raw bytes, e.g. a pickle); "
+                                    f"save plain numeric arrays with np.savez")
     except ValueError as error:
         if "pickle" in str(error):
             raise DataError(f"npz file '{path}' holds object arrays, which could run code when loaded; "

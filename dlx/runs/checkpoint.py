@@ -23,6 +23,7 @@ import numpy as np
 
 from dlx.errors import CheckpointError
 from dlx.runs.files import atomic_save_npz, to_jsonable
+from dlx.runs.records import check_record
 
 RECORD_KEY = "__dlx__"
 FORMAT_NAME = "dlx-checkpoint"
@@ -135,7 +136,8 @@ def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, 
 
     Raises:
         CheckpointError: the file is missing, not an ``.npz``, damaged, not a dlx
-            checkpoint, of an unknown format or version, or holds object arrays.
+            checkpoint, of an unknown format or version, holds object arrays, or its
+            record lacks what its kind needs (``dlx.runs.records``).
 
     Example::
 
@@ -153,4 +155,5 @@ def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, 
     if RECORD_KEY not in arrays:
         raise CheckpointError(f"'{path}' is not a dlx checkpoint (no {RECORD_KEY} record); {WHAT_TO_GIVE}")
     meta = _decode_record(path, arrays.pop(RECORD_KEY))
+    check_record(path, meta)
     return arrays, meta

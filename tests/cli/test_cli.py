@@ -7,6 +7,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dlx.cli.app import app
+from dlx.errors import ConfigError
 
 runner = CliRunner()
 
@@ -113,8 +114,11 @@ def test_missing_config_file(tmp_path):
 
 
 def test_debug_shows_the_traceback(tmp_path):
-    result = runner.invoke(app, ["--debug", "train", str(tmp_path / "nope.yaml")])
-    assert result.exit_code != 0 and result.exception is not None
+    """With --debug the error itself escapes (a traceback); without, a clean exit 1 (SystemExit)."""
+    debug = runner.invoke(app, ["--debug", "train", str(tmp_path / "nope.yaml")])
+    assert isinstance(debug.exception, ConfigError), repr(debug.exception)
+    plain = runner.invoke(app, ["train", str(tmp_path / "nope.yaml")])
+    assert plain.exit_code == 1 and isinstance(plain.exception, SystemExit)
 
 
 @pytest.fixture

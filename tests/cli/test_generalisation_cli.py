@@ -3,10 +3,9 @@ import json
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
-from dlx.cli import curves, cv
+from dlx.cli.app import app
 from tests.conftest import BREAST_CANCER_SMALL
 
 runner = CliRunner()
@@ -14,21 +13,9 @@ runner = CliRunner()
 BREAST_CANCER = BREAST_CANCER_SMALL.replace("epochs: 3", "epochs: 2")
 
 
-def make_app() -> typer.Typer:
-    """The commands registered as the lead's app registers them (dlx/cli/app.py)."""
-    app = typer.Typer(add_completion=False, pretty_exceptions_enable=False)
-
-    @app.callback()
-    def main():
-        """dlx (test)."""
-
-    app.command("cv")(cv.cv)
-    app.add_typer(curves.curve_app, name="curve")
-    return app
-
-
 def invoke(*args):
-    return runner.invoke(make_app(), [str(a) for a in args])
+    """The real ``dlx`` app, so a command dropped from dlx/cli/app.py fails these tests."""
+    return runner.invoke(app, [str(a) for a in args])
 
 
 @pytest.fixture

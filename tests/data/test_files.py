@@ -1,4 +1,6 @@
 """CSV and .npz loaders: task inference, label encoding, and error messages that say what to do."""
+import zipfile
+
 import numpy as np
 import pytest
 
@@ -100,3 +102,30 @@ def test_npz_rejects_files_that_are_not_npz(tmp_path):
     path = write_csv(tmp_path / "fake.npz", "a,b\n1,2\n")
     with pytest.raises(DataError, match="not a .npz file"):
         npz_loader(path=str(path))
+
+
+@pytest.mark.parametrize("data,message", [
+    (b"a,b,y\n1,2,0\n\xe9,4,1\n", "line 3: byte 0xe9 is not UTF-8 text"),
+    (b"a,b,y\n1,2,0\n3,\x00,1\n", "line 3: a NUL byte"),
+])
+def test_csv_bytes_that_are_not_text_are_data_errors(tmp_path, data, message):
+    path = tmp_path / "data.csv"
+    path.write_bytes(data)
+    with pytest.raises(DataError, match=message):
+        datasets.get("csv")(path=str(path), target="y")
+
+
+def test_csv_keeps_quoted_newlines_and_a_byte_order_mark(tmp_path):
+    path = tmp_path / "data.csv"
+    path.write_bytes('\ufeffa,note,y\n1,"two\nlines",0\n2,x,1\n'.encode())
+    ds = datasets.get("csv")(path=str(path), target="y", features=["a"])
+    assert ds.X[:, 0].tolist() == [1.0, 2.0] and ds.feature_names == ["a"]
+
+
+def test_npz_member_that_is_not_an_array_is_refused(tmp_path):
+    path = tmp_path / "data.npz"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("X.npy", b"\x80\x04\x95not an npy header")
+        archive.writestr("y.npy", b"\x80\x04K\x01.")
+    with pytest.raises(DataError, match="'X' is not a NumPy array"):
+        datasets.get("npz")(path=str(path))

@@ -1,4 +1,7 @@
 """The IDX reader and the MNIST / Fashion-MNIST loaders on tiny files written by the tests."""
+import gzip
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -81,3 +84,30 @@ def test_bad_options_are_config_errors(idx_folder):
         mnist(path=str(idx_folder), subset="validation")
     with pytest.raises(ConfigError, match="limit"):
         mnist(path=str(idx_folder), limit=0)
+
+
+def test_a_gzip_bomb_is_refused_without_decompressing_it(tmp_path):
+    """The header promises 10 bytes; the stream holds 32 MiB of zeros (compressed to ~32 kB)."""
+    path = tmp_path / "bomb-idx1-ubyte.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(bytes([0, 0, 8, 1]) + (10).to_bytes(4, "big") + bytes(32 * 2**20))
+    tracemalloc.start()
+    with pytest.raises(DataError, match="header 10 needs 10"):
+        read_idx(path)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 2**20, f"read {peak} bytes: the stream was decompressed"
+
+
+def test_a_header_whose_dimensions_overflow_int64_is_a_data_error(tmp_path):
+    path = tmp_path / "huge-idx3-ubyte"
+    path.write_bytes(bytes([0, 0, 0x0C, 3]) + b"".join(n.to_bytes(4, "big") for n in (2**31, 2**31, 4)))
+    with pytest.raises(DataError, match="declares 2147483648x2147483648x4 values .* more than the limit"):
+        read_idx(path)
+
+
+def test_the_size_limit_can_be_raised(tmp_path):
+    path = write_idx(tmp_path / "small-idx1-ubyte", np.arange(100))
+    with pytest.raises(DataError, match="100 bytes.* more than the limit of 50"):
+        read_idx(path, max_bytes=50)
+    assert read_idx(path, max_bytes=100).shape == (100,)

@@ -1,0 +1,101 @@
+"""A cheap first pass over a YAML text that refuses what would hang or crash the loader.
+
+``yaml.safe_load`` runs no code, but a hostile or broken file can still hurt:
+
+* an alias bomb ("billion laughs"): nine anchors, each a list of ten aliases of the
+  one before, expand to 10^9 nodes; the loader shares them, but anything that
+  walks the tree (the line map, validation) expands them;
+* a recursive alias (``a: &a [*a]``) makes a tree that contains itself;
+* thousands of nested brackets exhaust Python's recursion limit in the composer;
+* a key given twice (a second ``training:`` section) silently replaces the first.
+
+``check_yaml_structure`` walks the parser's *events* (a flat stream, no recursion,
+no tree built) once, keeping for each anchor the number of nodes it expands to.
+It raises ``ConfigError`` with the file and line before anything is composed::
+
+    check_yaml_structure("a: &a [*a]", "c.yaml")
+    # ConfigError: c.yaml:1: alias '*a' refers to the node that contains it (a recursive alias) ...
+"""
+from __future__ import annotations
+
+import yaml
+
+from dlx.errors import ConfigError
+
+MAX_DEPTH = 64  # nested sections and lists; a config needs fewer than ten
+MAX_NODES = 100_000  # scalars, lists and mappings after expanding every alias
+
+
+class _Frame:
+    """One open mapping or sequence: its size so far and, for a mapping, the keys seen."""
+
+    def __init__(self, anchor: str | None, is_mapping: bool):
+        self.anchor, self.is_mapping = anchor, is_mapping
+        self.nodes = 1
+        self.expect_key = True
+        self.keys: dict[str, int] = {}
+
+
+def check_yaml_structure(text: str, source: str) -> None:
+    """Refuse alias bombs, recursive aliases, deep nesting and duplicate keys, cheaply.
+
+    Args:
+        text: the YAML text.
+        source: the file name used in messages.
+
+    Raises:
+        ConfigError: one line with ``source:line`` and what to change.
+        yaml.YAMLError: the text is not YAML (the caller words it).
+    """
+    anchors: dict[str, int] = {}  # anchor -> nodes it expands to (complete anchors only)
+    open_anchors: set[str] = set()
+    stack: list[_Frame] = []
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark is not None else 0
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            _note_key(stack, None, line, source)
+            if len(stack) >= MAX_DEPTH:
+                raise ConfigError(f"{source}:{line}: nested more than {MAX_DEPTH} levels deep; "
+                                  f"a config needs only a few levels of sections and lists")
+            stack.append(_Frame(event.anchor, isinstance(event, yaml.MappingStartEvent)))
+            if event.anchor:
+                open_anchors.add(event.anchor)
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            frame = stack.pop()
+            if frame.anchor:
+                anchors[frame.anchor] = frame.nodes
+                open_anchors.discard(frame.anchor)
+            if stack:
+                stack[-1].nodes += frame.nodes
+        elif isinstance(event, yaml.ScalarEvent):
+            _note_key(stack, event.value, line, source)
+            if event.anchor:
+                anchors[event.anchor] = 1
+            _add(stack, 1)
+        elif isinstance(event, yaml.AliasEvent):
+            _note_key(stack, None, line, source)
+            if event.anchor in open_anchors:
+                raise ConfigError(f"{source}:{line}: alias '*{event.anchor}' refers to the node that contains it "
+                                  f"(a recursive alias); write the values out instead")
+            _add(stack, anchors.get(event.anchor, 1))
+        if stack and stack[-1].nodes > MAX_NODES:
+            raise ConfigError(f"{source}:{line}: the config expands to more than {MAX_NODES:,} values once its "
+                              f"aliases (*name) are filled in; an alias bomb? write the values out instead")
+
+
+def _add(stack: list[_Frame], nodes: int) -> None:
+    if stack:
+        stack[-1].nodes += nodes
+
+
+def _note_key(stack: list[_Frame], key: str | None, line: int, source: str) -> None:
+    """Track key/value alternation in the innermost mapping; a scalar key seen twice is an error."""
+    if not stack or not stack[-1].is_mapping:
+        return
+    frame = stack[-1]
+    if frame.expect_key and key is not None and key != "<<":  # "<<" merges are meant to repeat
+        if key in frame.keys:
+            raise ConfigError(f"{source}:{line}: key '{key}' is given twice (lines {frame.keys[key]} and {line}); "
+                              f"the second would silently replace the first; merge them into one")
+        frame.keys[key] = line
+    frame.expect_key = not frame.expect_key
