@@ -19,7 +19,7 @@ import numpy as np
 
 import dlx.losses  # noqa: F401  (registers the losses: a fresh process that did not train needs them)
 import dlx.models  # noqa: F401  (registers the named models)
-from dlx.errors import CheckpointError, DataError
+from dlx.errors import CheckpointError, DataError, DlxError
 from dlx.models.builder import model_from_description
 from dlx.nn import InputScaler, Module, Sequential
 from dlx.registry import losses
@@ -95,7 +95,10 @@ def load_run(run_dir: Path | str) -> LoadedRun:
     if meta.get("kind") != "model" or "description" not in meta:
         raise CheckpointError(f"'{path}' is a dlx checkpoint but not a model file; give a run folder's model.npz")
     network = model_from_description(meta["description"])
-    network.load_state_dict(unprefixed("model", arrays))
+    try:
+        network.load_state_dict(unprefixed("model", arrays))
+    except DlxError as error:
+        raise CheckpointError(f"'{path}': {error}") from None
     scaler = InputScaler.from_state(meta.get("scaling"), unprefixed("scaler", arrays))
     model = Sequential([scaler, network])
     model.eval()

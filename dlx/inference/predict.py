@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlx.data.files import read_csv_rows
 from dlx.errors import DataError
 from dlx.inference.loaded import load_run
 
@@ -16,8 +17,7 @@ def read_features(path: Path, feature_names: list[str] | None) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise DataError(f"input file '{path}' not found; give a CSV with a header row")
-    with open(path, newline="", encoding="utf-8") as handle:
-        rows = [row for row in csv.reader(handle) if row]
+    rows = read_csv_rows(path, path)
     if len(rows) < 2:
         raise DataError(f"'{path}' has no data rows; give a header row and one row per sample")
     header, body = rows[0], rows[1:]

@@ -23,6 +23,7 @@ import numpy as np
 
 import dlx.nn  # noqa: F401  (registers the layers)
 from dlx.errors import ConfigError, ShapeError
+from dlx.models.memory import check_layers_memory
 from dlx.nn import Module, Sequential
 from dlx.registry import layers, models
 
@@ -72,10 +73,12 @@ def create_layer(name: str, kwargs: dict, output_size: int) -> Module:
 
 
 def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
-                rng: np.random.Generator) -> Module:
+                rng: np.random.Generator, batch_size: int = 32, memory_limit: int | None = None) -> Module:
     """The model described by ``model_config`` (a ModelConfig or dict), built for ``input_shape``.
 
-    Raises ShapeError naming the layer and both shapes if the layers do not fit.
+    Raises ShapeError naming the layer and both shapes if the layers do not fit, and
+    ConfigError if training it at ``batch_size`` would need more memory than the limit
+    (``dlx.models.memory``; None: ``$DLX_MEMORY_LIMIT`` or 4 GiB) before anything is allocated.
     """
     config = model_config if isinstance(model_config, dict) else model_config.model_dump()
     if config.get("name"):
@@ -84,6 +87,7 @@ def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
     else:
         model = Sequential([create_layer(*layer_spec(spec), output_size) for spec in config["layers"]])
     model.output_shape(tuple(input_shape))  # fails with layer index, name and both shapes
+    check_layers_memory(getattr(model, "layers", [model]), input_shape, batch_size, limit=memory_limit)
     model.build(tuple(input_shape), rng)
     model.refreeze()
     return model
@@ -116,7 +120,10 @@ def model_from_description(description: dict) -> Module:
     if description.get("format") != FORMAT:
         raise ConfigError("not a dlx model description (model.json); give the folder of a dlx run")
     model = _from_config(description["architecture"])
-    model.build(tuple(description["input_shape"]), np.random.default_rng(0))
+    input_shape = tuple(description["input_shape"])
+    model.output_shape(input_shape)
+    check_layers_memory(getattr(model, "layers", [model]), input_shape, batch_size=1024)  # predictions' batches
+    model.build(input_shape, np.random.default_rng(0))
     return model
 
 

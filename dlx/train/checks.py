@@ -14,6 +14,7 @@ import dlx.losses  # noqa: F401  (registers the losses)
 import dlx.models  # noqa: F401  (registers the named models)
 import dlx.optim  # noqa: F401  (registers optimisers and schedules)
 from dlx.config import LoadedConfig
+from dlx.config.components import argument_problem
 from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, UnknownNameError
 from dlx.models.builder import LAYER_KEYS, PENALTY_KEYS, create_layer, layer_spec
@@ -42,6 +43,9 @@ def _check_kwargs(loaded: LoadedConfig, path: tuple, target, kwargs: dict, skip=
             hint = f"did you mean '{guess}'? " if guess else ""
             allowed = ", ".join(params) or "none"
             raise loaded.error(path + (key,), f"unknown argument; {hint}allowed: {allowed}")
+        problem = argument_problem(params[key], kwargs[key])
+        if problem:
+            raise loaded.error(path + (key,), problem)
     for name, param in params.items():
         if param.default is inspect.Parameter.empty and name not in kwargs and name != "output_size":
             raise loaded.error(path, f"required argument '{name}' is missing")

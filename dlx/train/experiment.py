@@ -15,11 +15,13 @@ from typing import Any
 import numpy as np
 
 from dlx.config import LoadedConfig
-from dlx.data import Dataset, get_scaler, split_dataset
+from dlx.data import Dataset, get_scaler, resolve_batch_size, split_dataset
+from dlx.data.dataset import CLASSIFICATION_TASKS
 from dlx.data.augment import get_augmentation
-from dlx.errors import ShapeError
+from dlx.errors import ConfigError, DlxError, ShapeError
 from dlx.losses import check_pairing
 from dlx.models.builder import build_model, check_output, final_activation, layer_spec
+from dlx.models.memory import memory_limit
 from dlx.optim import ScheduledRate, get_schedule
 from dlx.registry import datasets, losses, optimisers
 from dlx.tasks import Task, get_task
@@ -136,8 +138,10 @@ def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Exp
     loss_key, loss_kwargs = loss_spec(c, task)
     loss = losses.create(loss_key, **loss_kwargs)
     outputs = task.outputs(train, loss)
+    check_data(loaded, train)
     try:
-        model = build_model(c.model, train.input_shape, outputs, rngs["init"])
+        model = build_model(c.model, train.input_shape, outputs, rngs["init"],
+                            resolve_batch_size(c.training.batch_size, len(train)), memory_limit(c.training.memory_limit))
         check_output(model, train.input_shape, outputs)
     except ShapeError as error:
         raise ShapeError(f"{loaded.where(('model',))}: {error}") from None
@@ -151,6 +155,20 @@ def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Exp
                       get_augmentation(list(c.dataset.augment)) if c.dataset.augment else None, rngs,
                       settings(c, model, early and stopper.restore_best), stopper,
                       DivergenceGuard(c.training.divergence_factor), early, [str(w.message) for w in caught])
+
+
+def check_data(loaded: LoadedConfig, train: Dataset) -> None:
+    """What only the data can tell, before any folder exists: classes, and augmentations that fit."""
+    c = loaded.config
+    if train.task in CLASSIFICATION_TASKS and len(np.unique(train.y)) < 2:
+        names = [train.class_names[i] for i in np.unique(train.y)] if train.class_names else []
+        raise ConfigError(f"{loaded.where(('dataset',))}: the training data has one class ({', '.join(names)}); "
+                          f"a classifier needs at least two: check the target column, or use task regression")
+    if c.dataset.augment and len(train):
+        try:  # on two samples: an augmentation for images fails on flat features here, not in epoch 1
+            get_augmentation(list(c.dataset.augment))(train.X[:2], np.random.default_rng(0))
+        except (DlxError, ValueError, IndexError) as error:
+            raise ConfigError(f"{loaded.where(('dataset', 'augment'))}: {error}") from None
 
 
 def callbacks(c, has_validation: bool) -> tuple[EarlyStopping, bool]:

@@ -23,13 +23,11 @@ output: {plots: false}
 
 
 def dlx(*args, cwd: Path, env: dict | None = None, timeout: float = 120,
-        address_space: int | None = None, preload: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+        address_space: int | None = None) -> subprocess.CompletedProcess:
     """``python -m dlx.cli.app ARGS`` in ``cwd``, importing this checkout's dlx; a hang fails the test.
 
     ``address_space`` (bytes) caps the process's memory, so a case that would try to
     allocate hundreds of GiB fails with MemoryError instead of swapping the machine.
-    ``preload`` names modules imported before the app (to test one command's logic
-    while another bug, tested separately, would stop it).
     """
     environment = dict(os.environ, **(env or {}))
     environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), environment.get("PYTHONPATH", "")]).rstrip(os.pathsep)
@@ -39,11 +37,7 @@ def dlx(*args, cwd: Path, env: dict | None = None, timeout: float = 120,
             import resource
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
-    command = [sys.executable, "-m", "dlx.cli.app"]
-    if preload:
-        imports = "".join(f"import {name}; " for name in preload)
-        command = [sys.executable, "-c", f"{imports}from dlx.cli.app import main; main()"]
-    return subprocess.run([*command, *map(str, args)], cwd=cwd, env=environment,
+    return subprocess.run([sys.executable, "-m", "dlx.cli.app", *map(str, args)], cwd=cwd, env=environment,
                           capture_output=True, text=True, timeout=timeout, preexec_fn=cap_memory)
 
 

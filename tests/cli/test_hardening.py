@@ -1,8 +1,7 @@
 """Bad and hostile inputs, run through the real ``dlx`` command in a fresh process (issue 8).
 
 Each case asserts the exit code, one ``error:`` line, no traceback, and no run
-folder (or a complete one). Cases whose fix is the lead's (files being
-refactored) are ``xfail(strict=True)``: the mark goes when the fix lands.
+folder (or a complete one).
 """
 import gzip
 import json
@@ -179,8 +178,7 @@ def test_a_malformed_model_record_names_the_file(run_copy, tmp_path, edit, fragm
     assert_one_error_line(dlx("evaluate", run_copy, cwd=tmp_path), "model.npz", fragment)
 
 
-@pytest.mark.xfail(reason="lead: saved.load_trained names the file when the arrays do not fit the architecture",
-                   strict=True)
+
 def test_weights_that_do_not_fit_the_architecture_name_the_file(run_copy, tmp_path):
     path = run_copy / "model.npz"
     with np.load(path, allow_pickle=False) as archive:
@@ -200,8 +198,7 @@ def test_a_training_checkpoint_without_history(run_copy, tmp_path):
     assert_one_error_line(dlx("train", "--resume", run_copy, cwd=tmp_path), "last.npz", "no 'history'")
 
 
-@pytest.mark.xfail(reason="lead: dlx.models.memory.check_layers_memory in model_from_description, before build",
-                   strict=True)
+
 def test_a_model_record_asking_for_a_billion_units(run_copy, tmp_path):
     def huge(meta):  # a hidden layer of 10^9 units: 8 + 8 GB of float32 weights
         layers = meta["description"]["architecture"]["layers"]
@@ -212,10 +209,9 @@ def test_a_model_record_asking_for_a_billion_units(run_copy, tmp_path):
     assert_one_error_line(result, "DLX_MEMORY_LIMIT")
 
 
-# --- the lead's fixes (xfail until they land) ---------------------------------------------------------------------
+# --- fixed in the training and inference floors -----------------------------------------------------------------
 
-@pytest.mark.xfail(reason="lead: dlx.models.memory.check_layers_memory in build_model, before build",
-                   strict=True)
+
 def test_a_config_asking_for_a_billion_units(tmp_path):
     text = XOR.replace("units: 8", "units: 1000000000")
     result = dlx("train", write(tmp_path, text), "--results", tmp_path / "results", cwd=tmp_path,
@@ -224,14 +220,14 @@ def test_a_config_asking_for_a_billion_units(tmp_path):
     assert_no_run_folder(tmp_path / "results")
 
 
-@pytest.mark.xfail(reason="lead: check augmentations against the data before the run folder exists", strict=True)
+
 def test_an_augmentation_that_does_not_fit_the_data_leaves_no_folder(tmp_path):
     text = ("description: aug\ndataset: {name: breast_cancer, augment: [{name: shift, max_shift: 2}]}\n"
             "model: {layers: [{dense: {units: outputs}}]}\ntraining: {epochs: 1}\noutput: {plots: false}\n")
     train_fails(tmp_path, text, "shift", "images")
 
 
-@pytest.mark.xfail(reason="lead: warn about (or refuse) a classification data set with one class", strict=True)
+
 def test_a_data_set_with_one_class_says_so(tmp_path):
     data = tmp_path / "data.csv"
     data.write_text("a,b,y\n" + "".join(f"{i},{i % 3},cat\n" for i in range(20)))
@@ -241,8 +237,7 @@ def test_a_data_set_with_one_class_says_so(tmp_path):
     assert "one class" in output_of(result).lower(), output_of(result)
 
 
-@pytest.mark.xfail(reason="lead: call dlx.config.components.argument_problem in experiment._check_kwargs",
-                   strict=True)
+
 @pytest.mark.parametrize("edit,fragment", [
     (lambda t: t.replace("name: adam,", "name: adam, beta1: yes,"), "optimiser.beta1"),
     (lambda t: t.replace("repeat: 4", "repeat: yes"), "dataset.options.repeat"),
@@ -251,8 +246,7 @@ def test_a_boolean_for_a_component_number(tmp_path, edit, fragment):
     train_fails(tmp_path, edit(XOR), fragment, "is a boolean")
 
 
-@pytest.mark.xfail(reason="lead: predict in a fresh process (the loss registry is empty: 'Known losss: .')",
-                   strict=True)
+
 def test_predict_works_on_a_run_trained_from_the_command_line(finished_run, tmp_path):
     rows = write(tmp_path, "x1,x2\n0,0\n1,1\n", "rows.csv")
     result = dlx("predict", finished_run, rows, cwd=tmp_path)
@@ -260,8 +254,7 @@ def test_predict_works_on_a_run_trained_from_the_command_line(finished_run, tmp_
     assert result.stdout.splitlines()[0].startswith("prediction")
 
 
-@pytest.mark.xfail(reason="lead: predict reads its input with dlx.data.files.read_csv_rows (one line for bad bytes)",
-                   strict=True)
+
 def test_a_predict_input_that_is_not_utf8(finished_run, tmp_path):
     rows = tmp_path / "rows.csv"
     rows.write_bytes(b"x1,x2\n0,\xff\n")

@@ -85,7 +85,7 @@ def test_predict_applies_the_scaler_and_keeps_the_class_order(tmp_path):
             "optimiser: {name: adam, lr: 0.05}\ntraining: {epochs: 60, batch_size: full}\noutput: {plots: false}\n")
     run = train(tmp_path, text)
     rows = write(tmp_path, "b,a\n" + "".join(f"{y:.4f},{x:.4f}\n" for x, y in zip(a, b)), "rows.csv")  # columns swapped
-    result = dlx("predict", run, rows, cwd=tmp_path, preload=("dlx.losses",))  # preload: see test_hardening (lead)
+    result = dlx("predict", run, rows, cwd=tmp_path)
     assert result.returncode == 0, output_of(result)
     table = list(csv.DictReader(io.StringIO(result.stdout)))
     assert list(table[0]) == ["prediction", "p_ant", "p_bee", "p_cow"]

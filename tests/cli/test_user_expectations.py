@@ -50,7 +50,7 @@ def test_cached_files_are_used_without_the_network(tmp_path):
     (cache / "mnist").mkdir(parents=True)
     write_fake_mnist(cache / "mnist")
     run = train(tmp_path, MNIST, "--set", "dataset.options.mirror=http://127.0.0.1:9/")
-    assert json.loads((run / "summary.json").read_text())["status"] == "completed"
+    assert json.loads((run / "summary.json").read_text())["status"] == "finished"
 
 
 def test_the_cache_folder_option_wins_over_the_environment(tmp_path):
