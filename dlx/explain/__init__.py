@@ -1,0 +1,14 @@
+"""Explanations of trained models: LIME, gradients, feature visualisation, effects, examples.
+
+Every method takes an ``ExplainTarget`` (a model seen from its raw input) and
+returns an ``Explanation``; ``write_explanation`` saves its pictures and JSON,
+``build_report`` gathers explanation folders into one HTML page. Importing this
+package registers the methods in ``dlx.registry.explainers``.
+"""
+from dlx.explain.base import (Explanation, check_applies, describe_explainer, new_explanation_folder,
+                              write_explanation)
+from dlx.explain.lime import lime, lime_image, lime_tabular
+from dlx.explain.target import ExplainTarget, check_index
+
+__all__ = ["ExplainTarget", "Explanation", "check_applies", "check_index", "describe_explainer", "lime",
+           "lime_image", "lime_tabular", "new_explanation_folder", "write_explanation"]
