@@ -101,7 +101,10 @@ def lime_tabular(target: ExplainTarget, x: np.ndarray, index: int = 0, class_ind
     surrogate = fit_surrogate(Z, y, weights, num_features, feature_selection)
     extra = {"model_prediction": float(y[0]), "kernel_width": float(width), "n_samples": n_samples,
              "feature_selection": feature_selection, "discretize": discretize}
-    return Explanation("lime", _summary(target, index, class_index, names, surrogate, extra), {"instance": x})
+    attribution = np.zeros(x.size)
+    attribution[surrogate.features] = surrogate.coef
+    return Explanation("lime", _summary(target, index, class_index, names, surrogate, extra),
+                       {"instance": x, "attribution": attribution})
 
 
 def lime_image(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index: int | None = None,
@@ -133,18 +136,30 @@ def lime_image(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index
 
 
 def write_lime(result: Explanation, folder):
+    from dlx.explain.quality import write_checks
     s = result.summary
     title = f"LIME, instance {s['index']}, class {s['class_name']} (R^2 {s['score']:.3f})"
     paths = [bar_chart(s["weights"], folder / "weights.png", title)]
     if "segments" in result.arrays:
         paths.append(overlay(result.arrays["instance"], result.arrays["attribution"], folder / "overlay.png",
                              "superpixel weights"))
-    return paths
+    return paths + write_checks(result, folder)
 
 
 @explainer("lime", models=("regression", "binary", "multiclass"), data=("tabular", "image"), writer=write_lime)
 def lime(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index: int | None = None,
-         rng: np.random.Generator | None = None, **options) -> Explanation:
+         check: bool = True, rng: np.random.Generator | None = None, **options) -> Explanation:
     """LIME: a weighted ridge surrogate fitted to perturbations around one instance."""
+    from dlx.explain.quality import assess
+    rng = rng if rng is not None else np.random.default_rng(0)
+    seed = int(rng.integers(2 ** 32))
     explain = lime_image if target.is_image else lime_tabular
-    return explain(target, x, index=index, class_index=class_index, rng=rng, **options)
+
+    def run(class_index=class_index):
+        return explain(target, x, index=index, class_index=class_index, rng=np.random.default_rng(seed), **options)
+
+    result = run()
+    if not check:
+        return result
+    again = lambda: run(result.summary["class"]).arrays["attribution"]  # noqa: E731
+    return assess(result, target, np.asarray(x, np.float64).reshape(target.input_shape), again, rng)
