@@ -7,12 +7,13 @@ package registers the methods in ``dlx.registry.explainers``.
 """
 from dlx.explain.base import (Explanation, check_applies, describe_explainer, new_explanation_folder,
                               write_explanation)
+from dlx.explain.effects import accumulated_local_effects, partial_dependence
 from dlx.explain.featvis import activation_maximisation, feature_visualisation
 from dlx.explain.gradients import integrated_gradients, occlusion, saliency
 from dlx.explain.lime import lime, lime_image, lime_tabular
 from dlx.explain.quality import deletion_curve, randomisation_check, rank_correlation
 from dlx.explain.target import ExplainTarget, check_index
 
-__all__ = ["ExplainTarget", "Explanation", "activation_maximisation", "check_applies", "check_index", "deletion_curve", "describe_explainer", "feature_visualisation",
-           "integrated_gradients", "lime", "occlusion", "randomisation_check", "rank_correlation", "saliency",
+__all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation", "check_applies", "check_index", "deletion_curve", "describe_explainer", "feature_visualisation",
+           "integrated_gradients", "lime", "occlusion", "partial_dependence", "randomisation_check", "rank_correlation", "saliency",
            "lime_image", "lime_tabular", "new_explanation_folder", "write_explanation"]
