@@ -5,15 +5,19 @@ returns an ``Explanation``; ``write_explanation`` saves its pictures and JSON,
 ``build_report`` gathers explanation folders into one HTML page. Importing this
 package registers the methods in ``dlx.registry.explainers``.
 """
+from dlx.explain.attacks import adversarial_patch, fgsm
 from dlx.explain.base import (Explanation, check_applies, describe_explainer, new_explanation_folder,
                               write_explanation)
+from dlx.explain.counterfactual import counterfactual
 from dlx.explain.effects import accumulated_local_effects, partial_dependence
 from dlx.explain.featvis import activation_maximisation, feature_visualisation
 from dlx.explain.gradients import integrated_gradients, occlusion, saliency
 from dlx.explain.lime import lime, lime_image, lime_tabular
+from dlx.explain.onepixel import one_pixel_attack, one_pixel_success_rate
 from dlx.explain.quality import deletion_curve, randomisation_check, rank_correlation
 from dlx.explain.target import ExplainTarget, check_index
 
-__all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation", "check_applies", "check_index", "deletion_curve", "describe_explainer", "feature_visualisation",
+__all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation", "adversarial_patch",
+           "counterfactual", "fgsm", "one_pixel_attack", "one_pixel_success_rate", "check_applies", "check_index", "deletion_curve", "describe_explainer", "feature_visualisation",
            "integrated_gradients", "lime", "occlusion", "partial_dependence", "randomisation_check", "rank_correlation", "saliency",
            "lime_image", "lime_tabular", "new_explanation_folder", "write_explanation"]
