@@ -24,6 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.errors import ConfigError
+from dlx.models.linear import OneDenseLayer
 from dlx.nn import Dense, Module
 from dlx.ops.activation import softmax_array
 from dlx.registry import models
@@ -40,7 +41,7 @@ def class_labels(Y: np.ndarray, output_size: int) -> np.ndarray:
     return np.rint(Y.reshape(-1)).astype(np.int64)
 
 
-class LogisticRegression(Module):
+class LogisticRegression(OneDenseLayer):
     """Logistic (K = 1) or softmax (K > 1) regression fitted by Newton's method.
 
     Args:
@@ -61,16 +62,6 @@ class LogisticRegression(Module):
         self.output_size, self.alpha, self.max_iterations = int(output_size), float(alpha), int(max_iterations)
         self.layer = Dense(self.output_size, init="zeros")
         self.built = False
-
-    def output_shape(self, input_shape):
-        return self.layer.output_shape(input_shape)
-
-    def build(self, input_shape, rng):
-        self.layer.build(input_shape, rng)
-        self.built = True
-
-    def forward(self, x):
-        return self.layer(x)
 
     def fit_closed_form(self, X: np.ndarray, Y: np.ndarray) -> None:
         """Newton's method in float64 (see the module doc); stores W and b."""
