@@ -10,8 +10,10 @@ from dlx.explain.base import (Explanation, check_applies, describe_explainer, ne
                               write_explanation)
 from dlx.explain.counterfactual import counterfactual
 from dlx.explain.effects import accumulated_local_effects, partial_dependence
+from dlx.explain.examples import mmd_critic, nearest_neighbours
 from dlx.explain.featvis import activation_maximisation, feature_visualisation
 from dlx.explain.gradients import integrated_gradients, occlusion, saliency
+from dlx.explain.influence import influential_instances
 from dlx.explain.intrinsic import linear_weights, tree_rules
 from dlx.explain.lime import lime, lime_image, lime_tabular
 from dlx.explain.onepixel import one_pixel_attack, one_pixel_success_rate
@@ -20,5 +22,5 @@ from dlx.explain.target import ExplainTarget, check_index
 
 __all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation", "adversarial_patch",
            "counterfactual", "fgsm", "one_pixel_attack", "one_pixel_success_rate", "check_applies", "check_index", "deletion_curve", "describe_explainer", "feature_visualisation",
-           "integrated_gradients", "lime", "linear_weights", "occlusion", "partial_dependence", "randomisation_check", "rank_correlation", "saliency", "tree_rules",
+           "influential_instances", "integrated_gradients", "lime", "linear_weights", "mmd_critic", "nearest_neighbours", "occlusion", "partial_dependence", "randomisation_check", "rank_correlation", "saliency", "tree_rules",
            "lime_image", "lime_tabular", "new_explanation_folder", "write_explanation"]

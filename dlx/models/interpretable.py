@@ -64,12 +64,12 @@ class LogisticRegression(OneDenseLayer):
         self.built = False
 
     def fit_closed_form(self, X: np.ndarray, Y: np.ndarray) -> None:
-        """Newton's method in float64 (see the module doc); stores W and b."""
+        """Newton's method in float64 from the current W and b (see the module doc); stores W and b."""
         A = np.hstack([np.asarray(X, np.float64).reshape(len(X), -1), np.ones((len(X), 1))])
         K, n, D1 = self.output_size, len(A), A.shape[1]
         T = class_labels(Y, K)
         T = T.reshape(-1, 1).astype(np.float64) if K == 1 else np.eye(K)[T]
-        theta = np.zeros((D1, K))
+        theta = np.vstack([self.layer.weight.data, self.layer.b.data[None]]).astype(np.float64)  # zeros, or a warm start
         penalty = np.ones((D1, K))
         penalty[-1] = 0.0                                                   # the bias is not penalised
         for _ in range(self.max_iterations):
