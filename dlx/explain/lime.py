@@ -132,7 +132,8 @@ def lime_image(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index
     for j, c in zip(surrogate.features, surrogate.coef):
         heat[segments == j] = c
     return Explanation("lime", _summary(target, index, class_index, names, surrogate, extra),
-                       {"instance": x, "segments": segments, "attribution": heat})
+                       {"instance": x, "segments": segments,
+                        "attribution": np.repeat(heat[None] / x.shape[0], x.shape[0], axis=0)})  # (C, H, W)
 
 
 def write_lime(result: Explanation, folder):
@@ -141,7 +142,7 @@ def write_lime(result: Explanation, folder):
     title = f"LIME, instance {s['index']}, class {s['class_name']} (R^2 {s['score']:.3f})"
     paths = [bar_chart(s["weights"], folder / "weights.png", title)]
     if "segments" in result.arrays:
-        paths.append(overlay(result.arrays["instance"], result.arrays["attribution"], folder / "overlay.png",
+        paths.append(overlay(result.arrays["instance"], result.arrays["attribution"].sum(axis=0), folder / "overlay.png",
                              "superpixel weights"))
     return paths + write_checks(result, folder)
 
