@@ -137,7 +137,7 @@ def adversarial_patch(target: ExplainTarget, goal: int = 0, size: int | None = N
     after = target.predict(patched)
     summary = {"goal": goal, "goal_name": target.class_name(goal), "size": size, "steps": steps,
                "images": int(others.sum()), "success_rate": float(np.mean(after[others] == goal))}
-    return Explanation("adversarial_patch", summary, {"patch": patch, "examples": patched[:8]})
+    return Explanation("adversarial_patch", summary, {"patch": patch, "examples": patched[:4]})
 
 
 def write_patch(result: Explanation, folder):
