@@ -18,9 +18,10 @@ from dlx.explain.intrinsic import linear_weights, tree_rules
 from dlx.explain.lime import lime, lime_image, lime_tabular
 from dlx.explain.onepixel import one_pixel_attack, one_pixel_success_rate
 from dlx.explain.quality import deletion_curve, randomisation_check, rank_correlation
-from dlx.explain.target import ExplainTarget, check_index
+from dlx.explain.run import explain_to_folder, run_method
+from dlx.explain.target import ExplainTarget, affine_preprocess, check_index, target_for_model
 
-__all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation", "adversarial_patch",
+__all__ = ["ExplainTarget", "Explanation", "affine_preprocess", "explain_to_folder", "run_method", "target_for_model", "accumulated_local_effects", "activation_maximisation", "adversarial_patch",
            "counterfactual", "fgsm", "one_pixel_attack", "one_pixel_success_rate", "check_applies", "check_index", "deletion_curve", "describe_explainer", "feature_visualisation",
            "influential_instances", "integrated_gradients", "lime", "linear_weights", "mmd_critic", "nearest_neighbours", "occlusion", "partial_dependence", "randomisation_check", "rank_correlation", "saliency", "tree_rules",
            "lime_image", "lime_tabular", "new_explanation_folder", "write_explanation"]

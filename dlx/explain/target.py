@@ -163,3 +163,29 @@ def check_index(index: int, count: int, split: str = "test") -> int:
     if not 0 <= int(index) < count:
         raise DlxError(f"index {index} is out of range for the {split} split; choose 0..{count - 1}")
     return int(index)
+
+
+def affine_preprocess(shift: np.ndarray, scale: np.ndarray) -> Callable[[Tensor], Tensor]:
+    """x -> (x - shift) / scale as tensor operations (a standardise or min-max scaler), differentiable."""
+    shift_t, scale_t = Tensor(np.asarray(shift, np.float64)), Tensor(np.asarray(scale, np.float64))
+    return lambda x: (x - shift_t) / scale_t
+
+
+def target_for_model(model: Module, task: str, train_X: np.ndarray, train_y: np.ndarray | None = None,
+                     preprocess: Callable[[Tensor], Tensor] | None = None, feature_names=None,
+                     class_names=None) -> ExplainTarget:
+    """An ExplainTarget for a network whose forward starts after ``preprocess`` (raw input -> model input).
+
+    ``task`` is the data's kind ("regression", "binary", "multiclass"); a binary task with
+    two outputs is treated as multiclass (two logits).
+    """
+    model.eval()
+    input_shape = tuple(np.asarray(train_X).shape[1:])
+    outputs = model.output_shape(input_shape)[-1]
+    kind = "regression" if task == "regression" else ("binary" if outputs == 1 else "multiclass")
+
+    def forward(x: Tensor) -> Tensor:
+        return model(preprocess(x) if preprocess is not None else x)
+
+    return ExplainTarget(forward=forward, kind=kind, input_shape=input_shape, train_X=train_X, train_y=train_y,
+                         feature_names=feature_names, class_names=class_names, model=model, preprocess=preprocess)
