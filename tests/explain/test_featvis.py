@@ -53,3 +53,11 @@ def test_unknown_layer_and_unit_name_the_choices(conv_target):
         activation_maximisation(conv_target, layer=7, steps=1)
     with pytest.raises(DlxError, match=r"unit 9 does not exist in this layer; choose 0..4"):
         activation_maximisation(conv_target, layer=3, unit=9, steps=1)
+
+
+def test_class_model_visualisation_is_classified_as_its_class(digits_mlp_target):
+    # Simonyan et al. 2014: maximising a class score with an L2 penalty gives an input of that class
+    for digit in (0, 3, 7):
+        result = activation_maximisation(digits_mlp_target, layer=-1, unit=digit, steps=100, lr=0.1, l2=0.01,
+                                         rng=np.random.default_rng(0))
+        assert digits_mlp_target.predict(result.arrays["image"][None])[0] == digit

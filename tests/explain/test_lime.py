@@ -91,3 +91,21 @@ def test_superpixels_cover_the_image():
     for label in np.unique(labels):
         columns = np.nonzero(labels == label)[1]
         assert columns.max() < 12 or columns.min() >= 12
+
+
+def test_same_seed_same_explanation_without_discretising_and_for_images(linear_regression_target):
+    x = linear_regression_target.train_X[1]
+    runs = [lime(linear_regression_target, x, rng=np.random.default_rng(4)).to_json() for _ in range(2)]
+    assert runs[0] == runs[1]
+    from tests.explain.test_common import _image
+    target = _image()
+    runs = [lime(target, target.train_X[0], n_samples=200, rng=np.random.default_rng(4)).to_json() for _ in range(2)]
+    assert runs[0] == runs[1]
+
+
+def test_the_explained_class_defaults_to_the_predicted_one(digits_mlp_target):
+    x = digits_mlp_target.extra["test_X"][3]
+    result = lime(digits_mlp_target, x, n_samples=300, check=False)
+    assert result.summary["class"] == int(digits_mlp_target.predict(x[None])[0])
+    other = lime(digits_mlp_target, x, class_index=(result.summary["class"] + 1) % 10, n_samples=300, check=False)
+    assert other.summary["class"] == (result.summary["class"] + 1) % 10
