@@ -58,16 +58,17 @@ def train_cnn(X, y, epochs: int = 12, lr: float = 0.01, seed: int = 0) -> Sequen
 
 def attribution_quality(target, X, y, method, seed) -> dict:
     """Mean deletion areas, how often the curve falls faster, and the randomisation correlations."""
-    rows = []
+    rows, completeness = [], []
     for i in range(len(X)):
         s = METHODS[method](target, X[i], index=i, class_index=int(y[i]), rng=np.random.default_rng(seed + i)).summary
+        completeness.append(s.get("completeness_error", np.nan))
         rows.append((s["deletion"]["area"], s["deletion"]["random_area"], s["deletion"]["falls_faster"],
                      s["randomisation"]["rank_correlation"], s["randomisation"]["rank_correlation_all_units"]))
     a = np.array(rows, dtype=np.float64)
     return {"images": len(X), "deletion_area": a[:, 0].mean(), "random_area": a[:, 1].mean(),
             "falls_faster": a[:, 2].mean(), "rank_correlation_mean": a[:, 3].mean(),
             "rank_correlation_max": a[:, 3].max(), "passes_randomisation": float((a[:, 3] < 0.5).mean()),
-            "rank_correlation_all_units_mean": a[:, 4].mean()}
+            "rank_correlation_all_units_mean": a[:, 4].mean(), "completeness_error_max": float(np.max(completeness))}
 
 
 def main(images: int = 50, seed: int = 0, methods=tuple(METHODS), attack: bool = True) -> dict:
@@ -85,7 +86,8 @@ def main(images: int = 50, seed: int = 0, methods=tuple(METHODS), attack: bool =
         print(f"{method:22s} deletion area {r['deletion_area']:.3f} vs random {r['random_area']:.3f} "
               f"(faster in {r['falls_faster']:.0%}); rank correlation with randomised weights "
               f"{r['rank_correlation_mean']:.3f} mean, {r['rank_correlation_max']:.3f} max "
-              f"(passes in {r['passes_randomisation']:.0%}; all units {r['rank_correlation_all_units_mean']:.3f})")
+              f"(passes in {r['passes_randomisation']:.0%}; all units {r['rank_correlation_all_units_mean']:.3f})"
+              + (f"; completeness error <= {r['completeness_error_max']:.4f}" if method == "integrated_gradients" else ""))
     if attack:
         report["one_pixel"] = one_pixel_success_rate(target, X_test[:images], y_test[:images],
                                                      rng=np.random.default_rng(seed))

@@ -141,6 +141,8 @@ class ExplainTarget:
         leaf = Tensor(np.array(x, dtype=np.float64).reshape(-1, *self.input_shape), requires_grad=True)
         value = self.class_output(leaf, class_index, output)
         value.sum().backward()
+        if self.model is not None:
+            self.model.zero_grad()           # the parameters' gradients are not wanted here
         return value.data.astype(np.float64), np.asarray(leaf.grad, dtype=np.float64)
 
 

@@ -34,6 +34,18 @@ def test_integrated_gradients_are_complete(kind, output):
     assert abs(result.arrays["attribution"].sum() - (s["f_x"] - s["f_baseline"])) <= 0.01 * abs(s["f_x"] - s["f_baseline"])
 
 
+def test_integrated_gradients_of_a_relu_cnn_are_complete_within_one_percent():
+    from dlx.explain import ExplainTarget
+    from dlx.nn import Conv2D, Flatten, MaxPool2D, ReLU
+    rng = np.random.default_rng(0)
+    net = Sequential([Conv2D(4, 3, padding=1), ReLU(), MaxPool2D(2), Flatten(), Dense(3)])
+    net.build((1, 8, 8), rng)
+    X = rng.uniform(0, 1, (5, 1, 8, 8))
+    target = ExplainTarget(forward=net, kind="multiclass", input_shape=(1, 8, 8), train_X=X, model=net)
+    for x in X:
+        assert integrated_gradients(target, x, check=False).summary["completeness_error"] <= 0.01
+
+
 def test_occlusion_of_a_linear_model_is_w_times_distance_to_mean(linear_regression_target):
     target = linear_regression_target
     w = target.model[0].weight.data[:, 0]
