@@ -32,11 +32,15 @@ TABULAR_SAMPLES, IMAGE_SAMPLES = 5000, 1000
 IMAGE_KERNEL_WIDTH = 0.25
 
 
-def tabular_samples(target: ExplainTarget, x: np.ndarray, n: int, rng: np.random.Generator):
-    """(raw samples (n, d), standardised samples (n, d)); row 0 is the instance itself."""
+def tabular_samples(target: ExplainTarget, x: np.ndarray, n: int, rng: np.random.Generator,
+                    around_instance: bool = False):
+    """(raw samples (n, d), standardised samples (n, d)); row 0 is the instance itself.
+
+    Samples are N(mean, std^2) of the training data (LIME's default), or centred on the
+    instance with ``around_instance``; both are standardised with the training statistics."""
     mean, scale = target.train_X.mean(axis=0), target.train_X.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
-    raw = rng.standard_normal((n, x.size)) * scale + mean
+    raw = rng.standard_normal((n, x.size)) * scale + (x if around_instance else mean)
     raw[0] = x
     return raw, (raw - mean) / scale
 
@@ -85,7 +89,7 @@ def _summary(target, index, class_index, names, surrogate, extra) -> dict:
 
 def lime_tabular(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index: int | None = None,
                  n_samples: int = TABULAR_SAMPLES, num_features: int = 10, feature_selection: str = "auto",
-                 discretize: bool = False, kernel_width: float | None = None,
+                 discretize: bool = False, sample_around_instance: bool = False, kernel_width: float | None = None,
                  rng: np.random.Generator | None = None) -> Explanation:
     """LIME for one row of tabular data (see the module doc)."""
     rng = rng if rng is not None else np.random.default_rng(0)
@@ -94,13 +98,14 @@ def lime_tabular(target: ExplainTarget, x: np.ndarray, index: int = 0, class_ind
     if discretize:
         raw, Z, names = discretized_samples(target, x, n_samples, rng)
     else:
-        (raw, Z), names = tabular_samples(target, x, n_samples, rng), target.names()
+        (raw, Z), names = tabular_samples(target, x, n_samples, rng, sample_around_instance), target.names()
     width = kernel_width or np.sqrt(x.size) * 0.75
     weights = exponential_kernel(np.linalg.norm(Z - Z[0], axis=1), width)
     y = target.score_array(raw)[:, class_index]
     surrogate = fit_surrogate(Z, y, weights, num_features, feature_selection)
     extra = {"model_prediction": float(y[0]), "kernel_width": float(width), "n_samples": n_samples,
-             "feature_selection": feature_selection, "discretize": discretize}
+             "feature_selection": feature_selection, "discretize": discretize,
+             "sample_around_instance": sample_around_instance}
     attribution = np.zeros(x.size)
     attribution[surrogate.features] = surrogate.coef
     return Explanation("lime", _summary(target, index, class_index, names, surrogate, extra),
@@ -119,8 +124,9 @@ def lime_image(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index
     count = int(segments.max()) + 1
     keep = rng.integers(0, 2, size=(n_samples, count)).astype(np.float64)
     keep[0] = 1.0
-    y = np.concatenate([target.score_array(masked_images(x, segments, keep[i:i + 256], segment_means(x, segments)))
-                        [:, class_index] for i in range(0, n_samples, 256)])
+    hidden = segment_means(x, segments)
+    y = np.concatenate([target.score_array(masked_images(x, segments, keep[i:i + 256], hidden))[:, class_index]
+                        for i in range(0, n_samples, 256)])
     norms = np.linalg.norm(keep, axis=1) * np.linalg.norm(keep[0])
     cosine = np.where(norms > 0, 1.0 - keep @ keep[0] / np.where(norms > 0, norms, 1.0), 1.0)
     weights = exponential_kernel(cosine, kernel_width)

@@ -1,5 +1,6 @@
 """LIME against its reference behaviour (lime_tabular / lime_image, Ribeiro et al. 2016)."""
 import numpy as np
+import pytest
 
 from dlx.explain import lime
 from dlx.explain.superpixels import grid_segments, slic
@@ -7,11 +8,12 @@ from dlx.explain.surrogate import weighted_r2, weighted_ridge
 from tests.explain.conftest import linear_target
 
 
-def test_linear_model_weights_are_coefficient_times_std(linear_regression_target):
+@pytest.mark.parametrize("around_instance", [False, True])
+def test_linear_model_weights_are_coefficient_times_std(linear_regression_target, around_instance):
     target = linear_regression_target
     w = target.model[0].weight.data[:, 0]
     result = lime(target, target.train_X[3], index=3, num_features=5, feature_selection="none",
-                  rng=np.random.default_rng(0))
+                  sample_around_instance=around_instance, rng=np.random.default_rng(0))
     expected = w * target.train_X.std(axis=0)
     got = np.array([result.summary["weights"][f"x{j}"] for j in range(5)])
     np.testing.assert_allclose(got, expected, rtol=0.02)
