@@ -21,7 +21,10 @@ from dlx.explain.quality import deletion_curve, randomisation_check, rank_correl
 from dlx.explain.run import explain_to_folder, run_method
 from dlx.explain.target import ExplainTarget, affine_preprocess, check_index, target_for_model
 
-__all__ = ["ExplainTarget", "Explanation", "affine_preprocess", "explain_to_folder", "run_method", "target_for_model", "accumulated_local_effects", "activation_maximisation", "adversarial_patch",
-           "counterfactual", "fgsm", "one_pixel_attack", "one_pixel_success_rate", "check_applies", "check_index", "deletion_curve", "describe_explainer", "feature_visualisation",
-           "influential_instances", "integrated_gradients", "lime", "linear_weights", "mmd_critic", "nearest_neighbours", "occlusion", "partial_dependence", "randomisation_check", "rank_correlation", "saliency", "tree_rules",
-           "lime_image", "lime_tabular", "new_explanation_folder", "write_explanation"]
+__all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation",
+           "adversarial_patch", "affine_preprocess", "check_applies", "check_index", "counterfactual",
+           "deletion_curve", "describe_explainer", "explain_to_folder", "feature_visualisation", "fgsm",
+           "influential_instances", "integrated_gradients", "lime", "lime_image", "lime_tabular", "linear_weights",
+           "mmd_critic", "nearest_neighbours", "new_explanation_folder", "occlusion", "one_pixel_attack",
+           "one_pixel_success_rate", "partial_dependence", "randomisation_check", "rank_correlation", "run_method",
+           "saliency", "target_for_model", "tree_rules", "write_explanation"]
