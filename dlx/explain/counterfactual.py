@@ -66,9 +66,10 @@ def counterfactual(target: ExplainTarget, x, desired_class: int | None = None, d
     x = np.asarray(x, dtype=np.float64).reshape(target.input_shape)
     goal_class, goal = _desired(target, x, desired_class, desired_value)
     mad = median_absolute_deviation(target.train_X)
-    current = x.copy()
+    current, reached = x.copy(), False
     for _ in range(rounds):
-        current = descend(target, x, goal_class, goal, lam, mad.reshape(x.shape), current, steps, lr * mad.reshape(x.shape))
+        scale = mad.reshape(x.shape)           # steps in MAD units: every feature moves at a comparable pace
+        current = descend(target, x, goal_class, goal, lam, scale, current, steps, lr * scale)
         reached = abs(target.score_array(current[None])[0, goal_class] - goal) <= tolerance
         if reached:
             break

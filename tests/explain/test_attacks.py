@@ -54,3 +54,16 @@ def test_counterfactual_reaches_the_other_class_with_small_changes():
     s = result.summary
     assert s["reached"] and s["adversarial_class"] == 1
     assert "x1" not in s["changes"]                          # the model ignores x1: no reason to change it
+
+
+def test_regression_counterfactual_moves_the_cheapest_feature():
+    # with the MAD-weighted L1 distance the cheapest way to move x . w is the feature of largest |w_j| MAD_j
+    from dlx.explain.counterfactual import median_absolute_deviation
+    w = np.array([1.0, -2.0, 0.5])
+    target = linear_target(w)
+    x = target.train_X[0]
+    goal = float(x @ w) + 3.0
+    result = counterfactual(target, x, desired_value=goal, tolerance=0.05)
+    cheapest = int(np.argmax(np.abs(w) * median_absolute_deviation(target.train_X)))
+    assert result.summary["reached"]
+    assert list(result.summary["changes"])[0] == f"x{cheapest}"
