@@ -17,7 +17,7 @@ import numpy as np
 from dlx.errors import DlxError
 from dlx.explain.base import Explanation, explainer, top_weights
 from dlx.explain.pictures import bar_chart
-from dlx.explain.target import ExplainTarget
+from dlx.explain.target import AffinePreprocess, ExplainTarget
 from dlx.models.interpretable import DecisionTree, LogisticRegression
 from dlx.models.linear import LinearRegression
 from dlx.runs.files import atomic_write_text
@@ -39,11 +39,21 @@ def write_weights(result: Explanation, folder):
             for k, (name, per_class) in enumerate(s["weights_per_std"].items())]
 
 
+def raw_units(target: ExplainTarget, n_features: int) -> tuple[np.ndarray, np.ndarray]:
+    """(shift, scale) of the affine scaler in front of the model, or (0, 1) when there is none."""
+    if isinstance(target.preprocess, AffinePreprocess):
+        return (np.broadcast_to(target.preprocess.shift.reshape(-1), (n_features,)),
+                np.broadcast_to(target.preprocess.scale.reshape(-1), (n_features,)))
+    return np.zeros(n_features), np.ones(n_features)
+
+
 @explainer("weights", models=("regression", "binary", "multiclass"), data=("tabular",), writer=write_weights)
 def linear_weights(target: ExplainTarget, rng: np.random.Generator | None = None) -> Explanation:
     """Linear and logistic regression: the weight of every feature (per unit and per standard deviation)."""
     model = _model_of(target, (LinearRegression, LogisticRegression), "weights")
     weight, bias = model.layer.weight.data.astype(np.float64), model.layer.b.data.astype(np.float64)
+    shift, scale = raw_units(target, weight.shape[0])
+    weight, bias = weight / scale[:, None], bias - (shift / scale) @ weight   # y = ((x - s) / c) W + b in raw x
     spread = target.train_X.reshape(len(target.train_X), -1).std(axis=0)
     names = target.names()
     columns = {target.class_name(k if weight.shape[1] > 1 or target.kind != "binary" else 1): k
@@ -51,18 +61,26 @@ def linear_weights(target: ExplainTarget, rng: np.random.Generator | None = None
     summary = {"weights": {c: dict(zip(names, weight[:, k].tolist())) for c, k in columns.items()},
                "weights_per_std": {c: top_weights(dict(zip(names, (weight[:, k] * spread).tolist())))
                                    for c, k in columns.items()},
-               "intercept": bias.tolist()}
+               "intercept": bias.tolist(), "units": "raw inputs"}
     return Explanation("weights", summary, {"weight": weight, "bias": bias})
 
 
-def node_texts(model: DecisionTree, names, class_names) -> dict[int, str]:
-    """Slot -> the text of its box: the split of an inner node, the answer of a leaf."""
-    feature, threshold = model._buffers["feature"], model._buffers["threshold"]
+def node_texts(model: DecisionTree, names, class_names, shift, scale) -> dict[int, str]:
+    """Slot -> the text of its box: the split of an inner node (in raw units), the answer of a leaf."""
+    feature = model._buffers["feature"]
+    threshold = raw_thresholds(model, shift, scale)
     texts = {}
     for i in np.flatnonzero(feature != -2):
         texts[int(i)] = (f"{names[feature[i]]}\n<= {threshold[i]:.3g}" if feature[i] >= 0
                          else model._leaf_text(i, class_names).replace(" (", "\n("))
     return texts
+
+
+def raw_thresholds(model: DecisionTree, shift, scale) -> np.ndarray:
+    """The split thresholds in raw units: t * scale_j + shift_j for the scaled feature j."""
+    feature, threshold = model._buffers["feature"], model._buffers["threshold"]
+    used = np.maximum(feature, 0)
+    return threshold * scale[used] + shift[used]
 
 
 def draw_tree(texts: dict[int, str], path):
@@ -99,6 +117,8 @@ def tree_rules(target: ExplainTarget, rng: np.random.Generator | None = None) ->
     width = model._buffers["value"].shape[1]
     class_names = None if model.regression else [target.class_name(k) for k in range(width)]
     names = target.names()
-    summary = {"rules": model.rules(names, class_names), "depth": model.max_depth,
-               "leaves": int((model._buffers["feature"] == -1).sum()), "nodes": node_texts(model, names, class_names)}
+    shift, scale = raw_units(target, target.n_features)
+    summary = {"rules": model.rules(names, class_names, raw_thresholds(model, shift, scale)),
+               "depth": model.max_depth, "leaves": int((model._buffers["feature"] == -1).sum()),
+               "nodes": node_texts(model, names, class_names, shift, scale)}
     return Explanation("tree_rules", summary, {})

@@ -167,10 +167,24 @@ def check_index(index: int, count: int, split: str = "test") -> int:
     return int(index)
 
 
-def affine_preprocess(shift: np.ndarray, scale: np.ndarray) -> Callable[[Tensor], Tensor]:
-    """x -> (x - shift) / scale as tensor operations (a standardise or min-max scaler), differentiable."""
-    shift_t, scale_t = Tensor(np.asarray(shift, np.float64)), Tensor(np.asarray(scale, np.float64))
-    return lambda x: (x - shift_t) / scale_t
+class AffinePreprocess:
+    """x -> (x - shift) / scale as tensor operations (a standardise or min-max scaler), differentiable.
+
+    Explanations of interpretable models use ``shift`` and ``scale`` to state weights and
+    thresholds in the raw units the user knows.
+    """
+
+    def __init__(self, shift: np.ndarray, scale: np.ndarray):
+        self.shift, self.scale = np.asarray(shift, np.float64), np.asarray(scale, np.float64)
+        self._shift, self._scale = Tensor(self.shift), Tensor(self.scale)
+
+    def __call__(self, x: Tensor) -> Tensor:
+        return (x - self._shift) / self._scale
+
+
+def affine_preprocess(shift: np.ndarray, scale: np.ndarray) -> AffinePreprocess:
+    """The scaler (x - shift) / scale in front of a model; see ``AffinePreprocess``."""
+    return AffinePreprocess(shift, scale)
 
 
 def target_for_model(model: Module, task: str, train_X: np.ndarray, train_y: np.ndarray | None = None,

@@ -221,16 +221,19 @@ class DecisionTree(Module):
         p = np.clip(value, 1e-7, 1.0)
         return Tensor(np.log(p[:, 1:2] / p[:, :1]) if self.output_size == 1 else np.log(p))
 
-    def rules(self, feature_names=None, class_names=None) -> list[str]:
-        """One line per leaf: 'if a <= 1 and b > 2: class c (n samples, p=0.93)'."""
+    def rules(self, feature_names=None, class_names=None, thresholds=None) -> list[str]:
+        """One line per leaf: 'if a <= 1 and b > 2: class c (n samples, p=0.93)'.
+
+        ``thresholds`` (one per slot) replaces the stored ones, e.g. in the units before scaling."""
         b, lines = self._buffers, []
+        thresholds = b["threshold"] if thresholds is None else thresholds
         name = lambda j: feature_names[j] if feature_names else f"x{j}"  # noqa: E731
         stack = [(0, [])]
         while stack:
             node, conditions = stack.pop()
             f = b["feature"][node]
             if f >= 0:
-                t = b["threshold"][node]
+                t = thresholds[node]
                 stack += [(2 * node + 2, conditions + [f"{name(f)} > {t:.4g}"]),
                           (2 * node + 1, conditions + [f"{name(f)} <= {t:.4g}"])]
                 continue
