@@ -70,7 +70,7 @@ def write_attack(result: Explanation, folder):
     return [bar_chart(change, folder / "perturbation.png", f"{result.method}: change of each feature")]
 
 
-@explainer("fgsm", models=CLASSIFIERS, data=("tabular", "image"), writer=write_attack)
+@explainer("fgsm", "local, gradient", models=CLASSIFIERS, data=("tabular", "image"), writer=write_attack)
 def fgsm(target: ExplainTarget, x, label: int | None = None, epsilon: float = 0.1, clip="auto",
          index: int = 0, rng: np.random.Generator | None = None) -> Explanation:
     """FGSM: one step of size epsilon along the sign of the loss gradient."""
@@ -118,7 +118,7 @@ def train_patch(target, images, goal, size, steps, lr, batch_size, rng) -> np.nd
     return patch
 
 
-@explainer("adversarial_patch", models=CLASSIFIERS, data=("image",), writer=None)
+@explainer("adversarial_patch", "global, gradient", models=CLASSIFIERS, data=("image",), writer=None)
 def adversarial_patch(target: ExplainTarget, goal: int = 0, size: int | None = None, steps: int = 200,
                       lr: float = 0.05, batch_size: int = 32, test_X: np.ndarray | None = None,
                       rng: np.random.Generator | None = None) -> Explanation:

@@ -45,18 +45,21 @@ class Explanation:
         return {"method": self.method, **{k: v for k, v in self.summary.items() if k != "method"}}
 
 
-def explainer(name: str, models: tuple[str, ...], data: tuple[str, ...], writer: Callable | None = None):
-    """Register an explanation method with the model and data kinds it applies to, and its picture writer."""
+def explainer(name: str, family: str, models: tuple[str, ...], data: tuple[str, ...], writer: Callable | None = None):
+    """Register an explanation method with its family ("local, gradient", "global, intrinsic" ...: local
+    or global, and model-agnostic, gradient-based, model-specific, example-based or intrinsic), the model and
+    data kinds it applies to, and its picture writer."""
     def decorate(fn):
-        fn.model_kinds, fn.data_kinds, fn.writer = tuple(models), tuple(data), writer
+        fn.family, fn.model_kinds, fn.data_kinds, fn.writer = family, tuple(models), tuple(data), writer
         return explainers.register(name)(fn)
     return decorate
 
 
 def describe_explainer(name: str) -> str:
-    """'<one-line doc> (models: ...; data: ...)' for ``dlx list explainers``."""
+    """'<one-line doc> (<family>; models: ...; data: ...)' for ``dlx list explainers``."""
     fn = explainers.get(name)
-    return f"{explainers.describe(name)} (models: {', '.join(fn.model_kinds)}; data: {', '.join(fn.data_kinds)})"
+    return (f"{explainers.describe(name)} ({fn.family}; models: {', '.join(fn.model_kinds)}; "
+            f"data: {', '.join(fn.data_kinds)})")
 
 
 def check_applies(name: str, target) -> None:

@@ -22,7 +22,7 @@ import numpy as np
 
 from dlx.errors import DlxError
 from dlx.explain.attacks import write_attack
-from dlx.explain.base import Explanation, explainer, top_weights
+from dlx.explain.base import MODEL_KINDS, Explanation, explainer, top_weights
 from dlx.explain.target import ExplainTarget
 from dlx.tensor import Tensor
 
@@ -57,8 +57,7 @@ def _desired(target, x, desired_class, desired_value):
     return target.check_class(desired_class), 1.0 if desired_value is None else float(desired_value)
 
 
-@explainer("counterfactual", models=("regression", "binary", "multiclass"), data=("tabular", "image"),
-           writer=write_attack)
+@explainer("counterfactual", "local, gradient", models=MODEL_KINDS, data=("tabular", "image"), writer=write_attack)
 def counterfactual(target: ExplainTarget, x, desired_class: int | None = None, desired_value: float | None = None,
                    tolerance: float = 0.45, lam: float = 0.1, rounds: int = 12, steps: int = 100, lr: float = 0.01,
                    index: int = 0, rng: np.random.Generator | None = None) -> Explanation:

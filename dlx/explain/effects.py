@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.errors import DlxError
-from dlx.explain.base import Explanation, explainer
+from dlx.explain.base import MODEL_KINDS, Explanation, explainer
 from dlx.explain.pictures import line_plot
 from dlx.explain.target import ExplainTarget
 
@@ -76,7 +76,7 @@ def ale_curve(target, data: np.ndarray, feature: int, class_index: int, bins: in
     return edges, accumulated - centre
 
 
-@explainer("pdp", models=("regression", "binary", "multiclass"), data=("tabular",), writer=None)
+@explainer("pdp", "global, model-agnostic", models=MODEL_KINDS, data=("tabular",), writer=None)
 def partial_dependence(target: ExplainTarget, features=None, class_index: int | None = None, grid_points: int = 20,
                        background: int = 100, rng: np.random.Generator | None = None) -> Explanation:
     """Partial dependence and ICE curves: the score as one feature varies, the others kept per row."""
@@ -92,7 +92,7 @@ def partial_dependence(target: ExplainTarget, features=None, class_index: int | 
     return Explanation("pdp", summary, arrays)
 
 
-@explainer("ale", models=("regression", "binary", "multiclass"), data=("tabular",), writer=None)
+@explainer("ale", "global, model-agnostic", models=MODEL_KINDS, data=("tabular",), writer=None)
 def accumulated_local_effects(target: ExplainTarget, features=None, class_index: int | None = None,
                               bins: int = 20, rng: np.random.Generator | None = None) -> Explanation:
     """Accumulated local effects: feature effects that stay honest when features are correlated."""

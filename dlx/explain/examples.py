@@ -14,11 +14,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlx.explain.base import Explanation, explainer
+from dlx.explain.base import MODEL_KINDS, Explanation, explainer
 from dlx.explain.pictures import image_row, line_plot
 from dlx.explain.target import ExplainTarget
 
-ALL_KINDS = ("regression", "binary", "multiclass")
 MAX_ROWS = 1000
 
 
@@ -64,7 +63,7 @@ def write_mmd(result: Explanation, folder):
     return paths
 
 
-@explainer("mmd_critic", models=ALL_KINDS, data=("tabular", "image"), writer=write_mmd)
+@explainer("mmd_critic", "global, example-based", models=MODEL_KINDS, data=("tabular", "image"), writer=write_mmd)
 def mmd_critic(target: ExplainTarget, n_prototypes: int = 6, n_criticisms: int = 6, gamma: float | None = None,
                rng: np.random.Generator | None = None) -> Explanation:
     """MMD-critic: prototypes that represent the training data and criticisms they miss."""
@@ -91,7 +90,7 @@ def write_neighbours(result: Explanation, folder):
     return [image_row([a["instance"], *a["neighbours"]], titles, folder / "neighbours.png", "nearest neighbours")]
 
 
-@explainer("knn", models=ALL_KINDS, data=("tabular", "image"), writer=write_neighbours)
+@explainer("knn", "local, example-based", models=MODEL_KINDS, data=("tabular", "image"), writer=write_neighbours)
 def nearest_neighbours(target: ExplainTarget, x, k: int = 5, index: int = 0,
                        rng: np.random.Generator | None = None) -> Explanation:
     """k nearest training examples (standardised features) with their labels and predictions."""

@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.errors import DlxError
-from dlx.explain.base import Explanation, explainer
+from dlx.explain.base import MODEL_KINDS, Explanation, explainer
 from dlx.explain.pictures import image_row, line_plot
 from dlx.explain.target import ExplainTarget
 from dlx.tensor import Tensor, no_grad
@@ -151,7 +151,8 @@ def write_featvis(result: Explanation, folder):
     return [image_row([image], [name], folder / "image.png"), curve]
 
 
-@explainer("featvis", models=("regression", "binary", "multiclass"), data=("tabular", "image"), writer=write_featvis)
+@explainer("featvis", "global, model-specific", models=MODEL_KINDS, data=("tabular", "image"),
+           writer=write_featvis)
 def feature_visualisation(target: ExplainTarget, layer=-1, unit: int = 0, rng: np.random.Generator | None = None,
                           **options) -> Explanation:
     """Feature visualisation: activation maximisation from noise, with jitter/scale/rotation and L2/TV/blur."""

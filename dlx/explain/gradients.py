@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlx.explain.base import Explanation, explainer, top_weights
+from dlx.explain.base import MODEL_KINDS, Explanation, explainer, top_weights
 from dlx.explain.pictures import bar_chart, overlay
 from dlx.explain.target import ExplainTarget
 
-ALL_KINDS = ("regression", "binary", "multiclass")
 
 
 def baseline_for(target: ExplainTarget, baseline="auto") -> np.ndarray:
@@ -69,7 +68,7 @@ def saliency_map(target, x, class_index, output="logit") -> np.ndarray:
     return np.abs(target.input_gradient(x[None], class_index, output)[1][0])
 
 
-def integrated_gradients_map(target, x, class_index, baseline, steps=64, output="logit") -> tuple[np.ndarray, np.ndarray]:
+def integrated_gradients_map(target, x, class_index, baseline, steps=64, output="logit"):
     """(attribution of x's shape, f at the path points (steps + 1,))."""
     alphas = np.linspace(0.0, 1.0, steps + 1)
     path = baseline[None] + alphas.reshape(-1, *[1] * x.ndim) * (x - baseline)[None]   # (steps+1, *shape)
@@ -102,7 +101,7 @@ def occlusion_map(target, x, class_index, baseline, window=2, stride=1, output="
     return total / np.maximum(cover, 1)
 
 
-@explainer("saliency", models=ALL_KINDS, data=("tabular", "image"), writer=write_attribution)
+@explainer("saliency", "local, gradient", models=MODEL_KINDS, data=("tabular", "image"), writer=write_attribution)
 def saliency(target: ExplainTarget, x, index: int = 0, class_index: int | None = None, output: str = "logit",
              check: bool = True, rng: np.random.Generator | None = None) -> Explanation:
     """Saliency map: the absolute gradient of the class score with respect to the input."""
@@ -112,7 +111,8 @@ def saliency(target: ExplainTarget, x, index: int = 0, class_index: int | None =
     return _checked(result, target, x, lambda: saliency_map(target, x, class_index, output), check, rng)
 
 
-@explainer("integrated_gradients", models=ALL_KINDS, data=("tabular", "image"), writer=write_attribution)
+@explainer("integrated_gradients", "local, gradient", models=MODEL_KINDS, data=("tabular", "image"),
+           writer=write_attribution)
 def integrated_gradients(target: ExplainTarget, x, index: int = 0, class_index: int | None = None,
                          baseline="auto", steps: int = 64, tolerance: float = 0.01, max_steps: int = 1024,
                          output: str = "logit", check: bool = True,
@@ -137,7 +137,8 @@ def integrated_gradients(target: ExplainTarget, x, index: int = 0, class_index: 
     return _checked(result, target, x, again, check, rng)
 
 
-@explainer("occlusion", models=ALL_KINDS, data=("tabular", "image"), writer=write_attribution)
+@explainer("occlusion", "local, model-agnostic", models=MODEL_KINDS, data=("tabular", "image"),
+           writer=write_attribution)
 def occlusion(target: ExplainTarget, x, index: int = 0, class_index: int | None = None, baseline="auto",
               window: int = 2, stride: int = 1, output: str = "score", check: bool = True,
               rng: np.random.Generator | None = None) -> Explanation:

@@ -17,13 +17,12 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.errors import DlxError
-from dlx.explain.base import Explanation, explainer
+from dlx.explain.base import MODEL_KINDS, Explanation, explainer
 from dlx.explain.pictures import bar_chart
 from dlx.explain.target import ExplainTarget
 from dlx.models.interpretable import LogisticRegression
 from dlx.models.linear import normal_equation
 
-ALL_KINDS = ("regression", "binary", "multiclass")
 MAX_REFITS = 300
 
 
@@ -75,7 +74,8 @@ def write_influence(result: Explanation, folder):
     return [bar_chart(bars, folder / "influence.png", f"most influential training instances ({key})")]
 
 
-@explainer("influence", models=ALL_KINDS, data=("tabular", "image"), writer=write_influence)
+@explainer("influence", "local, example-based", models=MODEL_KINDS, data=("tabular", "image"),
+           writer=write_influence)
 def influential_instances(target: ExplainTarget, x, class_index: int | None = None, alpha: float = 0.01,
                           top: int = 10, refit: bool = True, index: int = 0,
                           rng: np.random.Generator | None = None) -> Explanation:

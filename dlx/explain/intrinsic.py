@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.errors import DlxError
-from dlx.explain.base import Explanation, explainer, top_weights
+from dlx.explain.base import MODEL_KINDS, Explanation, explainer, top_weights
 from dlx.explain.pictures import bar_chart
 from dlx.explain.target import AffinePreprocess, ExplainTarget
 from dlx.models.interpretable import DecisionTree, LogisticRegression
@@ -47,7 +47,7 @@ def raw_units(target: ExplainTarget, n_features: int) -> tuple[np.ndarray, np.nd
     return np.zeros(n_features), np.ones(n_features)
 
 
-@explainer("weights", models=("regression", "binary", "multiclass"), data=("tabular",), writer=write_weights)
+@explainer("weights", "global, intrinsic", models=MODEL_KINDS, data=("tabular",), writer=write_weights)
 def linear_weights(target: ExplainTarget, rng: np.random.Generator | None = None) -> Explanation:
     """Linear and logistic regression: the weight of every feature (per unit and per standard deviation)."""
     model = _model_of(target, (LinearRegression, LogisticRegression), "weights")
@@ -110,7 +110,7 @@ def write_tree(result: Explanation, folder):
     return [draw_tree(texts, folder / "tree.png")]
 
 
-@explainer("tree_rules", models=("regression", "binary", "multiclass"), data=("tabular",), writer=write_tree)
+@explainer("tree_rules", "global, intrinsic", models=MODEL_KINDS, data=("tabular",), writer=write_tree)
 def tree_rules(target: ExplainTarget, rng: np.random.Generator | None = None) -> Explanation:
     """Decision tree: its rules, one line per leaf, and a picture of the tree."""
     model = _model_of(target, (DecisionTree,), "tree_rules")

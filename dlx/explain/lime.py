@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlx.explain.base import Explanation, explainer, top_weights
+from dlx.explain.base import MODEL_KINDS, Explanation, explainer, top_weights
 from dlx.explain.pictures import bar_chart, overlay
 from dlx.explain.superpixels import masked_images, segment_means, superpixels
 from dlx.explain.surrogate import exponential_kernel, fit_surrogate
@@ -148,12 +148,12 @@ def write_lime(result: Explanation, folder):
     title = f"LIME, instance {s['index']}, class {s['class_name']} (R^2 {s['score']:.3f})"
     paths = [bar_chart(s["weights"], folder / "weights.png", title)]
     if "segments" in result.arrays:
-        paths.append(overlay(result.arrays["instance"], result.arrays["attribution"].sum(axis=0), folder / "overlay.png",
-                             "superpixel weights"))
+        heat = result.arrays["attribution"].sum(axis=0)
+        paths.append(overlay(result.arrays["instance"], heat, folder / "overlay.png", "superpixel weights"))
     return paths + write_checks(result, folder)
 
 
-@explainer("lime", models=("regression", "binary", "multiclass"), data=("tabular", "image"), writer=write_lime)
+@explainer("lime", "local, model-agnostic", models=MODEL_KINDS, data=("tabular", "image"), writer=write_lime)
 def lime(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index: int | None = None,
          check: bool = True, rng: np.random.Generator | None = None, **options) -> Explanation:
     """LIME: a weighted ridge surrogate fitted to perturbations around one instance."""

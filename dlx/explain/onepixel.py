@@ -52,7 +52,7 @@ def differential_evolution(target, x, label, population, generations, scale, rng
     return members[best], fitness[best], generation
 
 
-@explainer("one_pixel", models=CLASSIFIERS, data=("image",), writer=write_attack)
+@explainer("one_pixel", "local, model-agnostic", models=CLASSIFIERS, data=("image",), writer=write_attack)
 def one_pixel_attack(target: ExplainTarget, x, label: int | None = None, population: int = 100,
                      generations: int = 30, scale: float = 0.5, index: int = 0,
                      rng: np.random.Generator | None = None) -> Explanation:

@@ -28,7 +28,8 @@ def run_method(target: ExplainTarget, method: str, X: np.ndarray | None = None, 
     kwargs = {"rng": np.random.default_rng(seed), **options}
     if "x" in parameters:
         if X is None or index is None:
-            raise DlxError(f"method '{method}' explains one instance; give --index N (0..{len(X) - 1 if X is not None else '?'})")
+            count = f"0..{len(X) - 1}" if X is not None else "a row of the split"
+            raise DlxError(f"method '{method}' explains one instance; give --index N ({count})")
         kwargs.update(x=X[check_index(index, len(X), split)], index=int(index))
     unknown = sorted(set(kwargs) - set(parameters)) if not any(
         p.kind == p.VAR_KEYWORD for p in parameters.values()) else []

@@ -69,7 +69,7 @@ class LogisticRegression(OneDenseLayer):
         K, n, D1 = self.output_size, len(A), A.shape[1]
         T = class_labels(Y, K)
         T = T.reshape(-1, 1).astype(np.float64) if K == 1 else np.eye(K)[T]
-        theta = np.vstack([self.layer.weight.data, self.layer.b.data[None]]).astype(np.float64)  # zeros, or a warm start
+        theta = np.vstack([self.layer.weight.data, self.layer.b.data[None]]).astype(np.float64)  # zeros or warm
         penalty = np.ones((D1, K))
         penalty[-1] = 0.0                                                   # the bias is not penalised
         for _ in range(self.max_iterations):
