@@ -7,7 +7,7 @@ dlx layers, then over the first ``--images`` test images reports
   order's, how often the attribution falls faster, and the rank correlation with the
   attributions of a copy with randomised weights (the check passes below 0.5);
 * the one-pixel attack (differential evolution): its success rate over the correctly
-  classified images.
+  classified images; FGSM at epsilon 0.1 and 0.2; a 3x3 adversarial patch for class 0.
 
 Run from the repository root::
 
@@ -21,7 +21,8 @@ import time
 
 import numpy as np
 
-from dlx.explain import ExplainTarget, integrated_gradients, lime, occlusion, one_pixel_success_rate, saliency
+from dlx.explain import (ExplainTarget, adversarial_patch, fgsm, integrated_gradients, lime, occlusion,
+                         one_pixel_success_rate, saliency)
 from dlx.nn import Conv2D, Dense, Flatten, MaxPool2D, ReLU, Sequential
 from dlx.ops import cross_entropy
 from dlx.optim import Adam
@@ -94,6 +95,21 @@ def main(images: int = 50, seed: int = 0, methods=tuple(METHODS), attack: bool =
         o = report["one_pixel"]
         print(f"one-pixel attack: {o['successes']} of {o['attacked']} correctly classified images fooled "
               f"({o['success_rate']:.1%}), {o['images']} test images")
+        report.update(other_attacks(target, X_test[:images], y_test[:images], seed))
+    return report
+
+
+def other_attacks(target, X, y, seed) -> dict:
+    """FGSM (epsilon 0.1 and 0.2) success rates and a 3x3 adversarial patch for class 0."""
+    report = {}
+    for epsilon in (0.1, 0.2):
+        fooled = [fgsm(target, x, label=int(label), epsilon=epsilon).summary["success"] for x, label in zip(X, y)]
+        report[f"fgsm_{epsilon}"] = float(np.mean(fooled))
+        print(f"FGSM, epsilon {epsilon}: {np.mean(fooled):.1%} of {len(X)} test images misclassified")
+    patch = adversarial_patch(target, goal=0, size=3, steps=200, test_X=X, rng=np.random.default_rng(seed)).summary
+    report["patch_success_rate"] = patch["success_rate"]
+    print(f"adversarial 3x3 patch for class 0: {patch['success_rate']:.1%} of {patch['images']} other test images "
+          f"become 0")
     return report
 
 
