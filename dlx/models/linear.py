@@ -24,7 +24,21 @@ from dlx.registry import models
 SOLVERS = ("normal_equation", "gradient_descent")
 
 
-class LinearRegression(Module):
+class OneDenseLayer(Module):
+    """A model that is one dense layer ``self.layer`` (built from the input shape)."""
+
+    def output_shape(self, input_shape):
+        return self.layer.output_shape(input_shape)
+
+    def build(self, input_shape, rng):
+        self.layer.build(input_shape, rng)
+        self.built = True
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+class LinearRegression(OneDenseLayer):
     """y = x W + b fitted by the normal equation (or by gradient descent); ridge when alpha > 0.
 
     Args:
@@ -50,16 +64,6 @@ class LinearRegression(Module):
     @property
     def closed_form(self) -> bool:
         return self.solver == "normal_equation"
-
-    def output_shape(self, input_shape):
-        return self.layer.output_shape(input_shape)
-
-    def build(self, input_shape, rng):
-        self.layer.build(input_shape, rng)
-        self.built = True
-
-    def forward(self, x):
-        return self.layer(x)
 
     def fit_closed_form(self, X: np.ndarray, Y: np.ndarray) -> None:
         """Solve the normal equation in float64 and store W and b."""

@@ -1,0 +1,149 @@
+"""Are the explanations any good? Deletion curves and the model-randomisation sanity check.
+
+* Deletion curve (Petsiuk et al. 2018): remove features (pixels) in order of
+  attributed importance, replacing them by the baseline, and record the class
+  score after each step; its area (the mean over the removed fractions 0..1) is
+  small when the attribution found what the model relies on. The same curve for
+  random orders (their mean) is the reference: a useful attribution falls faster.
+* Model randomisation (Adebayo et al. 2018): re-draw every weight of the model
+  and attribute again. An explanation that still looks the same does not depend on
+  what the model learned. We report Spearman's rank correlation of |attribution|
+  between the trained and the randomised model; the check passes below 0.5.
+
+Example::
+
+    result = assess(result, target, x, lambda: saliency_map(target, x, c), rng)
+    result.summary["deletion"]["area"], result.summary["randomisation"]["passed"]
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Callable
+
+import numpy as np
+
+from dlx.explain.base import Explanation
+from dlx.explain.pictures import line_plot
+from dlx.explain.target import ExplainTarget
+
+RANK_CORRELATION_LIMIT = 0.5
+DELETION_STEPS = 20
+
+
+def importance_units(target: ExplainTarget, attribution: np.ndarray) -> np.ndarray:
+    """One importance per removable unit: per feature, or per pixel (summed over channels)."""
+    return attribution.sum(axis=0).reshape(-1) if target.is_image else attribution.reshape(-1)
+
+
+def deletion_scores(target, x, baseline, order, class_index, steps=DELETION_STEPS) -> np.ndarray:
+    """(steps + 1,) class scores after removing the first k/steps of ``order`` (units) for k = 0..steps."""
+    counts = np.round(np.linspace(0, len(order), steps + 1)).astype(int)
+    batch = np.repeat(x[None], len(counts), axis=0)
+    for row, count in enumerate(counts):
+        removed = order[:count]
+        if target.is_image:
+            flat, base = batch[row].reshape(x.shape[0], -1), baseline.reshape(x.shape[0], -1)
+            flat[:, removed] = base[:, removed]
+        else:
+            batch[row, removed] = baseline[removed]
+    return target.score_array(batch)[:, class_index]
+
+
+def area(curve: np.ndarray) -> float:
+    """Trapezoid area under a curve sampled at equal fractions of 0..1."""
+    return float((curve[:-1] + curve[1:]).sum() / (2 * (len(curve) - 1)))
+
+
+def deletion_curve(target, x, attribution, class_index, rng, baseline=None, random_orders=5,
+                   steps=DELETION_STEPS) -> dict:
+    """The deletion curve of the attribution, and the mean curve of random orders, with their areas."""
+    from dlx.explain.gradients import baseline_for
+    baseline = baseline_for(target) if baseline is None else baseline
+    units = importance_units(target, attribution)
+    ordered = deletion_scores(target, x, baseline, np.argsort(-units, kind="stable"), class_index, steps)
+    randoms = np.mean([deletion_scores(target, x, baseline, rng.permutation(len(units)), class_index, steps)
+                       for _ in range(random_orders)], axis=0)
+    return {"fractions": np.linspace(0, 1, steps + 1), "scores": ordered, "random_scores": randoms,
+            "area": area(ordered), "random_area": area(randoms), "falls_faster": area(ordered) < area(randoms)}
+
+
+def rank_correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Spearman's rho: Pearson's correlation of the ranks (ties get their mean rank)."""
+    ra, rb = _ranks(np.ravel(a)), _ranks(np.ravel(b))
+    if ra.std() == 0 or rb.std() == 0:
+        return 0.0
+    return float(np.corrcoef(ra, rb)[0, 1])
+
+
+def _ranks(values: np.ndarray) -> np.ndarray:
+    order = np.argsort(values, kind="stable")
+    ranks = np.empty(len(values))
+    ranks[order] = np.arange(len(values), dtype=np.float64)
+    _, inverse, counts = np.unique(values, return_inverse=True, return_counts=True)
+    sums = np.bincount(inverse, weights=ranks)
+    return (sums / counts)[inverse]
+
+
+@contextmanager
+def randomised_weights(model, rng: np.random.Generator):
+    """Inside the block every parameter is re-drawn from N(0, its trained std) (constant ones kept)."""
+    saved = model.state_dict()
+    try:
+        for parameter in model.parameters():
+            spread = float(parameter.data.std())
+            if spread > 0:
+                parameter.data = rng.normal(0.0, spread, parameter.shape).astype(parameter.dtype)
+        yield model
+    finally:
+        model.load_state_dict(saved)
+
+
+def randomisation_check(target, attribute: Callable[[], np.ndarray], trained: np.ndarray, rng,
+                        x: np.ndarray | None = None, baseline: np.ndarray | None = None) -> dict:
+    """Spearman's rho of |attribution| for the trained and a randomised model; passes below 0.5.
+
+    The correlation that decides is taken over the units where the input differs from the
+    baseline: there integrated gradients and occlusion are zero by construction for *every*
+    model, so those units show the input's shape, not what the model learned. The
+    correlation over all units is reported beside it."""
+    if target.model is None:
+        return {"passed": None, "message": "no model given: the randomisation check was skipped"}
+    with randomised_weights(target.model, rng):
+        randomised = attribute()
+    a, b = np.abs(importance_units(target, trained)), np.abs(importance_units(target, randomised))
+    informative = np.ones(len(a), dtype=bool)
+    if x is not None and baseline is not None:
+        informative = importance_units(target, np.abs(x - baseline)) > 0
+    rho = rank_correlation(a[informative], b[informative])
+    passed = abs(rho) < RANK_CORRELATION_LIMIT
+    message = ("passed: the attribution changes when the weights are randomised" if passed else
+               "FAILED: the attribution barely changes when the weights are randomised, "
+               "so it does not show what the model learned")
+    return {"rank_correlation": rho, "rank_correlation_all_units": rank_correlation(a, b),
+            "units_compared": int(informative.sum()), "limit": RANK_CORRELATION_LIMIT, "passed": passed,
+            "message": message}
+
+
+def assess(result: Explanation, target: ExplainTarget, x: np.ndarray, attribute: Callable[[], np.ndarray],
+           rng: np.random.Generator) -> Explanation:
+    """Add the deletion curve and the randomisation check to an attribution's summary and arrays."""
+    attribution = result.arrays["attribution"]
+    curve = deletion_curve(target, x, attribution, result.summary["class"], rng)
+    result.summary["deletion"] = {k: curve[k] for k in ("area", "random_area", "falls_faster")}
+    result.arrays.update(deletion_fractions=curve["fractions"], deletion_scores=curve["scores"],
+                         deletion_random_scores=curve["random_scores"])
+    from dlx.explain.gradients import baseline_for
+    result.summary["randomisation"] = randomisation_check(target, attribute, attribution, rng, x, baseline_for(target))
+    return result
+
+
+def write_checks(result: Explanation, folder) -> list:
+    """deletion.png beside the attribution's own picture (when the curve was computed)."""
+    if "deletion_scores" not in result.arrays:
+        return []
+    a = result.arrays
+    d = result.summary["deletion"]
+    series = {f"by attribution (area {d['area']:.3f})": (a["deletion_fractions"], a["deletion_scores"]),
+              f"random order (area {d['random_area']:.3f})": (a["deletion_fractions"], a["deletion_random_scores"])}
+    return [line_plot(series, folder / "deletion.png", f"{result.method}: deletion curve",
+                      "fraction of features removed", "class score")]

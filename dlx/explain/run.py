@@ -1,0 +1,54 @@
+"""The entry point the command line calls: run one method on one target and write its folder.
+
+Example::
+
+    folder = explain_to_folder(target, "lime", run_dir, X=X_test, index=3, seed=0)
+    report_for_run(run_dir)               # RUN_DIR/explanations.html
+"""
+from __future__ import annotations
+
+import inspect
+from pathlib import Path
+
+import numpy as np
+
+from dlx.errors import DlxError
+from dlx.explain.base import Explanation, check_applies, new_explanation_folder, write_explanation
+from dlx.explain.target import ExplainTarget, check_index
+from dlx.registry import explainers
+
+
+def run_method(target: ExplainTarget, method: str, X: np.ndarray | None = None, index: int | None = None,
+               seed: int = 0, split: str = "test", **options) -> Explanation:
+    """Run ``method`` (a registered explainer) on row ``index`` of ``X`` (methods that explain one instance)
+    or on the whole model (featvis, pdp, ale, mmd_critic, weights, tree_rules, adversarial_patch)."""
+    fn = explainers.get(method)
+    check_applies(method, target)
+    parameters = inspect.signature(fn).parameters
+    kwargs = {"rng": np.random.default_rng(seed), **options}
+    if "x" in parameters:
+        if X is None or index is None:
+            count = f"0..{len(X) - 1}" if X is not None else "a row of the split"
+            raise DlxError(f"method '{method}' explains one instance; give --index N ({count})")
+        kwargs.update(x=X[check_index(index, len(X), split)], index=int(index))
+    unknown = sorted(set(kwargs) - set(parameters)) if not any(
+        p.kind == p.VAR_KEYWORD for p in parameters.values()) else []
+    if unknown:
+        known = sorted(set(parameters) - {"target", "x", "rng"})
+        raise DlxError(f"method '{method}' has no option {', '.join(unknown)}; its options: {', '.join(known)}")
+    return fn(target, **kwargs)
+
+
+def folder_tag(result: Explanation) -> str:
+    """'<index>' for instance methods, 'layer<L>-unit<U>' for featvis, 'model' otherwise."""
+    s = result.summary
+    if "layer" in s and "unit" in s:
+        return f"layer{s['layer']}-unit{s['unit']}"
+    return str(s["index"]) if "index" in s else "model"
+
+
+def explain_to_folder(target: ExplainTarget, method: str, run_dir: Path | str, X: np.ndarray | None = None,
+                      index: int | None = None, seed: int = 0, split: str = "test", **options) -> Path:
+    """Run the method and write it into a fresh RUN_DIR/explanations/<method>-<tag>-<stamp>/; returns the folder."""
+    result = run_method(target, method, X, index, seed, split, **options)
+    return write_explanation(result, new_explanation_folder(run_dir, method, folder_tag(result)))
