@@ -16,7 +16,7 @@ RANKS = [
     {"models"},
     {"runs"},
     {"train"},
-    {"rl", "compress"},
+    {"rl", "generative", "compress"},
     {"explain"},
     {"sweep"},
     {"cli"},
