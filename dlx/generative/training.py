@@ -100,7 +100,7 @@ def train_vae(model: VAE, X_train: np.ndarray, X_val: np.ndarray, settings: Trai
             loss.backward()
             optimiser.step()
             sums += len(index) * np.array([loss.item(), reconstruction.item(), kl.item()])
-        train = dict(zip(("neg_elbo", "reconstruction", "kl"), sums / len(X_train)))
+        train = dict(zip(("neg_elbo", "reconstruction", "kl"), (sums / len(X_train)).tolist()))
         row = {"epoch": epoch, **{f"train_{k}": v for k, v in train.items()},
                **{f"val_{k}": v for k, v in evaluate_vae(model, X_val, np.random.default_rng(eval_seed)).items()}}
         _emit(rows, row, on_epoch)
