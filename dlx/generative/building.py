@@ -78,6 +78,8 @@ def load_generative(folder):
     if description.get("format") != FORMAT:
         raise NotGenerativeError(f"'{folder}' holds a {_kind_of(description)}, not a generative model; "
                                  f"dlx sample needs the run of a VAE or GAN config")
+    if not (folder / "model.npz").is_file():
+        raise CheckpointError(f"no model.npz in '{folder}'; the run did not finish saving its model")
     model = build_generative_model(description["model"], description["data_shape"], np.random.default_rng(0))
     with np.load(folder / "model.npz", allow_pickle=False) as arrays:
         model.load_state_dict({name: arrays[name] for name in arrays.files})

@@ -114,8 +114,11 @@ def plot_sample_snapshots(snapshots: list[tuple[int, np.ndarray]], path, referen
 
 
 def plot_metric_curves(rows: list[dict], keys: list[str], path, x: str = "epoch", log_keys=(),
-                       title: str | None = None) -> Path:
-    """One panel per group of keys (a list of names shares a panel), against ``x``."""
+                       title: str | None = None, y_limits: dict | None = None) -> Path:
+    """One panel per group of keys (a list of names shares a panel), against ``x``.
+
+    ``y_limits`` maps a key to the (low, high) of its panel's vertical axis.
+    """
     groups = [k if isinstance(k, (list, tuple)) else [k] for k in keys]
     figure = new_figure(4.2 * len(groups), 3.4)
     panels = np.atleast_1d(figure.subplots(1, len(groups)))
@@ -125,6 +128,9 @@ def plot_metric_curves(rows: list[dict], keys: list[str], path, x: str = "epoch"
             axes.plot(xs, [row.get(key, np.nan) for row in rows], marker=".", label=key)
         if any(key in log_keys for key in group):
             axes.set_yscale("log")
+        for key in group:
+            if key in (y_limits or {}):
+                axes.set_ylim(*y_limits[key])
         axes.set_xlabel(x)
         axes.legend(fontsize=8)
     if title:
@@ -132,8 +138,9 @@ def plot_metric_curves(rows: list[dict], keys: list[str], path, x: str = "epoch"
     return save_png(figure, path)
 
 
-def plot_gan_curves(rows: list[dict], path) -> Path:
-    """Losses, discriminator accuracy, generator gradient norm (log) and modes covered per checkpoint."""
+def plot_gan_curves(rows: list[dict], path, n_modes: int | None = None) -> Path:
+    """Losses, discriminator accuracy, generator gradient norm (log) and modes covered (of ``n_modes``)."""
     keys = [["d_loss", "g_loss"], "d_accuracy", "g_grad_norm"] + (["modes_covered"] if "modes_covered" in rows[0]
                                                                   else [])
-    return plot_metric_curves(rows, keys, path, x="step", log_keys=("g_grad_norm",))
+    limits = {"d_accuracy": (0.0, 1.02), **({"modes_covered": (-0.2, n_modes + 0.2)} if n_modes else {})}
+    return plot_metric_curves(rows, keys, path, x="step", log_keys=("g_grad_norm",), y_limits=limits)

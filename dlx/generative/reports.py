@@ -69,7 +69,8 @@ def vae_plots(vae, data, rows: list[dict], folder: Path, rng: np.random.Generato
 @no_grad()
 def gan_plots(gan, data, history, folder: Path, rng: np.random.Generator) -> list[Path]:
     gan.eval()
-    paths = [plot_gan_curves(history.rows, folder / "gan_curves.png")]
+    n_modes = None if data.centres is None else len(data.centres)
+    paths = [plot_gan_curves(history.rows, folder / "gan_curves.png", n_modes)]
     if data.X_train.ndim == 2 and data.X_train.shape[1] == 2:
         paths.append(plot_sample_snapshots(history.samples, folder / "samples_per_checkpoint.png",
                                            reference=data.X_test, rows=history.rows))

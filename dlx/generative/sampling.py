@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from dlx.errors import ConfigError
 from dlx.generative.building import NotGenerativeError, load_generative
 from dlx.generative.models import GAN, VAE
 from dlx.generative.plots import plot_samples
@@ -24,7 +25,7 @@ def draw_samples(model, n: int, rng: np.random.Generator) -> np.ndarray:
         raise NotGenerativeError(f"a {getattr(model, 'kind', type(model).__name__)} cannot draw new samples; "
                                  f"dlx sample needs the run of a VAE or GAN config")
     if n < 1:
-        raise ValueError(f"--n must be a positive number of samples, got {n}")
+        raise ConfigError(f"--n must be a positive number of samples, got {n}")
     model.eval()
     return model.sample(n, rng)
 
