@@ -85,3 +85,12 @@ def test_unknown_kind_and_settings_are_named():
         build_generative_model({"kind": "gen"}, (2,), np.random.default_rng(0))
     with pytest.raises(DlxError, match="training.epochs is not a setting"):
         run_generative({**load("gan_ring"), "training": {"epochs": 3}}, "unused")
+
+
+def test_gan_on_digit_images_writes_an_image_grid(tmp_path):
+    config = {**load("gan_ring"), "dataset": {"name": "digits", "test": 0.2},
+              "training": {"steps": 4, "batch_size": 16, "checkpoint_every": 2, "eval_samples": 16}}
+    summary = run_generative(config, tmp_path)
+    assert summary["modes_per_checkpoint"] == [None, None]  # modes are a measure of the ring only
+    assert (tmp_path / "plots" / "samples.png").is_file() and (tmp_path / "plots" / "gan_curves.png").is_file()
+    assert sample_run(tmp_path, n=9).is_file()
