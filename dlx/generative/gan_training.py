@@ -21,7 +21,7 @@ import numpy as np
 
 from dlx.errors import ConfigError
 from dlx.generative.models import GAN
-from dlx.generative.training import _adam, make_optimiser
+from dlx.generative.training import default_adam, make_optimiser
 from dlx.ops import bce_with_logits
 from dlx.tensor import Tensor, no_grad
 
@@ -49,8 +49,8 @@ class GANSettings:
     d_steps: int = 1
     g_steps: int = 1
     generator_loss: str = "non_saturating"
-    generator_optimiser: dict = field(default_factory=_adam)
-    discriminator_optimiser: dict = field(default_factory=_adam)
+    generator_optimiser: dict = field(default_factory=default_adam)
+    discriminator_optimiser: dict = field(default_factory=default_adam)
     checkpoint_every: int = 250
     eval_samples: int = 1000
 

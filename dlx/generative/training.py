@@ -22,7 +22,7 @@ from dlx.tensor import Tensor
 Callback = Callable[[dict], None] | None
 
 
-def _adam(lr: float = 1e-3) -> dict:
+def default_adam(lr: float = 1e-3) -> dict:
     return {"name": "adam", "lr": lr}
 
 
@@ -38,7 +38,7 @@ class TrainSettings:
 
     epochs: int = 20
     batch_size: int = 64
-    optimiser: dict = field(default_factory=_adam)
+    optimiser: dict = field(default_factory=default_adam)
 
 
 def make_optimiser(spec: dict, params):
