@@ -9,8 +9,9 @@ from dlx.nn.normalization import BatchNorm1D, BatchNorm2D
 from dlx.nn.preprocess import InputScaler
 from dlx.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from dlx.nn.regularization import Dropout, GaussianNoise
-from dlx.nn.shape import Flatten
+from dlx.nn.shape import Flatten, Reshape
+from dlx.nn.upsample import ConvTranspose2D, Upsample2D
 
-__all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Flatten", "GaussianNoise",
+__all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvTranspose2D", "Reshape", "Upsample2D", "Dropout", "Flatten", "GaussianNoise",
            "GlobalAvgPool2D", "InputScaler", "MaxPool2D", "Dense", "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Sequential",
            "Sigmoid", "Softmax", "Tanh", "get_initialiser"]

@@ -1,4 +1,4 @@
-"""Shape layers: Flatten, between the convolutional part of a network and its dense part."""
+"""Shape layers: Flatten (convolutional part -> dense part) and Reshape (dense part -> image maps)."""
 from __future__ import annotations
 
 import numpy as np
@@ -36,3 +36,42 @@ class Flatten(Module):
     def forward(self, x: Tensor) -> Tensor:
         # (N, ...) -> (N, prod(...))
         return reshape(x, (x.shape[0], -1))
+
+
+@layers.register("reshape")
+class Reshape(Module):
+    """Reshapes every sample to ``shape``: (N, d) -> (N, *shape), e.g. a dense code into (C, H, W) maps.
+
+    Args:
+        shape (list of int): the shape of one sample, without the batch axis; its product must
+            equal the number of elements per sample.
+
+    Shape:
+        input (N, *), output (N, *shape).
+
+    Example::
+
+        >>> Reshape([32, 7, 7])(Tensor(np.zeros((8, 1568)))).shape
+        (8, 32, 7, 7)
+    """
+
+    def __init__(self, shape):
+        super().__init__()
+        self.shape = tuple(int(s) for s in shape)
+        if not self.shape or min(self.shape) < 1:
+            raise ShapeError(f"reshape: shape must be a list of positive sizes, got {shape!r}")
+
+    @staticmethod
+    def example():
+        return {"shape": [2, 3, 2]}, (12,)
+
+    def output_shape(self, input_shape):
+        size, wanted = int(np.prod(input_shape)), int(np.prod(self.shape))
+        if size != wanted:
+            raise ShapeError(f"cannot reshape {tuple(input_shape)} ({size} elements) to {self.shape} "
+                             f"({wanted} elements); give the layer before it {wanted} units")
+        return self.shape
+
+    def forward(self, x: Tensor) -> Tensor:
+        # (N, *) -> (N, *shape)
+        return reshape(x, (x.shape[0], *self.shape))

@@ -6,7 +6,9 @@ Importing this package also gives ``Tensor`` its operators and methods
 """
 from dlx.ops.activation import identity, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from dlx.ops.conv import conv1d, conv2d
+from dlx.ops.conv_transpose import conv_transpose2d
 from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sqrt, sub, where
+from dlx.ops.latent import bernoulli_nll, gaussian_kl, reparameterize
 from dlx.ops.linalg import matmul
 from dlx.ops.masked import masked_cross_entropy, masked_mean
 from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, mse_loss
@@ -14,6 +16,7 @@ from dlx.ops.norm import batch_norm
 from dlx.ops.pool import avg_pool2d, max_pool2d
 from dlx.ops.reduce import max, mean, sum
 from dlx.ops.shape import concatenate, getitem, reshape, stack, transpose, unstack
+from dlx.ops.upsample import upsample_bilinear2d, upsample_nearest2d
 from dlx.tensor import Tensor
 
 __all__ = [
@@ -22,6 +25,7 @@ __all__ = [
     "masked_mean", "matmul", "max", "mean",
     "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
     "sum", "tanh", "transpose", "unstack", "where",
+    "bernoulli_nll", "conv_transpose2d", "gaussian_kl", "reparameterize", "upsample_bilinear2d", "upsample_nearest2d",
 ]
 
 

@@ -1,0 +1,92 @@
+"""A generative model from the ``model`` section of a generative config, and back from a run folder.
+
+    model:
+      kind: vae                 # autoencoder | denoising_autoencoder | vae | gan
+      latent_dim: 2             # the code (autoencoders), z (VAE) or the noise (GAN)
+      encoder: [...]            # autoencoders and VAE
+      decoder: [...]
+      generator: [...]          # GAN
+      discriminator: [...]
+      options: {noise: gaussian, noise_level: 0.3}   # denoising autoencoder only
+
+The folder format: ``model.json`` (format "dlx-generative", the model section and the
+data's shape) and ``model.npz`` (the parameters; read with ``allow_pickle=False``).
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+
+from dlx.errors import CheckpointError, ConfigError, DlxError
+from dlx.generative.models import GAN, VAE, Autoencoder, DenoisingAutoencoder
+from dlx.runs.files import atomic_save_npz, atomic_write_json
+
+FORMAT = "dlx-generative"
+KINDS = {"autoencoder": Autoencoder, "denoising_autoencoder": DenoisingAutoencoder, "vae": VAE, "gan": GAN}
+PARTS = {"autoencoder": ("encoder", "decoder"), "denoising_autoencoder": ("encoder", "decoder"),
+         "vae": ("encoder", "decoder"), "gan": ("generator", "discriminator")}
+
+
+class NotGenerativeError(DlxError):
+    """A run folder that holds no generative model."""
+
+
+def build_generative_model(section: dict, data_shape, rng: np.random.Generator):
+    """The model described by a config's ``model`` section, built for samples of ``data_shape``.
+
+    Raises ConfigError for an unknown kind or a missing part, ShapeError (one line) when a
+    decoder or generator does not output the data's shape.
+    """
+    section = dict(section)
+    kind = section.get("kind")
+    if kind not in KINDS:
+        raise ConfigError(f"model.kind '{kind}' is unknown; use one of {', '.join(KINDS)}")
+    allowed = {"kind", "latent_dim", "options", *PARTS[kind]}
+    unknown = sorted(set(section) - allowed)
+    if unknown:
+        raise ConfigError(f"model.{unknown[0]} is not a setting of a {kind}; allowed: {', '.join(sorted(allowed))}")
+    missing = [part for part in ("latent_dim", *PARTS[kind]) if part not in section]
+    if missing:
+        raise ConfigError(f"model.{missing[0]} is missing; a {kind} needs {', '.join(('latent_dim',) + PARTS[kind])}")
+    options = dict(section.get("options") or {})
+    if options and kind != "denoising_autoencoder":
+        raise ConfigError(f"model.options are for the denoising autoencoder (noise, noise_level); remove them "
+                          f"for a {kind}")
+    first, second = (section[part] for part in PARTS[kind])
+    model = KINDS[kind](first, second, tuple(data_shape), int(section["latent_dim"]), rng, **options)
+    model.section = section  # kept to rebuild the model from a run folder
+    return model
+
+
+def save_generative(model, folder) -> None:
+    """Write model.json and model.npz into ``folder``."""
+    folder = Path(folder)
+    atomic_write_json(folder / "model.json", {"format": FORMAT, "version": 1, "kind": model.kind,
+                                              "data_shape": list(model.data_shape), "model": model.section})
+    atomic_save_npz(folder / "model.npz", model.state_dict())
+
+
+def load_generative(folder):
+    """The trained model saved in a run folder; NotGenerativeError if it holds another kind of model."""
+    folder = Path(folder)
+    description_file = folder / "model.json"
+    if not description_file.is_file():
+        raise CheckpointError(f"no model.json in '{folder}'; give the folder of a finished dlx run")
+    description = json.loads(description_file.read_text())
+    if description.get("format") != FORMAT:
+        raise NotGenerativeError(f"'{folder}' holds a {_kind_of(description)}, not a generative model; "
+                                 f"dlx sample needs the run of a VAE or GAN config")
+    if not (folder / "model.npz").is_file():
+        raise CheckpointError(f"no model.npz in '{folder}'; the run did not finish saving its model")
+    model = build_generative_model(description["model"], description["data_shape"], np.random.default_rng(0))
+    with np.load(folder / "model.npz", allow_pickle=False) as arrays:
+        model.load_state_dict({name: arrays[name] for name in arrays.files})
+    return model
+
+
+def _kind_of(description: dict) -> str:
+    if description.get("format") == "dlx-model":
+        return "supervised model (a classifier or regressor)"
+    return "file that is not a dlx generative model"

@@ -1,0 +1,114 @@
+"""Run a generative config end to end in a folder: data, model, training, metrics, plots, model files.
+
+The lead's run session will own the folder; until then ``run_generative`` writes into the
+folder it is given: metrics.jsonl/csv (one row per epoch or checkpoint), summary.json,
+model.json + model.npz and plots/*.png.
+
+    config = yaml.safe_load(open("configs/vae_digits.yaml"))
+    summary = run_generative(config, "results/vae-digits")
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from dlx.errors import ConfigError
+from dlx.generative.building import build_generative_model, save_generative
+from dlx.generative.data import GenerativeData, load_generative_data
+from dlx.generative.gan_training import GANSettings, train_gan
+from dlx.generative.metrics import evaluate_vae, modes_covered, pca_reconstruction_error, reconstruction_error
+from dlx.generative.models import GAN, VAE
+from dlx.generative.reports import autoencoder_plots, gan_plots, vae_plots
+from dlx.generative.training import TrainSettings, train_autoencoder, train_vae
+from dlx.runs.files import atomic_write_json
+from dlx.runs.metrics_log import MetricsLog
+
+SECTIONS = {"description", "task", "dataset", "model", "optimiser", "discriminator_optimiser", "training", "output"}
+TRAIN_KEYS = {"epochs", "batch_size", "seed"}
+GAN_KEYS = {"steps", "batch_size", "d_steps", "g_steps", "generator_loss", "checkpoint_every", "eval_samples", "seed"}
+
+
+def check_sections(config: dict) -> None:
+    unknown = sorted(set(config) - SECTIONS)
+    if unknown:
+        raise ConfigError(f"'{unknown[0]}' is not a section of a generative config; allowed: {', '.join(sorted(SECTIONS))}")
+    if config.get("task", "generative") != "generative":
+        raise ConfigError(f"task is '{config['task']}'; a generative config says task: generative")
+
+
+def _training(config: dict, allowed: set) -> dict:
+    training = dict(config.get("training") or {})
+    unknown = sorted(set(training) - allowed)
+    if unknown:
+        raise ConfigError(f"training.{unknown[0]} is not a setting here; allowed: {', '.join(sorted(allowed))}")
+    return training
+
+
+def run_generative(config: dict, out_dir, on_row: Callable[[dict], None] | None = None,
+                   overrides: dict | None = None) -> dict:
+    """Train the model of a generative ``config`` (a dict from ``yaml.safe_load``) into ``out_dir``.
+
+    ``overrides`` replace training settings (e.g. ``{"epochs": 1}`` for a smoke run).
+    Returns the summary (also written to summary.json).
+    """
+    check_sections(config)
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    kind = (config.get("model") or {}).get("kind")
+    training = {**_training(config, GAN_KEYS if kind == "gan" else TRAIN_KEYS), **(overrides or {})}
+    rng = np.random.default_rng(int(training.pop("seed", 0)))
+    data = load_generative_data(config.get("dataset") or {}, rng)
+    model = build_generative_model(config["model"], data.X_train.shape[1:], rng)
+    log = MetricsLog(out_dir)
+
+    def record(row: dict) -> None:
+        log.append(row)
+        if on_row is not None:
+            on_row(row)
+
+    if isinstance(model, GAN):
+        summary = _run_gan(model, data, config, training, rng, record, out_dir)
+    elif isinstance(model, VAE):
+        summary = _run_vae(model, data, config, training, rng, record, out_dir)
+    else:
+        summary = _run_autoencoder(model, data, config, training, rng, record, out_dir)
+    save_generative(model, out_dir)
+    summary = {"kind": model.kind, "dataset": data.name, "parameters": model.num_parameters(), **summary}
+    atomic_write_json(out_dir / "summary.json", summary)
+    return summary
+
+
+def _settings(config: dict, training: dict) -> TrainSettings:
+    return TrainSettings(optimiser=dict(config.get("optimiser") or {"name": "adam", "lr": 1e-3}), **training)
+
+
+def _run_autoencoder(model, data: GenerativeData, config, training, rng, record, out_dir) -> dict:
+    rows = train_autoencoder(model, data.X_train, data.X_test, _settings(config, training), rng, record)
+    autoencoder_plots(model, data, rows, out_dir / "plots", rng)
+    return {"test_mse": reconstruction_error(model, data.X_test), "code_dim": model.code_dim,
+            "pca_test_mse": pca_reconstruction_error(data.X_train, data.X_test, model.code_dim)}
+
+
+def _run_vae(model: VAE, data: GenerativeData, config, training, rng, record, out_dir) -> dict:
+    at_init = evaluate_vae(model, data.X_test, np.random.default_rng(0))
+    record({"epoch": 0, **{f"val_{k}": v for k, v in at_init.items()}})
+    rows = train_vae(model, data.X_train, data.X_test, _settings(config, training), rng, record)
+    vae_plots(model, data, rows, out_dir / "plots", rng)
+    final = evaluate_vae(model, data.X_test, np.random.default_rng(0))
+    return {"test": final, "test_at_init": at_init, "latent_dim": model.latent_dim, "unit": "nats per image"}
+
+
+def _run_gan(model: GAN, data: GenerativeData, config, training, rng, record, out_dir) -> dict:
+    optimiser = dict(config.get("optimiser") or {"name": "adam", "lr": 1e-3})
+    settings = GANSettings(generator_optimiser=optimiser,
+                           discriminator_optimiser=dict(config.get("discriminator_optimiser") or optimiser), **training)
+    evaluate = None
+    if data.centres is not None:
+        def evaluate(samples):
+            return modes_covered(samples, data.centres, data.std)
+    history = train_gan(model, data.X_train, settings, rng, record, evaluate)
+    gan_plots(model, data, history, out_dir / "plots", rng)
+    last = history.rows[-1]
+    return {"final": last, "modes_per_checkpoint": [row.get("modes_covered") for row in history.rows]}
