@@ -8,7 +8,7 @@ from dlx.ops.activation import identity, leaky_relu, log_softmax, relu, sigmoid,
 from dlx.ops.conv import conv1d, conv2d
 from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sqrt, sub, where
 from dlx.ops.linalg import matmul
-from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, mse_loss
+from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, huber_loss, mse_loss
 from dlx.ops.norm import batch_norm
 from dlx.ops.pool import avg_pool2d, max_pool2d
 from dlx.ops.reduce import max, mean, sum
@@ -17,7 +17,7 @@ from dlx.tensor import Tensor
 
 __all__ = [
     "abs", "add", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "max_pool2d", "bce_with_logits", "binary_cross_entropy", "clip", "concatenate", "cross_entropy",
-    "div", "exp", "getitem", "identity", "leaky_relu", "log", "log_softmax", "matmul", "max", "mean",
+    "div", "exp", "getitem", "huber_loss", "identity", "leaky_relu", "log", "log_softmax", "matmul", "max", "mean",
     "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
     "sum", "tanh", "transpose", "where",
 ]

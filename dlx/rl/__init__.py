@@ -1,0 +1,19 @@
+"""Reinforcement learning on Gymnasium's reference environments.
+
+Importing this package registers the agents in ``dlx.registry.agents``:
+``value_iteration``, ``certainty_equivalence``, ``q_learning``, ``dqn``, ``double_dqn``.
+"""
+from dlx.rl.agent import Agent, create_agent
+from dlx.rl.env import make_env, tabular_model
+from dlx.rl.evaluate import evaluate
+from dlx.rl.planning import model_error, value_iteration
+from dlx.rl.play import play
+from dlx.rl.settings import (AgentSettings, BudgetSettings, EnvironmentSettings, EvaluationSettings,
+                             ExplorationSettings, RLConfig)
+from dlx.rl.tabular import CertaintyEquivalenceAgent, QLearningAgent, ValueIterationAgent
+from dlx.rl.dqn import DQNAgent, DoubleDQNAgent  # noqa: E402  (after the tabular agents)
+
+__all__ = ["Agent", "AgentSettings", "BudgetSettings", "CertaintyEquivalenceAgent", "DQNAgent", "DoubleDQNAgent",
+           "EnvironmentSettings", "EvaluationSettings", "ExplorationSettings", "QLearningAgent", "RLConfig",
+           "ValueIterationAgent", "create_agent", "evaluate", "make_env", "model_error", "play", "tabular_model",
+           "value_iteration"]
