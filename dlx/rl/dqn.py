@@ -76,10 +76,11 @@ class DQNAgent(Agent):
             return np.eye(self.observation_size, dtype=np.float32)[observations.astype(np.int64)]
         return observations.reshape(len(observations), -1).astype(np.float32)
 
-    def q_values(self, observations, network=None) -> np.ndarray:
+    def q_values(self, observations, network=None, encoded: bool = False) -> np.ndarray:
         """Q(s, .) of a batch without recording a tape, shape (N, n_actions)."""
+        rows = observations if encoded else self.encode(observations)
         with no_grad():
-            return (network or self.online)(Tensor(self.encode(observations))).data
+            return (network or self.online)(Tensor(rows)).data
 
     def act_batch(self, observations: np.ndarray) -> np.ndarray:
         return np.argmax(self.q_values(observations), axis=1)
@@ -87,9 +88,9 @@ class DQNAgent(Agent):
     # ---- learning ---------------------------------------------------------------------------
     def td_targets(self, batch: dict) -> np.ndarray:
         """y = r + gamma (1 - done) Q_target(s', a*), with a* chosen by the online net for double DQN."""
-        next_q = self.q_values(batch["next_observation"], self.target)  # (B, A)
-        if self.settings.double:
-            chosen = np.argmax(self.q_values(batch["next_observation"]), axis=1)  # the online net chooses
+        next_q = self.q_values(batch["next_observation"], self.target, encoded=True)  # (B, A)
+        if self.settings.double:  # the online net chooses
+            chosen = np.argmax(self.q_values(batch["next_observation"], encoded=True), axis=1)
         else:
             chosen = np.argmax(next_q, axis=1)
         best_next = np.take_along_axis(next_q, chosen[:, None], axis=1)[:, 0]  # (B,)
@@ -101,7 +102,7 @@ class DQNAgent(Agent):
         batch = self.buffer.sample(s.batch_size, self.rng)
         targets = self.td_targets(batch).astype(np.float32)
         chosen = np.eye(self.n_actions, dtype=np.float32)[batch["action"]]  # (B, A) one-hot of a
-        q = self.online(Tensor(self.encode(batch["observation"])))  # (B, A)
+        q = self.online(Tensor(batch["observation"]))  # (B, A), rows encoded when stored
         q_taken = (q * chosen).sum(axis=1)  # (B,)
         loss = ops.huber_loss(q_taken, targets, s.huber_delta) if s.loss == "huber" \
             else ops.mse_loss(q_taken, targets)
@@ -118,7 +119,7 @@ class DQNAgent(Agent):
         s = self.settings
         loss = evaluation = None
         if self.steps >= s.learning_starts and self.steps % s.train_every == 0 and len(self.buffer):
-            loss = self.update()
+            loss = float(np.mean([self.update() for _ in range(s.gradient_steps)]))
         if s.target_update == "hard" and self.steps % s.target_every == 0:
             self.target.load_state_dict(self.online.state_dict())
         if s.eval_every and self.steps % s.eval_every == 0:

@@ -68,6 +68,13 @@ def seed_from(rng: np.random.Generator) -> int:
     return int(rng.integers(0, 2**31 - 1))
 
 
+def describe_space(space) -> str:
+    """Discrete(16), Box(4,) float32 - short enough for a one-line message."""
+    if is_discrete(space):
+        return repr(space)
+    return f"{type(space).__name__}{tuple(space.shape)} {getattr(space, 'dtype', '')}".strip()
+
+
 def is_discrete(space) -> bool:
     from gymnasium.spaces import Discrete
 
@@ -78,7 +85,7 @@ def require_discrete_actions(env, agent: str) -> int:
     """The number of actions; a ConfigError if the action space is not Discrete."""
     if not is_discrete(env.action_space):
         raise ConfigError(f"agent '{agent}' chooses among discrete actions, but {env.spec.id} has the action "
-                          f"space {env.action_space}; choose an environment with Discrete actions")
+                          f"space {describe_space(env.action_space)}; choose an environment with Discrete actions")
     return int(env.action_space.n)
 
 
@@ -86,7 +93,7 @@ def require_discrete_states(env, agent: str) -> int:
     """The number of states; a ConfigError for continuous observations (tabular agents need a table)."""
     if not is_discrete(env.observation_space):
         raise ConfigError(f"agent '{agent}' keeps a table over discrete states, but {env.spec.id} observes "
-                          f"{env.observation_space}; use a tabular environment (FrozenLake-v1, Taxi-v4, "
+                          f"{describe_space(env.observation_space)}; use a tabular environment (FrozenLake-v1, Taxi-v4, "
                           f"CliffWalking-v1) or the 'dqn' agent")
     return int(env.observation_space.n)
 
@@ -100,7 +107,7 @@ def require_vector_states(env, agent: str) -> int:
         return int(space.shape[0])
     if is_discrete(space):
         return int(space.n)  # one-hot encoded
-    raise ConfigError(f"agent '{agent}' takes flat observation vectors, but {env.spec.id} observes {space}; "
+    raise ConfigError(f"agent '{agent}' takes flat observation vectors, but {env.spec.id} observes {describe_space(space)}; "
                       f"choose an environment with a 1-D Box or Discrete observation space")
 
 

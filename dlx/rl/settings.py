@@ -110,7 +110,8 @@ class DQNSettings(Strict):
     batch_size: int = Field(64, ge=1, description="transitions per update")
     buffer_size: int = Field(50_000, ge=1, description="replay buffer capacity")
     learning_starts: int = Field(1_000, ge=0, description="random steps before the first update")
-    train_every: int = Field(1, ge=1, description="environment steps per gradient step")
+    train_every: int = Field(1, ge=1, description="environment steps between training phases")
+    gradient_steps: int = Field(1, ge=1, description="gradient steps per training phase")
     target_update: Literal["hard", "soft"] = Field("hard", description="copy every target_every steps, "
                                                                        "or Polyak averaging with tau")
     target_every: int = Field(500, ge=1, description="hard update period in environment steps")
