@@ -70,7 +70,7 @@ def plot_exploration(rows: list[dict], path, window: int = 100) -> Path | None:
                        alpha=0.25)
     axes.set(title="exploration", xlabel="episode", ylabel="rate / share of steps", ylim=(0, 1.02))
     axes.grid(alpha=0.3)
-    axes.legend(loc="upper right")
+    axes.legend(loc="best")
     return save_png(figure, path)
 
 
@@ -152,3 +152,14 @@ def plot_value_grid(values: np.ndarray, policy: np.ndarray, layout: GridLayout, 
         axes.text(c, r + 0.32, f"{grid[r, c]:.2f}", ha="center", va="center", color="white", fontsize=7)
     axes.set(title=title, xticks=[], yticks=[])
     return save_png(figure, path)
+
+
+def plot_rl_run(agent, rows: list[dict], out_dir, bound: float | None = None) -> list[Path]:
+    """Every plot that applies to a trained agent: the history and, on a grid world, V(s) with the policy."""
+    out_dir = Path(out_dir)
+    paths = plot_rl_history(rows, out_dir, bound)
+    layout = grid_layout(agent.env) if agent.env is not None else None
+    if layout is not None and hasattr(agent, "q"):
+        paths.append(plot_value_grid(agent.values, agent.policy, layout, out_dir / "values.png",
+                                     f"V(s) and greedy policy: {agent.registry_name}"))
+    return paths

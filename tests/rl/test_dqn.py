@@ -106,3 +106,16 @@ def test_periodic_evaluation_keeps_the_best_network():
     rows = agent.train(BudgetSettings(steps=600))
     evaluations = [r["eval_return"] for r in rows if "eval_return" in r]
     assert len(evaluations) == 3 and agent.summary()["best_eval_return"] == max(evaluations)
+
+
+def test_state_dict_round_trips_through_a_dlx_checkpoint(tmp_path):
+    from dlx.runs.checkpoint import load_checkpoint, save_checkpoint
+    agent = dqn(make_env(CARTPOLE), seed=4)
+    agent.train(BudgetSettings(steps=120))
+    save_checkpoint(tmp_path / "agent.npz", *agent.state_dict())
+    arrays, meta = load_checkpoint(tmp_path / "agent.npz")
+    restored = dqn(make_env(CARTPOLE), seed=0)
+    restored.load_state_dict(arrays, meta)
+    observations = np.random.default_rng(0).standard_normal((5, 4))
+    np.testing.assert_array_equal(restored.q_values(observations), agent.q_values(observations))
+    assert restored.steps == agent.steps and len(restored.buffer) == len(agent.buffer)
