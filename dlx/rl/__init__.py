@@ -6,7 +6,7 @@ Importing this package registers the agents in ``dlx.registry.agents``:
 from dlx.rl.agent import Agent, create_agent
 from dlx.rl.env import make_env, tabular_model
 from dlx.rl.evaluate import evaluate
-from dlx.rl.experiment import load_rl_config, prepare, run_config
+from dlx.rl.experiment import load_rl_config, prepare, restore_agent, run_config
 from dlx.rl.planning import model_error, value_iteration
 from dlx.rl.play import play
 from dlx.rl.settings import (AgentSettings, BudgetSettings, EnvironmentSettings, EvaluationSettings,
@@ -16,5 +16,5 @@ from dlx.rl.dqn import DQNAgent, DoubleDQNAgent  # noqa: E402  (after the tabula
 
 __all__ = ["Agent", "AgentSettings", "BudgetSettings", "CertaintyEquivalenceAgent", "DQNAgent", "DoubleDQNAgent",
            "EnvironmentSettings", "EvaluationSettings", "ExplorationSettings", "QLearningAgent", "RLConfig",
-           "ValueIterationAgent", "create_agent", "evaluate", "load_rl_config", "make_env", "prepare", "run_config", "model_error", "play", "tabular_model",
+           "ValueIterationAgent", "create_agent", "evaluate", "load_rl_config", "make_env", "prepare", "restore_agent", "run_config", "model_error", "play", "tabular_model",
            "value_iteration"]

@@ -19,10 +19,11 @@ import yaml
 from pydantic import ValidationError
 
 from dlx.errors import ConfigError
+from dlx.registry import agents
 from dlx.rl.agent import Agent, create_agent
 from dlx.rl.env import make_env
 from dlx.rl.evaluate import evaluate
-from dlx.rl.settings import RLConfig
+from dlx.rl.settings import EnvironmentSettings, RLConfig
 
 
 def load_rl_config(path: str | Path, overrides: dict | None = None) -> RLConfig:
@@ -78,3 +79,19 @@ def run_config(config: RLConfig, on_episode=None) -> RLResult:
     summary = evaluation_summary(agent, env, config)
     summary["wall_time_s"] = time.perf_counter() - start
     return RLResult(agent, env, rows, summary)
+
+
+def restore_agent(arrays: dict[str, np.ndarray], meta: dict, environment: EnvironmentSettings) -> Agent:
+    """A trained agent from its checkpoint (``agent.state_dict()``), e.g. for ``dlx play RUN_DIR``.
+
+    Example::
+
+        arrays, meta = load_checkpoint(run_dir / "agent.npz")
+        agent = restore_agent(arrays, meta, config.environment)
+        play(agent, config.environment, episodes=100, rng=np.random.default_rng(0))
+    """
+    settings = dict(meta["settings"])
+    agent = agents.create(settings.pop("name"), **settings)
+    agent.setup(make_env(environment), np.random.default_rng(0))
+    agent.load_state_dict(arrays, meta)
+    return agent

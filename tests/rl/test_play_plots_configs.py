@@ -80,3 +80,13 @@ def test_rl_configs_validate_and_prepare(name):
     overrides = {"budget": {"steps": 50}, "evaluation": {"episodes": 3}}
     result = run_config(load_rl_config(CONFIGS / f"{name}.yaml", overrides))
     assert result.summary["evaluation"]["episodes"] == 3
+
+
+def test_a_restored_agent_plays_as_the_trained_one():
+    from dlx.rl import restore_agent
+    config = load_rl_config(CONFIGS / "frozenlake_q.yaml", {"budget": {"episodes": 300}})
+    trained = run_config(config).agent
+    restored = restore_agent(*trained.state_dict(), config.environment)
+    np.testing.assert_array_equal(restored.policy, trained.policy)
+    results = [play(a, config.environment, 500, np.random.default_rng(1)) for a in (trained, restored)]
+    assert results[0] == results[1]

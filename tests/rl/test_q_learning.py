@@ -77,3 +77,19 @@ def test_q_learning_reaches_070_on_the_slippery_lake(slippery_lake):
                     exploration={"schedule": "linear", "start": 1.0, "end": 0.05, "steps": 100_000})
     agent.train(BudgetSettings(episodes=10_000))
     assert evaluate(agent.act_batch, slippery_lake, 10_000, np.random.default_rng(0))["success_rate"] >= 0.70
+
+
+def test_ctrl_c_propagates_and_leaves_a_savable_agent(slippery_lake):
+    agent = q_agent(slippery_lake)
+    finished = []
+
+    def interrupt(row):
+        finished.append(row)
+        if row["episode"] == 20:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        agent.train(BudgetSettings(episodes=100), on_episode=interrupt)
+    arrays, meta = agent.state_dict()
+    assert meta["episodes"] == 20 and meta["steps"] == sum(r["length"] for r in finished)
+    assert arrays["q"].shape == (16, 4)
