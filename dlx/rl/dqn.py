@@ -127,8 +127,13 @@ class DQNAgent(Agent):
         return loss, evaluation
 
     def periodic_evaluation(self) -> float:
-        """Greedy mean return now; keeps the best network so far."""
-        mean_return = evaluate(self.act_batch, self.env, self.settings.eval_episodes, self.rng)["mean_return"]
+        """Greedy mean return now, on a copy of the environment; keeps the best network so far."""
+        if getattr(self, "evaluation_env", None) is None:
+            import gymnasium
+
+            self.evaluation_env = gymnasium.make(self.env.spec)  # same id, options and time limit
+        mean_return = evaluate(self.act_batch, self.evaluation_env, self.settings.eval_episodes,
+                               self.rng)["mean_return"]
         if mean_return >= self.best_return:
             self.best_return, self.best_state = mean_return, self.online.state_dict()
         return mean_return
