@@ -2,8 +2,15 @@
 
 Importing this package registers the agents in ``dlx.registry.agents``:
 ``value_iteration``, ``certainty_equivalence``, ``q_learning``, ``dqn``, ``double_dqn``.
+
+Example::
+
+    >>> config = load_rl_config("configs/frozenlake_q.yaml")
+    >>> result = run_config(config, on_episode=print)      # rows per episode, then the greedy evaluation
+    >>> result.summary["evaluation"]["success_rate"]
 """
 from dlx.rl.agent import Agent, create_agent
+from dlx.rl.dqn import DoubleDQNAgent, DQNAgent
 from dlx.rl.env import make_env, tabular_model
 from dlx.rl.evaluate import evaluate
 from dlx.rl.experiment import load_rl_config, prepare, restore_agent, run_config
@@ -12,9 +19,8 @@ from dlx.rl.play import play
 from dlx.rl.settings import (AgentSettings, BudgetSettings, EnvironmentSettings, EvaluationSettings,
                              ExplorationSettings, RLConfig)
 from dlx.rl.tabular import CertaintyEquivalenceAgent, QLearningAgent, ValueIterationAgent
-from dlx.rl.dqn import DQNAgent, DoubleDQNAgent  # noqa: E402  (after the tabular agents)
 
 __all__ = ["Agent", "AgentSettings", "BudgetSettings", "CertaintyEquivalenceAgent", "DQNAgent", "DoubleDQNAgent",
            "EnvironmentSettings", "EvaluationSettings", "ExplorationSettings", "QLearningAgent", "RLConfig",
-           "ValueIterationAgent", "create_agent", "evaluate", "load_rl_config", "make_env", "prepare", "restore_agent", "run_config", "model_error", "play", "tabular_model",
-           "value_iteration"]
+           "ValueIterationAgent", "create_agent", "evaluate", "load_rl_config", "make_env", "model_error", "play",
+           "prepare", "restore_agent", "run_config", "tabular_model", "value_iteration"]
