@@ -55,6 +55,9 @@ def make_env(settings: EnvironmentSettings, render_mode: str | None = None, warn
     except TypeError as error:
         raise ConfigError(f"environment: {settings.id} does not take the options {sorted(settings.options)} "
                           f"({error}); see the environment's documentation for its keyword arguments") from None
+    except (KeyError, ValueError) as error:
+        raise ConfigError(f"environment: {settings.id} rejects the option values {settings.options} "
+                          f"({type(error).__name__}: {error}); see the environment's documentation") from None
 
 
 def max_steps(env) -> int:

@@ -68,3 +68,9 @@ def test_nothing_trains_before_the_check(monkeypatch):
     with pytest.raises(ConfigError):
         prepare(config)
     assert not taken
+
+
+def test_an_option_value_the_environment_rejects():
+    with pytest.raises(ConfigError) as error:
+        make_env(EnvironmentSettings(id="FrozenLake-v1", options={"map_name": "5x5"}))
+    assert "FrozenLake-v1 rejects the option values {'map_name': '5x5'}" in one_line(error)
