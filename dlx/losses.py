@@ -49,6 +49,23 @@ class MeanSquaredError(Loss):
         return [rng.standard_normal((6, 2)), rng.standard_normal((6, 2))]
 
 
+@losses.register("huber", "smooth_l1")
+class Huber(Loss):
+    """Huber loss: d^2/2 for |d| <= delta, delta (|d| - delta/2) beyond; regression robust to outliers."""
+
+    family = "mse"
+
+    def __init__(self, delta: float = 1.0):
+        self.delta = delta
+
+    def __call__(self, prediction, target):
+        return ops.huber_loss(prediction, target, self.delta)
+
+    @staticmethod
+    def example(rng):
+        return [rng.standard_normal((6, 2)) * 2, rng.standard_normal((6, 2))]
+
+
 @losses.register("bce", "binary_cross_entropy")
 class BinaryCrossEntropy(Loss):
     """Binary cross-entropy -mean(t log p + (1 - t) log(1 - p)) on probabilities from a sigmoid."""

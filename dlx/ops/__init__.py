@@ -11,7 +11,7 @@ from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sq
 from dlx.ops.latent import bernoulli_nll, gaussian_kl, reparameterize
 from dlx.ops.linalg import matmul
 from dlx.ops.masked import masked_cross_entropy, masked_mean
-from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, mse_loss
+from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, huber_loss, mse_loss
 from dlx.ops.norm import batch_norm
 from dlx.ops.pool import avg_pool2d, max_pool2d
 from dlx.ops.reduce import max, mean, sum
@@ -21,7 +21,7 @@ from dlx.tensor import Tensor
 
 __all__ = [
     "abs", "add", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "max_pool2d", "bce_with_logits", "binary_cross_entropy", "clip", "concatenate", "cross_entropy",
-    "div", "exp", "getitem", "identity", "leaky_relu", "log", "log_softmax", "masked_cross_entropy",
+    "div", "exp", "getitem", "huber_loss", "identity", "leaky_relu", "log", "log_softmax", "masked_cross_entropy",
     "masked_mean", "matmul", "max", "mean",
     "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
     "sum", "tanh", "transpose", "unstack", "where",

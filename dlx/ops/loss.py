@@ -126,3 +126,30 @@ def cross_entropy(logits: Tensor, target) -> Tensor:
             return gz, gt
 
     return from_op(np.asarray(loss, dtype=z.dtype), parents, backward, "cross_entropy")
+
+
+def _huber_example(rng):
+    return ([rng.standard_normal((4, 3)) * 2, rng.standard_normal((4, 3))], {"delta": 1.0})
+
+
+@operation("huber_loss", _huber_example)
+def huber_loss(prediction: Tensor, target, delta: float = 1.0) -> Tensor:
+    """Huber loss: quadratic for small errors, linear for large ones (robust TD loss of DQN).
+
+    With d = y - t: l(d) = d^2 / 2 if |d| <= delta, else delta (|d| - delta / 2); the loss
+    is mean(l(d)). Both pieces meet with equal value and slope at |d| = delta, so
+    dl/dd = clip(d, -delta, delta): the gradient of a large error is capped at delta.
+    d/dy = clip(d, -delta, delta) / N;  d/dt = -d/dy.
+    """
+    target = _target(target, prediction)
+    _check_same_shape("huber_loss", prediction, target)
+    diff = prediction.data - target.data
+    size = np.abs(diff)
+    loss = np.mean(np.where(size <= delta, 0.5 * diff * diff, delta * (size - 0.5 * delta)))
+    n = diff.size
+
+    def backward(g):
+        grad = g * np.clip(diff, -delta, delta) / n
+        return (grad if prediction.requires_grad else None, -grad if target.requires_grad else None)
+
+    return from_op(np.asarray(loss, dtype=prediction.dtype), (prediction, target), backward, "huber_loss")
