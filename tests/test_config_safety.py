@@ -8,7 +8,7 @@ from dlx.config.components import with_component_defaults
 from dlx.config.safe_yaml import MAX_DEPTH, MAX_NODES, check_yaml_structure
 from dlx.config.schema import MONITOR_METRICS, MONITOR_NAMES
 from dlx.errors import ConfigError
-from dlx.train.metrics import METRICS_BY_TASK
+from dlx.tasks.metrics import METRICS_BY_TASK
 
 GOOD = "dataset: {name: xor}\nmodel: {layers: [{dense: {units: outputs}}]}\n"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from dlx.cli import config_cmd, curves, cv, evaluate, list_cmd, predict, train
+from dlx.cli import config_cmd, curves, cv, evaluate, explain, list_cmd, play, predict, sample, train
 from dlx.cli.common import state
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -19,6 +19,9 @@ def main_options(debug: bool = typer.Option(False, "--debug", help="Show traceba
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("predict")(predict.predict)
+app.command("explain")(explain.explain)
+app.command("play")(play.play)
+app.command("sample")(sample.sample)
 app.command("list")(list_cmd.list_components)
 app.command("cv")(cv.cv)
 app.add_typer(curves.curve_app, name="curve")

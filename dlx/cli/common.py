@@ -1,6 +1,7 @@
 """What every command shares: the one path for user errors, and progress reporting."""
 from __future__ import annotations
 
+import math
 import sys
 from contextlib import contextmanager
 
@@ -34,6 +35,15 @@ def user_errors():
         if state["debug"]:
             raise
         abort(f"{error.strerror or error}: '{error.filename}'; check the path")
+
+
+def fmt(value) -> str:
+    """A number for every table the CLI prints: 4 significant digits; '' for None; 'nan' for NaN."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "nan" if math.isnan(value) else f"{value:.4g}"
+    return str(value)
 
 
 def _one_line(text: str) -> str:

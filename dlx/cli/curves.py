@@ -6,8 +6,8 @@ from typing import Optional
 
 import typer
 
-from dlx.cli.common import abort, console, user_errors
-from dlx.cli.cv import fmt, trial_reporter
+from dlx.cli.common import abort, console, fmt, user_errors
+from dlx.cli.cv import trial_reporter
 
 curve_app = typer.Typer(help="Training vs validation error: learning curves and capacity sweeps.",
                         no_args_is_help=True)

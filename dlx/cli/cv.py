@@ -1,14 +1,13 @@
 """``dlx cv CONFIG -k 5``: k-fold cross-validation of an experiment, test split held out."""
 from __future__ import annotations
 
-import math
 import sys
 from pathlib import Path
 from typing import Optional
 
 import typer
 
-from dlx.cli.common import console, user_errors
+from dlx.cli.common import console, fmt, user_errors
 
 
 def cv(
@@ -33,15 +32,6 @@ def trial_reporter():
         return None
     from dlx.cli.common import EpochReporter
     return EpochReporter()
-
-
-def fmt(value) -> str:
-    """A number for a table: 4 significant digits; '' for None; 'nan' for NaN."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
 
 
 def report_cv(result) -> None:

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import typer
 
-from dlx.cli.common import console, user_errors
+from dlx.cli.common import console, fmt, user_errors
 
 
 def evaluate(
@@ -26,5 +26,5 @@ def evaluate(
         table.add_column(name, justify="right")
     metrics = [k for k in next(iter(results.values())) if k != "confusion_matrix"]
     for metric in metrics:
-        table.add_row(metric, *[f"{results[s].get(metric, float('nan')):.4f}" for s in results])
+        table.add_row(metric, *[fmt(results[s].get(metric, float("nan"))) for s in results])
     console().print(table)

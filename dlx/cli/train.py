@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from dlx.cli.common import abort, console, user_errors
+from dlx.cli.common import abort, console, fmt, user_errors
 
 
 def train(
@@ -28,6 +28,11 @@ def train(
         else:
             if config is None:
                 abort("give a config file, e.g. dlx train configs/digits_mlp.yaml (or --resume RUN_DIR)")
+            kind = config_kind(config)
+            if kind != "supervised":
+                if cv_folds is not None:
+                    abort(f"--cv needs a supervised config (a data set and a model); {config} is {kind}")
+                return train_family(kind, config, set_ or [], results)
             loaded = load_config(config, set_ or [])
             if cv_folds is not None:
                 from dlx.cli.cv import report_cv, trial_reporter
@@ -37,6 +42,34 @@ def train(
                 return
             result = start_run(loaded, EpochReporter(), results_dir=str(results) if results else None)
     report(result)
+
+
+def config_kind(path: Path) -> str:
+    """``supervised``, ``rl`` or ``generative``, read from the config (safely, as every config is read)."""
+    from dlx.config import experiment_kind, parse_mapping, read_config_text
+    return experiment_kind(parse_mapping(read_config_text(path), str(path))[0])
+
+
+def train_family(kind: str, config: Path, settings: list[str], results: Optional[Path]) -> None:
+    """Run a reinforcement-learning or generative config through its family's runner."""
+    out = console()
+    results_dir = str(results) if results else None
+    if kind == "rl":
+        from dlx.rl.runner import train_rl
+        result = train_rl(config, settings, results_dir)
+        evaluation = result.summary.get("evaluation") or {}
+        shown = {k: evaluation[k] for k in ("mean_return", "std_return", "success_rate") if k in evaluation}
+        out.print(f"{result.status}: greedy evaluation " + "  ".join(f"{k} {fmt(v)}" for k, v in shown.items()))
+        out.print(f"run folder: {result.run_dir}")
+        if result.status == "interrupted":
+            raise typer.Exit(130)
+        return
+    from dlx.generative.runner import train_generative
+    summary = train_generative(config, settings, results_dir)
+    test = summary.get("test") or {k: v for k, v in summary.items() if k.startswith("test_")}
+    out.print(f"{summary['status']}: " + "  ".join(f"{k} {fmt(v)}" for k, v in test.items()
+                                                   if isinstance(v, (int, float))))
+    out.print(f"run folder: {summary['run_dir']}")
 
 
 def report(result) -> None:
@@ -53,7 +86,7 @@ def report(result) -> None:
             [k[len("train_"):] for k in final if k.startswith("train_")]
     for name in names:
         key = f"val_{name}" if f"val_{name}" in final else f"train_{name}"
-        table.add_row(key, _fmt(final.get(key)), _fmt(best.get(key)), _fmt(test.get(f"test_{name}")))
+        table.add_row(key, fmt(final.get(key)), fmt(best.get(key)), fmt(test.get(f"test_{name}")))
     if summary.get("final"):
         out.print(table)
     for warning in summary.get("warnings") or []:
@@ -65,7 +98,3 @@ def report(result) -> None:
         raise typer.Exit(130)
     if result.status == "diverged":
         abort(result.message)
-
-
-def _fmt(value) -> str:
-    return "" if value is None else f"{value:.4f}" if isinstance(value, float) else str(value)

@@ -49,16 +49,22 @@ class LoadedConfig:
 
 def load_config(path: str | Path, overrides: list[str] = ()) -> LoadedConfig:
     """Read, override and validate a YAML config; raises ConfigError with file, line and key path."""
+    text = read_config_text(path)
+    return parse_config(text, str(path), overrides, default_run_name=Path(path).stem)
+
+
+def read_config_text(path: str | Path) -> str:
+    """The UTF-8 text of a config file; a missing file, a folder or binary bytes are one ConfigError line."""
     path = Path(path)
     if not path.is_file():
         what = "is a folder, not a file" if path.is_dir() else "not found"
         raise ConfigError(f"config file '{path}' {what}; give the path of a YAML file (see configs/)")
-    text = decode_text(path.read_bytes(), str(path), "a YAML config")
-    return parse_config(text, str(path), overrides, default_run_name=path.stem)
+    return decode_text(path.read_bytes(), str(path), "a YAML config")
 
 
-def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
-                 default_run_name: str = "experiment") -> LoadedConfig:
+def parse_mapping(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
+    """The YAML mapping of ``text`` and the line of every key path; refuses bombs, deep nesting,
+    duplicate keys and non-mappings before building anything large (``safe_yaml``)."""
     try:
         check_yaml_structure(text, source)  # before anything walks the tree
         raw = yaml.safe_load(text)
@@ -68,7 +74,22 @@ def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a config must be a mapping of sections (dataset, model, ...), "
                           f"got {type(raw).__name__}")
-    raw = copy.deepcopy(raw)
+    return copy.deepcopy(raw), lines
+
+
+def experiment_kind(raw: dict) -> str:
+    """Which family a config belongs to: ``rl`` (it has an ``environment``), ``generative``
+    (``task: generative``) or ``supervised`` (a data set and a model, the schema of this package)."""
+    if "environment" in raw:
+        return "rl"
+    if raw.get("task") == "generative":
+        return "generative"
+    return "supervised"
+
+
+def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
+                 default_run_name: str = "experiment") -> LoadedConfig:
+    raw, lines = parse_mapping(text, source)
     for override in overrides:
         apply_override(raw, override)
     refuse_non_finite(raw, source, lines)

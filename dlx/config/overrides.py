@@ -15,7 +15,7 @@ def dotted(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
-def apply_override(raw: dict, override: str) -> None:
+def apply_override(raw: dict, override: str, schema=ExperimentConfig) -> None:
     """Apply ``a.b.c=value`` (value parsed as YAML, so typed) to the raw config in place.
 
     Every path component but the last must exist; the last must be a key the
@@ -33,25 +33,25 @@ def apply_override(raw: dict, override: str) -> None:
         value = text
     node: Any = raw
     for i, part in enumerate(parts[:-1]):
-        node = _descend(node, part, parts[: i + 1], override)
+        node = _descend(node, part, parts[: i + 1], override, schema)
     last = parts[-1]
     if isinstance(node, list):
         index = _index(node, last, override)
         node[index] = value
     elif isinstance(node, dict):
-        _check_known_key(node, parts, override)
+        _check_known_key(node, parts, override, schema)
         node[last] = value
     else:
         raise ConfigError(f"--set {override}: '{dotted(parts[:-1])}' is a value, not a section")
 
 
-def _descend(node, part, path, override):
+def _descend(node, part, path, override, schema):
     if isinstance(node, list):
         return node[_index(node, part, override)]
     if not isinstance(node, dict):
         raise ConfigError(f"--set {override}: '{dotted(path[:-1])}' is a value, not a section")
     if part not in node or node[part] is None:
-        known = schema_fields(path[:-1])
+        known = schema_fields(path[:-1], schema)
         if known is not None and part in known:
             node[part] = {}
         else:
@@ -65,8 +65,8 @@ def _index(node: list, part: str, override: str) -> int:
     return int(part)
 
 
-def _check_known_key(node: dict, parts: list[str], override: str) -> None:
-    known = schema_fields(parts[:-1])
+def _check_known_key(node: dict, parts: list[str], override: str, schema) -> None:
+    known = schema_fields(parts[:-1], schema)
     if parts[-1] in node or known is None or parts[-1] in known:
         return
     if parts[0] == "optimiser":  # hyperparameters are checked against the optimiser later
@@ -80,9 +80,9 @@ def _unknown_path(override, path, candidates) -> ConfigError:
     return ConfigError(f"--set {override}: unknown key '{dotted(path)}'{hint}")
 
 
-def schema_fields(path) -> set[str] | None:
-    """The field names of the schema section at ``path``, or None for free-form sections."""
-    model: Any = ExperimentConfig
+def schema_fields(path, schema=ExperimentConfig) -> set[str] | None:
+    """The field names of the section at ``path`` of ``schema`` (a pydantic model), or None for free-form ones."""
+    model: Any = schema
     for part in path:
         field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if field is None:

@@ -1,18 +1,17 @@
 """Run a generative config end to end in a folder: data, model, training, metrics, plots, model files.
 
-The lead's run session will own the folder; until then ``run_generative`` writes into the
-folder it is given: metrics.jsonl/csv (one row per epoch or checkpoint), summary.json,
-model.json + model.npz and plots/*.png.
+The run session owns the folder: config.yaml, run.log, metrics.jsonl/csv (one row per epoch
+or checkpoint) and summary.json; the model adds model.json + model.npz and plots/*.png.
 
     config = yaml.safe_load(open("configs/vae_digits.yaml"))
-    summary = run_generative(config, "results/vae-digits")
+    summary = run_generative(config, "results/vae-digits/run-1")
 """
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Callable
 
 import numpy as np
+import yaml
 
 from dlx.errors import ConfigError
 from dlx.generative.building import build_generative_model, save_generative
@@ -22,8 +21,7 @@ from dlx.generative.metrics import evaluate_vae, modes_covered, pca_reconstructi
 from dlx.generative.models import GAN, VAE
 from dlx.generative.reports import autoencoder_plots, gan_plots, vae_plots
 from dlx.generative.training import TrainSettings, train_autoencoder, train_vae
-from dlx.runs.files import atomic_write_json
-from dlx.runs.metrics_log import MetricsLog
+from dlx.runs.session import RunSession
 
 SECTIONS = {"description", "task", "dataset", "model", "optimiser", "discriminator_optimiser", "training", "output"}
 TRAIN_KEYS = {"epochs", "batch_size", "seed"}
@@ -46,38 +44,39 @@ def _training(config: dict, allowed: set) -> dict:
     return training
 
 
-def run_generative(config: dict, out_dir, on_row: Callable[[dict], None] | None = None,
-                   overrides: dict | None = None) -> dict:
-    """Train the model of a generative ``config`` (a dict from ``yaml.safe_load``) into ``out_dir``.
+def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | None = None,
+                   overrides: dict | None = None, results_dir: str = "results", run_name: str = "generative") -> dict:
+    """Train the model of a generative ``config`` (a dict from ``yaml.safe_load``) in a new run folder.
 
-    ``overrides`` replace training settings (e.g. ``{"epochs": 1}`` for a smoke run).
-    Returns the summary (also written to summary.json).
+    ``folder`` is the folder to create (it must not exist yet); None makes
+    ``<results_dir>/<run_name>/<stamp>-<hex>/``. The run session (``dlx.runs.session``) owns
+    ``config.yaml``, ``run.log``, the metrics rows and ``summary.json``; ``overrides`` replace
+    training settings (e.g. ``{"epochs": 1}`` for a smoke run). Returns the summary.
     """
     check_sections(config)
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
     kind = (config.get("model") or {}).get("kind")
     training = {**_training(config, GAN_KEYS if kind == "gan" else TRAIN_KEYS), **(overrides or {})}
     rng = np.random.default_rng(int(training.pop("seed", 0)))
     data = load_generative_data(config.get("dataset") or {}, rng)
-    model = build_generative_model(config["model"], data.X_train.shape[1:], rng)
-    log = MetricsLog(out_dir)
+    model = build_generative_model(config["model"], data.X_train.shape[1:], rng)  # shapes checked: no folder yet
+    session = RunSession.create(results_dir, run_name, yaml.safe_dump(config, sort_keys=False), folder=folder)
+    with session:
+        def record(row: dict) -> None:
+            session.record(row)
+            if on_row is not None:
+                on_row(row)
 
-    def record(row: dict) -> None:
-        log.append(row)
-        if on_row is not None:
-            on_row(row)
-
-    if isinstance(model, GAN):
-        summary = _run_gan(model, data, config, training, rng, record, out_dir)
-    elif isinstance(model, VAE):
-        summary = _run_vae(model, data, config, training, rng, record, out_dir)
-    else:
-        summary = _run_autoencoder(model, data, config, training, rng, record, out_dir)
-    save_generative(model, out_dir)
-    summary = {"kind": model.kind, "dataset": data.name, "parameters": model.num_parameters(), **summary}
-    atomic_write_json(out_dir / "summary.json", summary)
-    return summary
+        out_dir = session.run_dir
+        if isinstance(model, GAN):
+            summary = _run_gan(model, data, config, training, rng, record, out_dir)
+        elif isinstance(model, VAE):
+            summary = _run_vae(model, data, config, training, rng, record, out_dir)
+        else:
+            summary = _run_autoencoder(model, data, config, training, rng, record, out_dir)
+        save_generative(model, out_dir)
+        summary = {"task": "generative", "kind": model.kind, "dataset": data.name,
+                   "parameters": model.num_parameters(), **summary}
+        return session.finish("finished", summary)
 
 
 def _settings(config: dict, training: dict) -> TrainSettings:

@@ -15,9 +15,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 from pydantic import ValidationError
 
+from dlx.config import apply_override, parse_mapping, read_config_text
+from dlx.config.loading import refuse_non_finite
 from dlx.errors import ConfigError
 from dlx.registry import agents
 from dlx.rl.agent import Agent, create_agent
@@ -26,20 +27,36 @@ from dlx.rl.evaluate import evaluate
 from dlx.rl.settings import EnvironmentSettings, RLConfig
 
 
-def load_rl_config(path: str | Path, overrides: dict | None = None) -> RLConfig:
-    """Read and validate an RL config (``yaml.safe_load``); errors are one line naming the key."""
-    path = Path(path)
-    try:
-        raw = yaml.safe_load(path.read_text()) or {}
-    except (OSError, yaml.YAMLError) as error:
-        raise ConfigError(f"{path}: cannot read the config ({str(error).splitlines()[0]})") from None
+def load_rl_config(path: str | Path, overrides: dict | None = None, settings: list[str] = ()) -> RLConfig:
+    """Read and validate an RL config as every dlx config is read (safe YAML, UTF-8, line numbers).
+
+    Args:
+        path: the YAML file.
+        overrides (default None): whole sections to replace, e.g. ``{"budget": {"episodes": 300}}``.
+        settings (default ()): ``--set`` overrides, ``"agent.gamma=0.9"``.
+    """
+    source = str(path)
+    raw, lines = parse_mapping(read_config_text(path), source)
     raw.update(overrides or {})
+    for setting in settings:
+        apply_override(raw, setting, schema=RLConfig)
+    refuse_non_finite(raw, source, lines)
     try:
         return RLConfig.model_validate(raw)
     except ValidationError as error:
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
-        raise ConfigError(f"{path}: {where}: {first['msg']}") from None
+        line = _line_of(first["loc"], raw, lines)
+        raise ConfigError(f"{source}{line}: {where}: {first['msg']}") from None
+
+
+def _line_of(loc: tuple, raw: dict, lines: dict) -> str:
+    """``:N``, the YAML line of the deepest part of ``loc`` present in the file (agent tags are skipped)."""
+    path, node = (), raw
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            path, node = path + (part,), node[part]
+    return f":{lines[path]}" if path in lines else ""
 
 
 def generators(seed: int) -> tuple[np.random.Generator, np.random.Generator]:

@@ -24,17 +24,18 @@ def test_config_runs_briefly_and_leaves_its_files(name, tmp_path):
     config = load(name)
     assert config["description"] and config["task"] == "generative"
     kind = config["model"]["kind"]
-    summary = run_generative(config, tmp_path, overrides=SHORT.get(kind, {"epochs": 1}))
-    for file in ("metrics.jsonl", "metrics.csv", "summary.json", "model.json", "model.npz"):
-        assert (tmp_path / file).is_file(), file
-    plots = {p.name for p in (tmp_path / "plots").glob("*.png")}
+    run_dir = tmp_path / "run"
+    summary = run_generative(config, run_dir, overrides=SHORT.get(kind, {"epochs": 1}))
+    for file in ("config.yaml", "run.log", "metrics.jsonl", "metrics.csv", "summary.json", "model.json", "model.npz"):
+        assert (run_dir / file).is_file(), file
+    plots = {p.name for p in (run_dir / "plots").glob("*.png")}
     expected = {"autoencoder": {"reconstructions.png", "loss.png"},
                 "vae": {"elbo.png", "reconstructions.png", "samples.png", "interpolations.png"},
                 "gan": {"gan_curves.png", "samples_per_checkpoint.png"}}[kind]
     if name == "vae_digits_2d":
         expected |= {"latent_map.png", "latent_scatter.png"}
     assert expected <= plots
-    assert summary["kind"] == kind
+    assert summary["kind"] == kind and summary["status"] == "finished"
 
 
 @pytest.mark.parametrize("name, image", [("vae_digits", True), ("gan_ring", False)])
@@ -61,9 +62,9 @@ def test_sample_on_a_supervised_run_gives_one_line(tmp_path):
 
 
 def test_sample_on_an_autoencoder_run_gives_one_line(tmp_path):
-    run_generative(load("ae_digits"), tmp_path, overrides={"epochs": 1})
+    run_generative(load("ae_digits"), tmp_path / "run", overrides={"epochs": 1})
     with pytest.raises(DlxError, match="cannot draw new samples"):
-        sample_run(tmp_path, n=8)
+        sample_run(tmp_path / "run", n=8)
 
 
 @pytest.mark.parametrize("config, part, layers, shape", [
@@ -90,7 +91,8 @@ def test_unknown_kind_and_settings_are_named():
 def test_gan_on_digit_images_writes_an_image_grid(tmp_path):
     config = {**load("gan_ring"), "dataset": {"name": "digits", "test": 0.2},
               "training": {"steps": 4, "batch_size": 16, "checkpoint_every": 2, "eval_samples": 16}}
-    summary = run_generative(config, tmp_path)
+    run_dir = tmp_path / "run"
+    summary = run_generative(config, run_dir)
     assert summary["modes_per_checkpoint"] == [None, None]  # modes are a measure of the ring only
-    assert (tmp_path / "plots" / "samples.png").is_file() and (tmp_path / "plots" / "gan_curves.png").is_file()
-    assert sample_run(tmp_path, n=9).is_file()
+    assert (run_dir / "plots" / "samples.png").is_file() and (run_dir / "plots" / "gan_curves.png").is_file()
+    assert sample_run(run_dir, n=9).is_file()

@@ -1,0 +1,96 @@
+"""An agent's run: a run like any other, through the run session, only without a data set.
+
+``dlx train configs/frozenlake_q.yaml`` comes here (the config has an ``environment``)::
+
+    result = train_rl("configs/frozenlake_q.yaml", results_dir="results")
+    result.summary["evaluation"]["success_rate"]
+
+The folder holds ``config.yaml``, ``metrics.jsonl``/``.csv`` (one row per episode, or per
+sweep for value iteration), ``run.log``, ``agent.npz`` (the agent's arrays and JSON record,
+no pickle), ``plots/`` and ``summary.json`` with the greedy evaluation. Ctrl-C saves the
+agent as it is and marks the run interrupted; ``dlx play RUN_DIR`` evaluates a trained run.
+"""
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from dlx.errors import DlxError
+from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
+from dlx.rl.play import play
+from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
+from dlx.rl.settings import RLConfig
+from dlx.runs import atomic_write_json, load_checkpoint
+from dlx.runs.session import RunSession
+
+AGENT_FILE = "agent"  # checkpoints/agent.npz, written by the session
+
+
+@dataclass
+class RLRunResult:
+    run_dir: Path
+    status: str
+    summary: dict
+    message: str = ""
+    history: list = field(default_factory=list)
+
+
+def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None = None, reporter=None,
+             folder: str | Path | None = None) -> RLRunResult:
+    """Train the agent of the RL config at ``path`` in a new run folder; everything is checked first."""
+    config = load_rl_config(path, settings=list(settings))
+    agent, env = prepare(config)  # an unknown environment or an agent that cannot act there fails here
+    text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
+    session = RunSession.create(results_dir or "results", Path(path).stem, text, folder)
+    with session:
+        started, rows, status = time.perf_counter(), [], "finished"
+
+        def on_episode(row: dict) -> None:
+            rows.append(row)
+            session.record(row, "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
+                                          for k, v in row.items()))
+            if reporter is not None:
+                reporter.epoch(row)
+
+        try:
+            agent.train(config.budget, on_episode=on_episode)
+        except KeyboardInterrupt:
+            status = "interrupted"
+        session.checkpoint({AGENT_FILE: agent.state_dict()}, force=True)
+        summary = {"task": "reinforcement_learning", "config": str(path), "seed": config.seed,
+                   "environment": config.environment.id, "agent": config.agent.name,
+                   "train_seconds": time.perf_counter() - started}
+        if status == "finished":
+            summary.update(evaluation_summary(agent, env, config))
+        bound = CARTPOLE_Q_BOUND if config.environment.id.startswith("CartPole") else None
+        if rows:
+            plot_rl_run(agent, rows, session.run_dir / "plots", bound)
+        session.finish(status, summary, "interrupted (Ctrl-C); the agent as it was is in checkpoints/agent.npz"
+                       if status == "interrupted" else "")
+    return RLRunResult(session.run_dir, status, session.summary, session.summary.get("message", ""), rows)
+
+
+def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0) -> dict:
+    """Evaluate the greedy policy of a trained RL run; writes ``play.json`` into the run folder."""
+    run_dir = Path(run_dir)
+    config_file, checkpoint = run_dir / "config.yaml", run_dir / "checkpoints" / f"{AGENT_FILE}.npz"
+    if not config_file.is_file() or not checkpoint.is_file():
+        raise DlxError(f"'{run_dir}' is not the folder of a reinforcement-learning run (needs config.yaml and "
+                       f"checkpoints/{AGENT_FILE}.npz); train one with dlx train configs/frozenlake_q.yaml")
+    if isinstance(episodes, bool) or episodes < 1:
+        raise DlxError(f"--episodes must be at least 1, got {episodes}")
+    config = load_rl_config(config_file)
+    arrays, meta = load_checkpoint(checkpoint)
+    agent = restore_agent(arrays, meta, config.environment)
+    result = play(agent, config.environment, episodes, np.random.default_rng(seed), render=render)
+    result = {"run_dir": str(run_dir), "episodes": episodes, "seed": seed, **result}
+    atomic_write_json(run_dir / "play.json", json.loads(json.dumps(result, default=float)))
+    return result
+
+
+__all__ = ["RLConfig", "RLRunResult", "generators", "play_run", "train_rl"]
