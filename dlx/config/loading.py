@@ -53,11 +53,7 @@ def load_config(path: str | Path, overrides: list[str] = ()) -> LoadedConfig:
 
 def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
                  default_run_name: str = "experiment") -> LoadedConfig:
-    try:
-        raw = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
-    except yaml.YAMLError as error:
-        raise ConfigError(_yaml_problem(error, source)) from None
+    raw, lines = read_yaml(text, source)
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a config must be a mapping of sections (dataset, model, ...), "
                           f"got {type(raw).__name__}")
@@ -72,6 +68,14 @@ def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),
     except ValidationError as error:
         raise ConfigError(describe_validation_error(error, raw, source, lines)) from None
     return LoadedConfig(config, raw, source, lines)
+
+
+def read_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
+    """``yaml.safe_load`` of ``text`` and the line of every key path; ConfigError with the line if malformed."""
+    try:
+        return yaml.safe_load(text), _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as error:
+        raise ConfigError(_yaml_problem(error, source)) from None
 
 
 def _yaml_problem(error: yaml.YAMLError, source: str) -> str:

@@ -80,9 +80,10 @@ def _unknown_path(override, path, candidates) -> ConfigError:
     return ConfigError(f"--set {override}: unknown key '{dotted(path)}'{hint}")
 
 
-def schema_fields(path) -> set[str] | None:
-    """The field names of the schema section at ``path``, or None for free-form sections."""
-    model: Any = ExperimentConfig
+def schema_fields(path, root=None) -> set[str] | None:
+    """The field names of the schema section at ``path`` of ``root`` (default: the experiment
+    config), or None for free-form sections."""
+    model: Any = root or ExperimentConfig
     for part in path:
         field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if field is None:
