@@ -19,16 +19,14 @@ Example::
 """
 from __future__ import annotations
 
-import csv
-import io
 import json
-import math
 import os
 from pathlib import Path
 
 import yaml
 
 from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir, to_jsonable
+from dlx.runs.metrics_log import csv_text
 
 TRIALS_FILE = "trials.jsonl"
 
@@ -77,24 +75,6 @@ def read_state(sweep_dir: Path) -> dict:
     return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
 
 
-def csv_cell(value) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
-def summary_csv_text(rows: list[dict]) -> str:
-    """CSV of the group rows (columns in first-seen order; NaN as an empty cell)."""
-    columns = list(dict.fromkeys(key for row in rows for key in row))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(columns)
-    for row in rows:
-        writer.writerow([csv_cell(row.get(column)) for column in columns])
-    return out.getvalue()
-
-
 def write_summary_csv(path: Path, rows: list[dict]) -> None:
-    atomic_write_text(path, summary_csv_text(rows))
+    """The group rows as CSV (columns in first-seen order, as metrics.csv)."""
+    atomic_write_text(path, csv_text(rows))

@@ -106,14 +106,14 @@ def place(plan: list[PlannedTrial], sweep_dir: str | Path) -> list[PlannedTrial]
 def _check_paths(loaded: LoadedSweep, trial_class) -> None:
     """Each parameter alone on the base config, so an unknown key points at its own line."""
     try:
-        trial_class(loaded.base, tuple(loaded.spec.set), source=loaded.base_source).loaded()
+        check_trial(trial_class(loaded.base, tuple(loaded.spec.set), source=loaded.base_source))
     except ConfigError as error:
         raise loaded.error(("set",) if loaded.spec.set else ("base",), str(error)) from None
     for path, values in loaded.spec.parameters.items():
         first = values[0] if isinstance(values, list) else _example(values)
         try:
-            trial_class(loaded.base, (*loaded.spec.set, f"{path}={json.dumps(first)}"),
-                        source=loaded.base_source).loaded()
+            check_trial(trial_class(loaded.base, (*loaded.spec.set, f"{path}={json.dumps(first)}"),
+                                    source=loaded.base_source))
         except ConfigError as error:
             raise loaded.error(("parameters", path), str(error)) from None
 
@@ -123,15 +123,19 @@ def _example(distribution: Distribution):
         int(distribution.low) if distribution.distribution == "int" else distribution.low)
 
 
+def check_trial(trial) -> str:
+    """The trial's id after its config passed the schema and the registries (ConfigError if not)."""
+    resolved = trial.loaded()
+    if isinstance(trial, ObjectiveTrial):
+        check_objective(resolved)
+    else:
+        from dlx.train.experiment import check_components
+        check_components(resolved)
+    return trial.id
+
+
 def _checked_id(loaded: LoadedSweep, trial, params: dict) -> str:
-    """The trial's id after its config passed the schema and the registries."""
     try:
-        resolved = trial.loaded()
-        if isinstance(trial, ObjectiveTrial):
-            check_objective(resolved)
-        else:
-            from dlx.train.experiment import check_components
-            check_components(resolved)
-        return trial.id
+        return check_trial(trial)
     except ConfigError as error:
-        raise loaded.error(("parameters", next(iter(params))), f"group {group_label(params)}: {error}") from None
+        raise loaded.error(("parameters",), f"group {group_label(params)}: {error}") from None

@@ -30,7 +30,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dlx.config.loading import read_yaml
+from dlx.config.loading import LoadedConfig, read_yaml
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override
 from dlx.errors import ConfigError
@@ -89,6 +89,28 @@ class SweepSpec(Strict):
     prune: PruneSpec | None = Field(None, description="stop poor trials early (asha)")
     expect: dict[str, str] = Field(default_factory=dict, description="named claims, e.g. adam.val_loss < sgd.val_loss")
 
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _distributions(cls, parameters):
+        """A mapping is a distribution: its own errors, not the union's 'should be a valid list'."""
+        if not isinstance(parameters, dict):
+            return parameters
+        checked = {}
+        for path, value in parameters.items():
+            if isinstance(value, dict):
+                try:
+                    value = Distribution.model_validate(value)
+                except ValidationError as error:
+                    first = error.errors()[0]
+                    where = ".".join(map(str, first["loc"]))
+                    got = f" (got {first['input']!r})" if not isinstance(first["input"], dict) else ""
+                    raise ValueError(f"'{path}': {where + ': ' if where else ''}"
+                                     f"{first['msg'].removeprefix('Value error, ')}{got}") from None
+            elif not isinstance(value, list):
+                raise ValueError(f"'{path}': give a list of values (a grid) or a mapping with 'distribution'")
+            checked[path] = value
+        return checked
+
     @field_validator("parameters")
     @classmethod
     def _grids_not_empty(cls, parameters):
@@ -97,6 +119,10 @@ class SweepSpec(Strict):
         for path, value in parameters.items():
             if isinstance(value, list) and not value:
                 raise ValueError(f"the grid of '{path}' is empty; list at least one value")
+            if isinstance(value, list):
+                parameters[path] = [number_like(v) for v in value]
+            elif value.values:
+                value.values = [number_like(v) for v in value.values]
         return parameters
 
     @field_validator("seeds")
@@ -112,22 +138,22 @@ class SweepSpec(Strict):
         return list(range(self.seeds)) if isinstance(self.seeds, int) else list(self.seeds)
 
 
-class LoadedSweep:
-    """A validated sweep file with its base config resolved, and the YAML lines for messages."""
+def number_like(value):
+    """``"1e-4"`` (which YAML 1.1 reads as a string) as the float 1e-4; anything else unchanged."""
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    return value
+
+
+class LoadedSweep(LoadedConfig):
+    """A validated sweep file with its base config resolved; ``where``/``error`` point at its lines."""
 
     def __init__(self, spec: SweepSpec, raw: dict, base: dict, source: str, lines: dict, base_source: str):
-        self.spec, self.raw, self.base, self.source, self.lines = spec, raw, base, source, lines
-        self.base_source = base_source
-
-    def where(self, path: tuple) -> str:
-        """``file:line: a.b`` for a key path of the sweep file (the nearest line known)."""
-        for end in range(len(path), 0, -1):
-            if tuple(path[:end]) in self.lines:
-                return f"{self.source}:{self.lines[tuple(path[:end])]}: {'.'.join(map(str, path))}"
-        return f"{self.source}: {'.'.join(map(str, path))}"
-
-    def error(self, path: tuple, message: str) -> ConfigError:
-        return ConfigError(f"{self.where(path)}: {message}")
+        super().__init__(spec, raw, source, lines)
+        self.spec, self.base, self.base_source = spec, base, base_source
 
     def resolved(self) -> dict:
         """The sweep file as run: the base config inlined (for ``sweep.yaml``)."""
@@ -168,14 +194,15 @@ def sweep_from_mapping(raw: dict, source: str, lines: dict | None = None, overri
 
 
 def _override_top_level(raw: dict, override: str) -> None:
-    """``--set seeds=3`` changes the sweep; ``--set base.training.epochs=2`` goes to every trial."""
+    """``--set seeds=3`` changes the sweep; ``--set training.epochs=2`` (or ``base.training.epochs=2``)
+    goes to every trial's config."""
     key = override.partition("=")[0].strip()
     if key.startswith("base."):
         raw.setdefault("set", []).append(override[len("base."):])
         return
-    if key.split(".")[0] not in SweepSpec.model_fields:
-        raise ConfigError(f"--set {override}: unknown sweep key '{key}'; sweep keys: "
-                          f"{', '.join(SweepSpec.model_fields)} (base.KEY=VALUE changes the base config)")
+    if key.split(".")[0] not in SweepSpec.model_fields:  # a key of the config: every trial gets it
+        raw.setdefault("set", []).append(override)
+        return
     if "." in key:
         apply_override(raw, override)
     else:
