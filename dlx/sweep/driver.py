@@ -40,7 +40,7 @@ class SweepOutcome:
     records: list[dict]
     table: list[dict]
     verdicts: list[Verdict] = field(default_factory=list)
-    ran: int = 0
+    ran: int = 0  # trials run by this call (a resumed sweep: only the missing ones)
 
     @property
     def counts(self) -> Counter:
@@ -106,8 +106,13 @@ def record_of(item: PlannedTrial, result, sweep_dir: Path, metric: str) -> dict:
 def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None = None, address: str | None = None,
               results_root: str | None = None, resume_dir: str | Path | None = None, display=None) -> SweepOutcome:
     """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports."""
-    if backend not in ("local", "ray", "serial"):
-        raise ConfigError(f"unknown backend '{backend}'; use local or ray")
+    sweep_dir, plan = prepare_sweep(loaded, results_root, resume_dir)
+    return execute_sweep(loaded, plan, sweep_dir, backend, workers, address, display)
+
+
+def prepare_sweep(loaded: LoadedSweep, results_root: str | None = None, resume_dir: str | Path | None = None
+                  ) -> tuple[Path, list[PlannedTrial]]:
+    """Check everything, then create the sweep folder (or reopen ``resume_dir``); the trials placed in it."""
     plan = validate(loaded)
     if resume_dir is not None:
         sweep_dir = Path(resume_dir)
@@ -115,7 +120,18 @@ def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None =
         root = results_root or loaded.base.get("output", {}).get("results_dir", "results")
         sweep_dir = layout.create_sweep_dir(root, loaded.spec.name)
         layout.write_sweep_file(sweep_dir, loaded.resolved())
-    plan = place(plan, sweep_dir)
+    return sweep_dir, place(plan, sweep_dir)
+
+
+def execute_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, backend: str = "local",
+                  workers: int | None = None, address: str | None = None, display=None) -> SweepOutcome:
+    """Run the trials of ``plan`` that have no result in ``sweep_dir`` yet; then write every file.
+
+    ``backend``: ``local`` (a process pool of ``workers``, default the cores; 1 runs in this
+    process), ``serial`` or ``ray`` (at ``address``, or a local Ray started for the sweep).
+    """
+    if backend not in ("local", "ray", "serial"):
+        raise ConfigError(f"unknown backend '{backend}'; use local or ray")
     todo = missing_trials(plan, sweep_dir)
     display = display or NoDisplay()
     display.start(plan, todo, layout.read_records(sweep_dir))
@@ -128,7 +144,7 @@ def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None =
         pass
     finally:
         display.stop()
-    return finish_sweep(loaded, plan, sweep_dir, status, len(todo))
+    return finish_sweep(loaded, plan, sweep_dir, status, {p.id for p in todo})
 
 
 def _execute(loaded, todo, backend, workers, address, sweep_dir, display) -> None:
@@ -150,13 +166,17 @@ def _execute(loaded, todo, backend, workers, address, sweep_dir, display) -> Non
         executors.run_pool(todo, coordinator_args, workers or os.cpu_count() or 1, on_result, display.tick)
 
 
-def finish_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, status: str, ran: int
+def finish_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, status: str, todo: set[str]
                  ) -> SweepOutcome:
-    """Summary table, verdicts, state, plots and reports from whatever results exist."""
+    """Summary table, verdicts, state, plots and reports from whatever results exist.
+
+    ``todo``: the ids this call set out to run; ``outcome.ran`` counts those that left a result.
+    """
     from dlx.sweep.report import write_reports
     spec = loaded.spec
     planned_ids = {p.id for p in plan}
     records = [r for r in layout.read_records(sweep_dir) if r["id"] in planned_ids]
+    ran = sum(r["id"] in todo for r in records)
     table = group_table(records, spec.metric, spec.goal, TABLE_METRICS)
     layout.write_summary_csv(sweep_dir / "summary.csv", table)
     lookup = GroupLookup(records)

@@ -70,9 +70,13 @@ def single_threaded_children():
 
 
 def run_serial(planned, coordinator: Coordinator, on_result, on_tick) -> None:
+    """One trial after another; Ctrl-C ends the running trial as interrupted and stops the sweep."""
     for item in planned:
         on_tick(coordinator.progress())
-        on_result(item, execute_trial(item.trial, item.id, coordinator))
+        result = execute_trial(item.trial, item.id, coordinator)
+        on_result(item, result)
+        if result.status == "interrupted":  # the training loop caught the KeyboardInterrupt
+            raise KeyboardInterrupt
 
 
 class CoordinatorManager(BaseManager):

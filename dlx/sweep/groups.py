@@ -32,7 +32,7 @@ def metric_value(record: dict, metric: str):
         return record["status"]
     summary = record.get("summary") or {}
     if metric == "epochs":
-        return float(summary.get("epochs_completed", len(record.get("history") or [])))
+        return float(summary.get("epochs_completed") or len(record.get("history") or []))
     if record["status"] in ("diverged", "failed"):
         return math.nan  # its last numbers describe the blow-up, not the setting
     for part in (summary.get("final") or {}, summary.get("test") or {}):

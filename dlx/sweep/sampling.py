@@ -110,17 +110,20 @@ def _check_paths(loaded: LoadedSweep, trial_class) -> None:
     except ConfigError as error:
         raise loaded.error(("set",) if loaded.spec.set else ("base",), str(error)) from None
     for path, values in loaded.spec.parameters.items():
-        first = values[0] if isinstance(values, list) else _example(values)
-        try:
-            check_trial(trial_class(loaded.base, (*loaded.spec.set, f"{path}={json.dumps(first)}"),
-                                    source=loaded.base_source))
-        except ConfigError as error:
-            raise loaded.error(("parameters", path), str(error)) from None
+        for value in (values if isinstance(values, list) else _extremes(values)):
+            try:
+                check_trial(trial_class(loaded.base, (*loaded.spec.set, f"{path}={json.dumps(value)}"),
+                                        source=loaded.base_source))
+            except ConfigError as error:
+                raise loaded.error(("parameters", path), f"value {format_value(value)}: {error}") from None
 
 
-def _example(distribution: Distribution):
-    return distribution.values[0] if distribution.distribution == "choice" else (
-        int(distribution.low) if distribution.distribution == "int" else distribution.low)
+def _extremes(distribution: Distribution) -> list:
+    """The values of a choice, or the bounds of a range (what the checks try)."""
+    d = distribution
+    if d.distribution == "choice":
+        return d.values
+    return [int(math.ceil(d.low)), int(math.floor(d.high))] if d.distribution == "int" else [d.low, d.high]
 
 
 def check_trial(trial) -> str:
