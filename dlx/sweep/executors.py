@@ -160,6 +160,7 @@ def unpack(item, result: TrialResult, files: dict[str, bytes]) -> TrialResult:
     from dlx.runs import atomic_write_bytes
     folder = Path(item.trial.folder)
     for relative, data in files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
         atomic_write_bytes(folder / relative, data)
     result.run_dir = str(folder)
     if result.summary:
