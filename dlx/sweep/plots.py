@@ -118,7 +118,7 @@ def plot_optimiser_bars(table: list[dict], metric: str, goal: str, path: Path) -
     axes = figure.add_subplot()
     axes.bar(names, means, yerr=stds, capsize=4, color=list(_colours(names).values()))
     axes.set_ylabel(f"{metric} ({goal} wins; ± std over seeds)")
-    axes.set_title(f"best {metric} of each optimiser over its other settings")
+    axes.set_title(f"best {metric} per optimiser")
     return save_png(figure, path)
 
 
