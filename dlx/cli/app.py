@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from dlx.cli import config_cmd, curves, cv, evaluate, list_cmd, predict, sweep, train
+from dlx.cli import config_cmd, curves, cv, evaluate, list_cmd, lr_find, predict, sweep, train
 from dlx.cli.common import state
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -22,6 +22,7 @@ app.command("predict")(predict.predict)
 app.command("list")(list_cmd.list_components)
 app.command("cv")(cv.cv)
 app.command("sweep")(sweep.sweep)
+app.command("lr-find")(lr_find.lr_find)
 app.add_typer(curves.curve_app, name="curve")
 app.add_typer(config_cmd.config_app, name="config")
 app.command("schema")(config_cmd.schema)

@@ -101,7 +101,7 @@ def report(outcome) -> None:
         for column in header:
             table.add_column(column)
         for row in rows:
-            table.add_row(*(cell[:120] for cell in row))
+            table.add_row(*(cell if len(cell) <= 60 else cell[:57] + "..." for cell in row))
         out.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(outcome.counts.items()))
     out.print(f"sweep folder: {outcome.sweep_dir} ({counts}); report: {outcome.sweep_dir / 'report.html'}")

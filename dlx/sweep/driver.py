@@ -21,6 +21,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from dlx.errors import ConfigError, DlxError
 from dlx.sweep import layout
 from dlx.sweep.asha import Asha, Coordinator
@@ -30,6 +32,7 @@ from dlx.sweep.sampling import PlannedTrial, place, plan_sweep
 from dlx.sweep.spec import LoadedSweep, parse_sweep
 
 OBJECTIVE_METRICS = {"train_loss", "steps_to_target", "x", "y"}
+ROW_METRICS = {"lr", "epoch_seconds", "samples_per_second", "penalty"}  # in every metrics row
 TABLE_METRICS = ("val_loss", "val_accuracy", "train_loss")
 
 
@@ -58,7 +61,7 @@ class SweepOutcome:
 def known_metrics() -> set[str]:
     from dlx.train.metrics import METRICS_BY_TASK
     names = {"loss"} | {m for metrics in METRICS_BY_TASK.values() for m in metrics}
-    return {f"{part}_{m}" for part in ("train", "val", "test") for m in names} | OBJECTIVE_METRICS | set(RECORD_METRICS)
+    return {f"{part}_{m}" for part in ("train", "val", "test") for m in names} | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
 
 
 def validate(loaded: LoadedSweep) -> list[PlannedTrial]:
@@ -133,6 +136,9 @@ def execute_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path
     if backend not in ("local", "ray", "serial"):
         raise ConfigError(f"unknown backend '{backend}'; use local or ray")
     todo = missing_trials(plan, sweep_dir)
+    if loaded.spec.prune:  # ASHA compares a trial with those before it: a grid's order would bias it
+        order = np.random.default_rng(loaded.spec.sample_seed).permutation(len(todo))
+        todo = [todo[i] for i in order]
     display = display or NoDisplay()
     display.start(plan, todo, layout.read_records(sweep_dir))
     status = "interrupted"
