@@ -12,11 +12,12 @@ Grammar (lowest precedence first)::
     unary       := "-" unary | primary
     primary     := NUMBER | "(" disjunction ")" | ("min" | "max" | "mean") "(" ref ")" | ref | WORD
     ref         := selector "." METRIC
-    selector    := NAME | NAME "[" (NUMBER | NAME) "]"
+    selector    := part ("&" part)*
+    part        := NAME | NAME "[" (NUMBER | NAME) "]"
 
 A selector picks groups of trials: ``adam`` the groups where some parameter has the
 value ``adam``; ``lr[0.1]`` those where the parameter ``lr`` (the last part of its
-path, or the whole path) is 0.1. ``sel.metric`` is the mean over the selected trials
+path, or the whole path) is 0.1; ``sgd&lr[0.1]`` those where both hold. ``sel.metric`` is the mean over the selected trials
 (every seed); ``min(sel.metric)``/``max(...)`` the best group mean among them (e.g. SGD
 at its best learning rate); ``sel.status`` is the status all the trials share, else
 ``mixed``. A bare WORD (``diverged``) is a string. A missing number (a failed trial)
@@ -37,7 +38,7 @@ from dataclasses import dataclass, field
 from dlx.errors import ConfigError
 
 TOKEN = re.compile(r"\s*(?:(?P<number>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
-                   r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><=|>=|==|!=|[<>+\-*/().\[\]]))")
+                   r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><=|>=|==|!=|[<>+\-*/().\[\]&]))")
 COMPARISONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
                ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
 AGGREGATES = ("min", "max", "mean")
@@ -60,15 +61,18 @@ def tokenize(text: str) -> list[tuple[str, str]]:
 
 @dataclass(frozen=True)
 class Ref:
-    """``selector.metric`` with an optional aggregate over groups (min, max, mean)."""
+    """``selector.metric`` with an optional aggregate over groups (min, max, mean).
 
-    name: str
-    key: str | float | None
+    ``parts`` are the selector's (name, key) pairs; key None means "some parameter is name".
+    """
+
+    parts: tuple[tuple[str, str | float | None], ...]
     metric: str
     aggregate: str = "mean"
 
     def text(self) -> str:
-        selector = self.name if self.key is None else f"{self.name}[{self.key}]"
+        selector = "&".join(name if key is None else f"{name}[{key:g}]" if isinstance(key, float)
+                            else f"{name}[{key}]" for name, key in self.parts)
         inner = f"{selector}.{self.metric}"
         return inner if self.aggregate == "mean" else f"{self.aggregate}({inner})"
 
@@ -163,23 +167,29 @@ class Parser:
             self.take()
             ref = self.ref(self.take("name"))
             self.take(text=")")
-            return ("ref", Ref(ref.name, ref.key, ref.metric, text))
-        if self.peek(".", "["):
+            return ("ref", Ref(ref.parts, ref.metric, text))
+        if self.peek(".", "[", "&"):
             return ("ref", self.ref(text))
         return ("word", text)
 
     def ref(self, name: str) -> Ref:
-        key = None
-        if self.peek("["):
+        parts = [self.part(name)]
+        while self.peek("&"):
             self.take()
-            kind, text = self.tokens[self.at] if self.at < len(self.tokens) else ("", "")
-            if kind not in ("number", "name"):
-                raise ConfigError(f"expected a value inside {name}[...] but found '{text}'")
-            self.at += 1
-            key = float(text) if kind == "number" else text
-            self.take(text="]")
+            parts.append(self.part(self.take("name")))
         self.take(text=".")
-        return Ref(name, key, self.take("name"))
+        return Ref(tuple(parts), self.take("name"))
+
+    def part(self, name: str) -> tuple[str, str | float | None]:
+        if not self.peek("["):
+            return name, None
+        self.take()
+        kind, text = self.tokens[self.at] if self.at < len(self.tokens) else ("", "")
+        if kind not in ("number", "name"):
+            raise ConfigError(f"expected a value inside {name}[...] but found '{text}'")
+        self.at += 1
+        self.take(text="]")
+        return name, (float(text) if kind == "number" else text)
 
 
 def parse_claim(text: str):

@@ -70,17 +70,16 @@ def group_table(records: list[dict], metric: str, goal: str, extra: tuple[str, .
 
 
 def select(groups_params: dict[str, dict], ref: Ref) -> list[str]:
-    """The group labels a selector picks (``adam``: some parameter is 'adam'; ``lr[0.1]``: lr is 0.1)."""
-    picked = []
-    for label, params in groups_params.items():
-        for path, value in params.items():
-            if ref.key is None and str(value) == ref.name:
-                picked.append(label)
-                break
-            if ref.key is not None and ref.name in (path, path.split(".")[-1]) and _same(value, ref.key):
-                picked.append(label)
-                break
-    return picked
+    """The group labels a selector picks: every part must match (``adam``: some parameter is 'adam';
+    ``lr[0.1]``: the parameter lr is 0.1)."""
+    return [label for label, params in groups_params.items()
+            if all(_matches(params, name, key) for name, key in ref.parts)]
+
+
+def _matches(params: dict, name: str, key) -> bool:
+    if key is None:
+        return any(str(value) == name for value in params.values())
+    return any(name in (path, path.split(".")[-1]) and _same(value, key) for path, value in params.items())
 
 
 def _same(value, key) -> bool:
@@ -99,8 +98,8 @@ def check_claims(claims: dict[str, str], groups_params: dict[str, dict], known_m
         for ref in refs:
             if not select(groups_params, ref):
                 values = sorted({str(v) for params in groups_params.values() for v in params.values()})
-                guess = closest(ref.name, values + sorted({p.split(".")[-1] for g in groups_params.values()
-                                                           for p in g}))
+                names = values + sorted({p.split(".")[-1] for g in groups_params.values() for p in g})
+                guess = next((closest(name, names) for name, _ in ref.parts if name not in names), None)
                 hint = f" did you mean '{guess}'?" if guess else ""
                 raise where(("expect", name), f"'{ref.text()}' names no group of this sweep;{hint} "
                                               f"parameter values: {', '.join(values)}")

@@ -25,9 +25,10 @@ RECORDS = [
 
 
 def test_the_parser_builds_a_tree_with_precedence():
-    tree = parse_claim("a.x < 0.5 * min(b[1e-3].y) + 1 and not c.status == diverged")
+    tree = parse_claim("a.x < 0.5 * min(b[1e-3].y) + 1 and not c&d[e].status == diverged")
     assert tree[0] == "and"
-    assert refs_of(tree) == [Ref("a", None, "x"), Ref("b", 0.001, "y", "min"), Ref("c", None, "status")]
+    assert refs_of(tree) == [Ref((("a", None),), "x"), Ref((("b", 0.001),), "y", "min"),
+                             Ref((("c", None), ("d", "e")), "status")]
 
 
 @pytest.mark.parametrize("text, message", [
@@ -46,6 +47,8 @@ def test_claims_are_judged_with_the_numbers_they_compared():
     assert verdict.held and verdict.numbers == {"adam.val_loss": 0.2, "sgd.val_loss": pytest.approx(0.7)}
     assert evaluate_claim("d", "lr[1.0].status == diverged", lookup).held
     assert evaluate_claim("d", "adam.status == diverged", lookup).numbers == {"adam.status": "mixed"}
+    both = evaluate_claim("both", "sgd&lr[0.1].val_loss < 0.65", lookup)  # seeds 0 and 1 of one group
+    assert both.held and both.numbers == {"sgd&lr[0.1].val_loss": pytest.approx(0.6)}
     best = evaluate_claim("f", "adam.steps < 0.5 * min(sgd.steps)", lookup)
     assert best.held and best.numbers["min(sgd.steps)"] == 80  # sgd at its best setting
     assert not evaluate_claim("n", "adam.steps < 0.3 * min(sgd.steps)", lookup).held
