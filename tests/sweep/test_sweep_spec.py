@@ -79,3 +79,13 @@ def test_overrides_change_the_sweep_or_every_trial():
     changed = sweep_from_mapping(loaded.raw, "s.yaml", overrides=["seeds=3", "training.epochs=1"])
     assert changed.spec.seed_list() == [0, 1, 2] and changed.spec.set == ["training.epochs=1"]
     assert math.isclose(validate(changed)[0].trial.loaded().config.optimiser.lr, 0.1)
+
+
+def test_every_sweep_file_in_experiments_validates():
+    from pathlib import Path
+
+    from dlx.sweep.spec import load_sweep
+    files = sorted((Path(__file__).resolve().parents[2] / "experiments" / "sweeps").glob("*.yaml"))
+    assert len(files) >= 4
+    for path in files:
+        assert validate(load_sweep(path)), path
