@@ -8,7 +8,8 @@ sends its files back, which the driver writes into ``trials/<id>/``.
 
 - ``run_serial``: one trial after another (tests, debugging).
 - ``run_pool``: a local pool, spawn start method, one BLAS thread per worker; the
-  coordinator lives in a manager process and its proxy goes to the workers.
+  coordinator lives in a manager process and its proxy goes to the workers. Workers
+  and the manager ignore Ctrl-C: the driver catches it and ends them.
 - ``run_ray``: Ray tasks (``import ray`` happens only here); a local Ray is started
   for the sweep when no address is given; the coordinator is a Ray actor.
 
@@ -21,6 +22,7 @@ import concurrent.futures as futures
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 from contextlib import contextmanager
 from dataclasses import replace
@@ -43,6 +45,16 @@ def execute_trial(trial, trial_id: str, coordinator) -> TrialResult:
     if isinstance(trial, ObjectiveTrial):
         return run_objective_trial(trial, hook)
     return run_trial(trial, on_epoch=hook)
+
+
+def ignore_ctrl_c() -> None:
+    """In a pool worker or the manager: Ctrl-C is the driver's to handle (it ends the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def pool_worker_setup() -> None:
+    ignore_ctrl_c()
+    one_blas_thread()
 
 
 def one_blas_thread() -> None:
@@ -89,21 +101,29 @@ CoordinatorManager.register("Coordinator", Coordinator)
 def run_pool(planned, coordinator_args: tuple, workers: int, on_result, on_tick) -> None:
     """Run trials in ``workers`` spawned processes; results are handed over as they finish."""
     context = multiprocessing.get_context("spawn")
-    with single_threaded_children(), CoordinatorManager(ctx=context) as manager:
-        coordinator = manager.Coordinator(*coordinator_args)
-        pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=one_blas_thread)
+    manager = CoordinatorManager(ctx=context)
+    with single_threaded_children():  # processes spawned in here read these when NumPy loads
+        manager.start(ignore_ctrl_c)
         try:
-            pending = {pool.submit(execute_trial, item.trial, item.id, coordinator): item for item in planned}
-            while pending:
-                done, _ = futures.wait(pending, timeout=TICK_SECONDS, return_when=futures.FIRST_COMPLETED)
-                for future in done:
-                    item = pending.pop(future)
-                    on_result(item, _result_of(future, item))
-                on_tick(coordinator.progress())
-        except BaseException:
-            _stop_pool(pool)
-            raise
-        pool.shutdown(wait=True)
+            _drain_pool(planned, manager.Coordinator(*coordinator_args), workers, context, on_result, on_tick)
+        finally:
+            manager.shutdown()
+
+
+def _drain_pool(planned, coordinator, workers: int, context, on_result, on_tick) -> None:
+    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pool_worker_setup)
+    try:
+        pending = {pool.submit(execute_trial, item.trial, item.id, coordinator): item for item in planned}
+        while pending:
+            done, _ = futures.wait(pending, timeout=TICK_SECONDS, return_when=futures.FIRST_COMPLETED)
+            for future in done:
+                item = pending.pop(future)
+                on_result(item, _result_of(future, item))
+            on_tick(coordinator.progress())
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _result_of(future, item) -> TrialResult:

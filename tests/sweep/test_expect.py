@@ -75,3 +75,22 @@ def test_asha_stops_trials_outside_the_best_third_at_each_rung():
     assert asha.report("a", 2, 100.0) is False  # not a rung
     maximise = Asha("max", grace_epochs=2, reduction=2)
     assert maximise.report("a", 2, 0.9) is False and maximise.report("b", 2, 0.5) is True
+
+
+def report_epochs(coordinator, trial_id, values):
+    """In a spawned worker: report one rung value per epoch through the manager's proxy."""
+    return [coordinator.epoch(trial_id, {"epoch": epoch, "val_loss": value}) for epoch, value in values]
+
+
+def test_the_coordinator_decides_for_workers_of_a_spawned_pool():
+    import concurrent.futures
+    import multiprocessing
+
+    from dlx.sweep.executors import CoordinatorManager
+    context = multiprocessing.get_context("spawn")
+    with CoordinatorManager(ctx=context) as manager:
+        coordinator = manager.Coordinator("val_loss", Asha("min", 1, 3))
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+            assert pool.submit(report_epochs, coordinator, "a", [(1, 0.5), (2, 0.4)]).result() == [False, False]
+            assert pool.submit(report_epochs, coordinator, "b", [(1, 0.9)]).result() == [True]
+        assert coordinator.progress() == {"a": {"epoch": 2, "val_loss": 0.4}, "b": {"epoch": 1, "val_loss": 0.9}}
