@@ -1,8 +1,8 @@
 """Sweep benchmarks (not tests): parallel speed-up, and what ASHA saves.
 
 ``python benchmarks/bench_sweep.py parallel``: one 12-trial sweep of the digits MLP (12 learning
-rates, one trial forced to fail by a last layer of the wrong width) on 1 worker (in process) and on 2
-pool workers, alternated ``--repeats`` times in the same run; prints the wall times, their ratios and
+rates, one trial forced to fail by a last layer of the wrong width) on a pool of 1 worker and of 2
+workers (the same conditions: spawned, one BLAS thread each), alternated ``--repeats`` times in the same run; prints the wall times, their ratios and
 the median ratio (the target: at most 0.65), and checks that the 11 others complete and that the failure and its cause reach
 trials.jsonl, summary.csv and report.md, with exit code 2.
 
@@ -73,7 +73,7 @@ def parallel(args, results: Path) -> None:
         one, outcome_one = timed_run(loaded, results / f"one{repeat}", 1)
         many, outcome_many = timed_run(loaded, results / f"many{repeat}", args.workers)
         ratios.append(many / one)
-        print(f"1 worker (in process): {one:.1f} s; {args.workers} pool workers: {many:.1f} s; "
+        print(f"1 worker: {one:.1f} s; {args.workers} pool workers: {many:.1f} s; "
               f"ratio {many / one:.2f}", flush=True)
         print("  1 worker:", check_failure_reported(outcome_one))
         print(f"  {args.workers} workers:", check_failure_reported(outcome_many), flush=True)

@@ -26,7 +26,8 @@ def sweep(
     metric: Optional[str] = typer.Option(None, "--metric", help="The metric that ranks groups (default val_loss)."),
     goal: Optional[str] = typer.Option(None, "--goal", help="min or max."),
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Parallel trials (default: the cores)."),
-    backend: str = typer.Option("local", "--backend", help="local (process pool) or ray."),
+    backend: str = typer.Option("local", "--backend", help="local (process pool), ray, or serial (in this process, "
+                                                          "for debugging)."),
     address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="A sweep folder: run only its missing trials."),
     prune: Optional[str] = typer.Option(None, "--prune", help="asha: stop poor trials early."),

@@ -130,11 +130,12 @@ def execute_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path
                   workers: int | None = None, address: str | None = None, display=None) -> SweepOutcome:
     """Run the trials of ``plan`` that have no result in ``sweep_dir`` yet; then write every file.
 
-    ``backend``: ``local`` (a process pool of ``workers``, default the cores; 1 runs in this
-    process), ``serial`` or ``ray`` (at ``address``, or a local Ray started for the sweep).
+    ``backend``: ``local`` (a process pool of ``workers``, default the cores), ``serial`` (one
+    trial after another in this process, for debugging) or ``ray`` (at ``address``, or a local
+    Ray started for the sweep).
     """
     if backend not in ("local", "ray", "serial"):
-        raise ConfigError(f"unknown backend '{backend}'; use local or ray")
+        raise ConfigError(f"unknown backend '{backend}'; use local, ray or serial")
     todo = missing_trials(plan, sweep_dir)
     if loaded.spec.prune:  # ASHA compares a trial with those before it: a grid's order would bias it
         order = np.random.default_rng(loaded.spec.sample_seed).permutation(len(todo))
@@ -166,7 +167,7 @@ def _execute(loaded, todo, backend, workers, address, sweep_dir, display) -> Non
 
     if backend == "ray":
         executors.run_ray(todo, coordinator_args, workers, address, on_result, display.tick)
-    elif backend == "serial" or workers == 1:
+    elif backend == "serial":
         executors.run_serial(todo, Coordinator(*coordinator_args), on_result, display.tick)
     else:
         executors.run_pool(todo, coordinator_args, workers or os.cpu_count() or 1, on_result, display.tick)
