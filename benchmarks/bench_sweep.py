@@ -1,10 +1,11 @@
 """Sweep benchmarks (not tests): parallel speed-up, and what ASHA saves.
 
 ``python benchmarks/bench_sweep.py parallel``: one 12-trial sweep of the digits MLP (12 learning
-rates, one trial forced to fail by a last layer of the wrong width) on a pool of 1 worker and of 2
-workers (the same conditions: spawned, one BLAS thread each), alternated ``--repeats`` times in the same run; prints the wall times, their ratios and
-the median ratio (the target: at most 0.65), and checks that the 11 others complete and that the failure and its cause reach
-trials.jsonl, summary.csv and report.md, with exit code 2.
+rates, one trial forced to fail by a last layer of the wrong width) on a pool of 1 worker and on a
+pool of 2 (the same conditions: spawned, one BLAS thread each), alternated ``--repeats`` times in
+the same run; prints the wall times, their ratios and the median ratio (the target: at most 0.65),
+and checks that the 11 others complete and that the failure and its cause reach trials.jsonl,
+summary.csv and report.md, with exit code 2.
 
 ``python benchmarks/bench_sweep.py asha``: experiments/sweeps/lr_digits_asha.yaml (16 learning rates,
 9 epochs) as a full sweep and with ASHA; prints each one's best group and the epochs it ran.
