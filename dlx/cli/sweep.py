@@ -41,6 +41,8 @@ def sweep(
     with user_errors():
         from dlx.sweep.display import terminal_display
         from dlx.sweep.driver import open_resumed, run_sweep
+        if address is not None and backend != "ray":
+            abort("--address is the address of a Ray cluster; add --backend ray")
         if resume is not None:
             loaded = open_resumed(resume)
         elif target is None:
