@@ -4,6 +4,7 @@
 rates, one trial forced to fail by a last layer of the wrong width) on a pool of 1 worker and on a
 pool of 2 (the same conditions: spawned, one BLAS thread each), alternated ``--repeats`` times in
 the same run; prints the wall times, their ratios and the median ratio (the target: at most 0.65),
+next to the ceiling the machine allows at that moment (two CPU-bound tasks in a pool vs in a row),
 and checks that the 11 others complete and that the failure and its cause reach trials.jsonl,
 summary.csv and report.md, with exit code 2.
 
@@ -65,6 +66,26 @@ def check_failure_reported(outcome) -> str:
     return ", ".join(f"{name}: {'yes' if ok else 'NO'}" for name, ok in checks.items()) + f" (cause {cause})"
 
 
+def burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i
+    return total
+
+
+def machine_ceiling(workers: int, n: int = 10_000_000) -> float:
+    """The best ratio this machine allows now: ``workers`` CPU-bound tasks in a pool vs one after another."""
+    import multiprocessing
+    start = time.perf_counter()
+    for _ in range(workers):
+        burn(n)
+    serial = time.perf_counter() - start
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        start = time.perf_counter()
+        pool.map(burn, [n] * workers)
+        return (time.perf_counter() - start) / serial
+
+
 def parallel(args, results: Path) -> None:
     """Alternate 1 worker and N workers ``--repeats`` times (a shared machine's load drifts); median ratio."""
     loaded = twelve_trials(args.epochs)
@@ -74,8 +95,9 @@ def parallel(args, results: Path) -> None:
         one, outcome_one = timed_run(loaded, results / f"one{repeat}", 1)
         many, outcome_many = timed_run(loaded, results / f"many{repeat}", args.workers)
         ratios.append(many / one)
+        ceiling = machine_ceiling(args.workers)
         print(f"1 worker: {one:.1f} s; {args.workers} pool workers: {many:.1f} s; "
-              f"ratio {many / one:.2f}", flush=True)
+              f"ratio {many / one:.2f} (this machine's ceiling now: {ceiling:.2f}, pure CPU tasks)", flush=True)
         print("  1 worker:", check_failure_reported(outcome_one))
         print(f"  {args.workers} workers:", check_failure_reported(outcome_many), flush=True)
     print(f"median ratio {float(np.median(ratios)):.2f} over {len(ratios)} pairs (target <= 0.65)")
