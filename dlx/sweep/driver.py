@@ -61,7 +61,8 @@ class SweepOutcome:
 def known_metrics() -> set[str]:
     from dlx.train.metrics import METRICS_BY_TASK
     names = {"loss"} | {m for metrics in METRICS_BY_TASK.values() for m in metrics}
-    return {f"{part}_{m}" for part in ("train", "val", "test") for m in names} | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
+    prefixed = {f"{part}_{m}" for part in ("train", "val", "test") for m in names}
+    return prefixed | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
 
 
 def validate(loaded: LoadedSweep) -> list[PlannedTrial]:
@@ -109,8 +110,14 @@ def record_of(item: PlannedTrial, result, sweep_dir: Path, metric: str) -> dict:
 def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None = None, address: str | None = None,
               results_root: str | None = None, resume_dir: str | Path | None = None, display=None) -> SweepOutcome:
     """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports."""
+    check_backend(backend)
     sweep_dir, plan = prepare_sweep(loaded, results_root, resume_dir)
     return execute_sweep(loaded, plan, sweep_dir, backend, workers, address, display)
+
+
+def check_backend(backend: str) -> None:
+    if backend not in ("local", "ray", "serial"):
+        raise ConfigError(f"unknown backend '{backend}'; use local, ray or serial")
 
 
 def prepare_sweep(loaded: LoadedSweep, results_root: str | None = None, resume_dir: str | Path | None = None
@@ -134,8 +141,7 @@ def execute_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path
     trial after another in this process, for debugging) or ``ray`` (at ``address``, or a local
     Ray started for the sweep).
     """
-    if backend not in ("local", "ray", "serial"):
-        raise ConfigError(f"unknown backend '{backend}'; use local, ray or serial")
+    check_backend(backend)
     todo = missing_trials(plan, sweep_dir)
     if loaded.spec.prune:  # ASHA compares a trial with those before it: a grid's order would bias it
         order = np.random.default_rng(loaded.spec.sample_seed).permutation(len(todo))
