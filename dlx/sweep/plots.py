@@ -57,7 +57,8 @@ def plot_loss_curves(records: list[dict], path: Path) -> Path | None:
               and math.isfinite(row[key]) and row[key] > 0]
     if values and max(values) / min(values) > 100:
         axes.set_yscale("log")
-    axes.set_xlabel("epoch (objective: step)")
+    objective = any("x" in (r.get("history") or [{}])[0] for r in records if r.get("history"))
+    axes.set_xlabel("step" if objective else "epoch")
     axes.set_ylabel(key)
     axes.set_title(f"{key} of every trial (dashed, x: pruned; red v: diverged)")
     axes.legend(fontsize=7, loc="best")
