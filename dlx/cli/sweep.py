@@ -91,11 +91,14 @@ def load_target(target: Path, set_: list[str], params: list[str], values: list[s
 
 def report(outcome) -> None:
     """The table of groups, the verdicts and the folder."""
+    from rich.markup import escape  # claims hold brackets: lr[0.1]
     from rich.table import Table
 
     from dlx.sweep.report import report_sections
     from dlx.sweep.spec import load_sweep
     out = console()
+    if not out.is_terminal:
+        out.width = 160  # logs: wide rows rather than wrapped cells
     loaded = load_sweep(outcome.sweep_dir / "sweep.yaml")
     for title, header, rows in report_sections(loaded, outcome)[:2]:
         if not rows:
@@ -104,7 +107,7 @@ def report(outcome) -> None:
         for column in header:
             table.add_column(column)
         for row in rows:
-            table.add_row(*(cell if len(cell) <= 60 else cell[:57] + "..." for cell in row))
+            table.add_row(*(escape(cell if len(cell) <= 60 else cell[:57] + "...") for cell in row))
         out.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(outcome.counts.items()))
     out.print(f"sweep folder: {outcome.sweep_dir} ({counts}); report: {outcome.sweep_dir / 'report.html'}")
