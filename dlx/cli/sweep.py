@@ -107,7 +107,7 @@ def report(outcome) -> None:
         for column in header:
             table.add_column(column)
         for row in rows:
-            table.add_row(*(escape(cell if len(cell) <= 60 else cell[:57] + "...") for cell in row))
+            table.add_row(*(escape(cell if len(cell) <= 90 else cell[:87] + "...") for cell in row))
         out.print(table)
     counts = ", ".join(f"{n} {s}" for s, n in sorted(outcome.counts.items()))
     out.print(f"sweep folder: {outcome.sweep_dir} ({counts}); report: {outcome.sweep_dir / 'report.html'}")
