@@ -163,7 +163,8 @@ def execute_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path
 def _execute(loaded, todo, backend, workers, address, sweep_dir, display) -> None:
     from dlx.sweep import executors
     spec = loaded.spec
-    pruner = Asha(spec.goal, spec.prune.grace_epochs, spec.prune.reduction) if spec.prune else None
+    pruner = Asha(spec.goal, spec.prune.grace_epochs, spec.prune.reduction, max(map(planned_epochs, todo), default=0)
+                  ) if spec.prune else None
     coordinator_args = (spec.metric, pruner)
 
     def on_result(item, result):
@@ -177,6 +178,12 @@ def _execute(loaded, todo, backend, workers, address, sweep_dir, display) -> Non
         executors.run_serial(todo, Coordinator(*coordinator_args), on_result, display.tick)
     else:
         executors.run_pool(todo, coordinator_args, workers or os.cpu_count() or 1, on_result, display.tick)
+
+
+def planned_epochs(item: PlannedTrial) -> int:
+    """The epochs a trial would run unpruned (an objective's steps); no rung lies at or after them."""
+    config = item.trial.loaded()
+    return config.run.steps if hasattr(config, "run") else config.config.training.epochs
 
 
 def finish_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, status: str, todo: set[str]
