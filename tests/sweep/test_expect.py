@@ -73,6 +73,7 @@ def test_asha_stops_trials_outside_the_best_third_at_each_rung():
     assert asha.report("c", 1, 0.4) is False
     assert asha.report("d", 1, float("nan")) is True  # a missing value is the worst
     assert asha.report("a", 2, 100.0) is False  # not a rung
+    assert not Asha("min", 1, 3, max_epochs=3).is_rung(3)  # the last epoch: nothing left to save
     maximise = Asha("max", grace_epochs=2, reduction=2)
     assert maximise.report("a", 2, 0.9) is False and maximise.report("b", 2, 0.5) is True
 
