@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from dlx.cli import config_cmd, curves, cv, evaluate, explain, list_cmd, play, predict, sample, train
+from dlx.cli import config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, sample, sweep, train
 from dlx.cli.common import state
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -24,6 +24,8 @@ app.command("play")(play.play)
 app.command("sample")(sample.sample)
 app.command("list")(list_cmd.list_components)
 app.command("cv")(cv.cv)
+app.command("sweep")(sweep.sweep)
+app.command("lr-find")(lr_find.lr_find)
 app.add_typer(curves.curve_app, name="curve")
 app.add_typer(config_cmd.config_app, name="config")
 app.command("schema")(config_cmd.schema)

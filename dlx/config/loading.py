@@ -62,15 +62,19 @@ def read_config_text(path: str | Path) -> str:
     return decode_text(path.read_bytes(), str(path), "a YAML config")
 
 
-def parse_mapping(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
-    """The YAML mapping of ``text`` and the line of every key path; refuses bombs, deep nesting,
-    duplicate keys and non-mappings before building anything large (``safe_yaml``)."""
+def read_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
+    """``yaml.safe_load`` of ``text`` and the line of every key path; refuses alias bombs, recursion,
+    deep nesting and duplicate keys (``safe_yaml``) before building anything large; ConfigError with the line."""
     try:
         check_yaml_structure(text, source)  # before anything walks the tree
-        raw = yaml.safe_load(text)
-        lines = _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+        return yaml.safe_load(text), _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise ConfigError(_yaml_problem(error, source)) from None
+
+
+def parse_mapping(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
+    """The YAML mapping of ``text`` (``read_yaml``) and its lines; anything but a mapping is a ConfigError."""
+    raw, lines = read_yaml(text, source)
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a config must be a mapping of sections (dataset, model, ...), "
                           f"got {type(raw).__name__}")

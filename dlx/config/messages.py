@@ -7,7 +7,9 @@ from dlx.config.overrides import dotted, schema_fields
 from dlx.registry import closest
 
 
-def describe_validation_error(error: ValidationError, raw: dict, source: str, lines: dict) -> str:
+def describe_validation_error(error: ValidationError, raw: dict, source: str, lines: dict, model=None) -> str:
+    """One line for a pydantic error: ``file:line: key.path: problem``; ``model`` is the schema validated
+    against (default: the experiment config), for naming the allowed keys."""
     by_path: dict[tuple, list[dict]] = {}
     for item in error.errors():
         path = _data_path(item["loc"], raw, item["type"] in ("extra_forbidden", "missing"))
@@ -16,7 +18,7 @@ def describe_validation_error(error: ValidationError, raw: dict, source: str, li
     items = by_path[first]
     line = _line_of(first, lines)
     where = f"{source}:{line}" if line < 10**9 else source
-    message = _message(first, items, raw)
+    message = _message(first, items, raw, model)
     more = len(by_path) - 1
     tail = f" (and {more} more problem{'s' if more > 1 else ''})" if more else ""
     return f"{where}: {dotted(first)}: {message}{tail}"
@@ -49,10 +51,10 @@ def _line_of(path, lines) -> int:
     return 10**9
 
 
-def _message(path, items, raw) -> str:
+def _message(path, items, raw, model=None) -> str:
     kinds = {item["type"] for item in items}
     if "extra_forbidden" in kinds:
-        known = sorted(schema_fields(path[:-1]) or [])
+        known = sorted(schema_fields(path[:-1], model) or [])
         guess = closest(str(path[-1]), known)
         hint = f"did you mean '{guess}'? " if guess else ""
         return f"unknown key; {hint}allowed keys: {', '.join(known)}"

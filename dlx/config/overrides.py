@@ -15,7 +15,7 @@ def dotted(path) -> str:
     return ".".join(str(p) for p in path) or "(top level)"
 
 
-def apply_override(raw: dict, override: str, schema=ExperimentConfig) -> None:
+def apply_override(raw: dict, override: str, schema=None) -> None:
     """Apply ``a.b.c=value`` (value parsed as YAML, so typed) to the raw config in place.
 
     Every path component but the last must exist; the last must be a key the
@@ -80,9 +80,10 @@ def _unknown_path(override, path, candidates) -> ConfigError:
     return ConfigError(f"--set {override}: unknown key '{dotted(path)}'{hint}")
 
 
-def schema_fields(path, schema=ExperimentConfig) -> set[str] | None:
-    """The field names of the section at ``path`` of ``schema`` (a pydantic model), or None for free-form ones."""
-    model: Any = schema
+def schema_fields(path, schema=None) -> set[str] | None:
+    """The field names of the section at ``path`` of ``schema`` (a pydantic model; default: the
+    experiment config), or None for free-form sections (``schema=dict``: every section is free-form)."""
+    model: Any = schema or ExperimentConfig
     for part in path:
         field = model.model_fields.get(part) if isinstance(model, type) and issubclass(model, BaseModel) else None
         if field is None:

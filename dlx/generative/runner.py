@@ -16,7 +16,7 @@ def load_generative_config(path: str | Path, settings: list[str] = ()) -> dict:
     source = str(path)
     raw, lines = parse_mapping(read_config_text(path), source)
     for setting in settings:
-        apply_override(raw, setting, schema=None)  # sections and keys are checked by check_sections
+        apply_override(raw, setting, schema=dict)  # free-form here: check_sections checks sections and keys
     refuse_non_finite(raw, source, lines)
     check_sections(raw)
     return raw

@@ -1,0 +1,219 @@
+"""The sweep driver: validate everything, run the trials somewhere, collect, write every file, judge.
+
+Example::
+
+    from dlx.sweep.spec import load_sweep
+    from dlx.sweep.driver import run_sweep
+    outcome = run_sweep(load_sweep("experiments/sweeps/lr_digits.yaml"), workers=2)
+    outcome.sweep_dir, outcome.table[0]["group"], [v.held for v in outcome.verdicts], outcome.exit_code
+
+Exit codes (``outcome.exit_code``, also the exit status of ``dlx sweep``): 0 every trial
+ran and every claim held; 2 some trials failed (raised; their causes are in trials.jsonl,
+summary.csv and the report); 3 no trial failed but a claim of ``expect`` did not hold;
+130 interrupted (rerun with ``--resume SWEEP_DIR``). A diverged trial is a result, not a
+failure: learning-rate sweeps are meant to find where training diverges.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dlx.errors import ConfigError, DlxError
+from dlx.sweep import layout
+from dlx.sweep.asha import Asha, Coordinator
+from dlx.sweep.expect import Verdict, evaluate_claim
+from dlx.sweep.groups import RECORD_METRICS, GroupLookup, check_claims, group_table, metric_value
+from dlx.sweep.sampling import PlannedTrial, place, plan_sweep
+from dlx.sweep.spec import LoadedSweep, parse_sweep
+
+OBJECTIVE_METRICS = {"train_loss", "steps_to_target", "x", "y"}
+ROW_METRICS = {"lr", "epoch_seconds", "samples_per_second", "penalty"}  # in every metrics row
+TABLE_METRICS = ("val_loss", "val_accuracy", "train_loss")
+
+
+@dataclass
+class SweepOutcome:
+    sweep_dir: Path
+    status: str
+    records: list[dict]
+    table: list[dict]
+    verdicts: list[Verdict] = field(default_factory=list)
+    ran: int = 0  # trials run by this call (a resumed sweep: only the missing ones)
+
+    @property
+    def counts(self) -> Counter:
+        return Counter(r["status"] for r in self.records)
+
+    @property
+    def exit_code(self) -> int:
+        if self.status == "interrupted":
+            return 130
+        if self.counts.get("failed"):
+            return 2
+        return 3 if any(not v.held for v in self.verdicts) else 0
+
+
+def known_metrics() -> set[str]:
+    from dlx.train.metrics import METRICS_BY_TASK
+    names = {"loss"} | {m for metrics in METRICS_BY_TASK.values() for m in metrics}
+    prefixed = {f"{part}_{m}" for part in ("train", "val", "test") for m in names}
+    return prefixed | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
+
+
+def validate(loaded: LoadedSweep) -> list[PlannedTrial]:
+    """Every trial planned and checked, every claim's groups and metrics found; ConfigError otherwise."""
+    metrics = known_metrics()
+    if loaded.spec.metric not in metrics:
+        raise loaded.error(("metric",), f"unknown metric '{loaded.spec.metric}'; known: {', '.join(sorted(metrics))}")
+    plan = plan_sweep(loaded)
+    check_claims(loaded.spec.expect, {p.group: p.params for p in plan}, metrics, loaded.error)
+    return plan
+
+
+def open_resumed(sweep_dir: str | Path) -> LoadedSweep:
+    """The sweep of an existing sweep folder, from its ``sweep.yaml``."""
+    path = Path(sweep_dir) / "sweep.yaml"
+    if not path.is_file():
+        raise DlxError(f"'{sweep_dir}' is not a dlx sweep folder (no sweep.yaml); give a folder under "
+                       f"results/sweeps/<name>/")
+    return parse_sweep(path.read_text(encoding="utf-8"), str(path), folder=path.parent)
+
+
+def missing_trials(plan: list[PlannedTrial], sweep_dir: Path) -> list[PlannedTrial]:
+    """Trials without a result (never run, or interrupted); their partial folders are removed."""
+    done = {r["id"] for r in layout.read_records(sweep_dir) if r["status"] != "interrupted"}
+    missing = [p for p in plan if p.id not in done]
+    for item in missing:
+        folder = Path(item.trial.folder)
+        if folder.is_dir() and folder.parent == sweep_dir / "trials":
+            shutil.rmtree(folder)
+    return missing
+
+
+def record_of(item: PlannedTrial, result, sweep_dir: Path, metric: str) -> dict:
+    """The ``trials.jsonl`` line of a finished trial."""
+    summary = result.summary or {}
+    kept = {k: summary.get(k) for k in ("final", "best", "test", "epochs_completed", "epochs_planned")}
+    run_dir = os.path.relpath(result.run_dir, sweep_dir) if result.run_dir else ""
+    record = {"id": item.id, "group": item.group, "params": item.params, "seed": item.seed,
+              "status": result.status, "message": result.message, "run_dir": run_dir, "summary": kept,
+              "history": result.history}
+    record["metric"] = metric_value(record, metric)
+    return record
+
+
+def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None = None, address: str | None = None,
+              results_root: str | None = None, resume_dir: str | Path | None = None, display=None) -> SweepOutcome:
+    """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports."""
+    check_backend(backend)
+    sweep_dir, plan = prepare_sweep(loaded, results_root, resume_dir)
+    return execute_sweep(loaded, plan, sweep_dir, backend, workers, address, display)
+
+
+def check_backend(backend: str) -> None:
+    if backend not in ("local", "ray", "serial"):
+        raise ConfigError(f"unknown backend '{backend}'; use local, ray or serial")
+
+
+def prepare_sweep(loaded: LoadedSweep, results_root: str | None = None, resume_dir: str | Path | None = None
+                  ) -> tuple[Path, list[PlannedTrial]]:
+    """Check everything, then create the sweep folder (or reopen ``resume_dir``); the trials placed in it."""
+    plan = validate(loaded)
+    if resume_dir is not None:
+        sweep_dir = Path(resume_dir)
+    else:
+        root = results_root or loaded.base.get("output", {}).get("results_dir", "results")
+        sweep_dir = layout.create_sweep_dir(root, loaded.spec.name)
+        layout.write_sweep_file(sweep_dir, loaded.resolved())
+    return sweep_dir, place(plan, sweep_dir)
+
+
+def execute_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, backend: str = "local",
+                  workers: int | None = None, address: str | None = None, display=None) -> SweepOutcome:
+    """Run the trials of ``plan`` that have no result in ``sweep_dir`` yet; then write every file.
+
+    ``backend``: ``local`` (a process pool of ``workers``, default the cores), ``serial`` (one
+    trial after another in this process, for debugging) or ``ray`` (at ``address``, or a local
+    Ray started for the sweep).
+    """
+    check_backend(backend)
+    todo = missing_trials(plan, sweep_dir)
+    if loaded.spec.prune:  # ASHA compares a trial with those before it: a grid's order would bias it
+        order = np.random.default_rng(loaded.spec.sample_seed).permutation(len(todo))
+        todo = [todo[i] for i in order]
+    display = display or NoDisplay()
+    display.start(plan, todo, layout.read_records(sweep_dir))
+    status = "interrupted"
+    layout.write_state(sweep_dir, {"status": "running", "trials": len(plan), "to_run": len(todo)})
+    try:
+        _execute(loaded, todo, backend, workers, address, sweep_dir, display)
+        status = "finished"
+    except KeyboardInterrupt:
+        pass
+    finally:
+        display.stop()
+    return finish_sweep(loaded, plan, sweep_dir, status, {p.id for p in todo})
+
+
+def _execute(loaded, todo, backend, workers, address, sweep_dir, display) -> None:
+    from dlx.sweep import executors
+    spec = loaded.spec
+    pruner = Asha(spec.goal, spec.prune.grace_epochs, spec.prune.reduction, max(map(planned_epochs, todo), default=0)
+                  ) if spec.prune else None
+    coordinator_args = (spec.metric, pruner)
+
+    def on_result(item, result):
+        record = record_of(item, result, sweep_dir, spec.metric)
+        layout.append_record(sweep_dir, record)
+        display.result(item, record)
+
+    if backend == "ray":
+        executors.run_ray(todo, coordinator_args, workers, address, on_result, display.tick)
+    elif backend == "serial":
+        executors.run_serial(todo, Coordinator(*coordinator_args), on_result, display.tick)
+    else:
+        executors.run_pool(todo, coordinator_args, workers or os.cpu_count() or 1, on_result, display.tick)
+
+
+def planned_epochs(item: PlannedTrial) -> int:
+    """The epochs a trial would run unpruned (an objective's steps); no rung lies at or after them."""
+    config = item.trial.loaded()
+    return config.run.steps if hasattr(config, "run") else config.config.training.epochs
+
+
+def finish_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, status: str, todo: set[str]
+                 ) -> SweepOutcome:
+    """Summary table, verdicts, state, plots and reports from whatever results exist.
+
+    ``todo``: the ids this call set out to run; ``outcome.ran`` counts those that left a result.
+    """
+    from dlx.sweep.report import write_reports
+    spec = loaded.spec
+    planned_ids = {p.id for p in plan}
+    records = [r for r in layout.read_records(sweep_dir) if r["id"] in planned_ids]
+    ran = sum(r["id"] in todo for r in records)
+    table = group_table(records, spec.metric, spec.goal, TABLE_METRICS)
+    layout.write_summary_csv(sweep_dir / "summary.csv", table)
+    lookup = GroupLookup(records)
+    verdicts = [evaluate_claim(name, text, lookup) for name, text in spec.expect.items()] \
+        if status == "finished" else []
+    counts = Counter(r["status"] for r in records)
+    layout.write_state(sweep_dir, {"status": status, "trials": len(plan), "ran": ran, "counts": dict(counts),
+                                   "verdicts": [v.record() for v in verdicts]})
+    outcome = SweepOutcome(sweep_dir, status, records, table, verdicts, ran)
+    write_reports(loaded, outcome)
+    return outcome
+
+
+class NoDisplay:
+    """The display interface, doing nothing (library use)."""
+
+    def start(self, plan, todo, done) -> None: ...
+    def tick(self, progress) -> None: ...
+    def result(self, item, record) -> None: ...
+    def stop(self) -> None: ...

@@ -1,0 +1,224 @@
+"""Where trials run: in this process, in a local process pool, or as Ray tasks on a cluster.
+
+Every executor takes the planned trials, a ``Coordinator`` (progress and pruning, see
+``dlx.sweep.asha``) and two callbacks of the driver: ``on_result(planned, result)`` as
+each trial ends and ``on_tick(progress)`` a few times a second. Only the driver
+writes the sweep's files; on Ray a trial runs in a scratch folder on its node and
+sends its files back, which the driver writes into ``trials/<id>/``.
+
+- ``run_serial``: one trial after another (tests, debugging).
+- ``run_pool``: a local pool, spawn start method, one BLAS thread per worker; the
+  coordinator lives in a manager process and its proxy goes to the workers. Workers
+  and the manager ignore Ctrl-C: the driver catches it and ends them.
+- ``run_ray``: Ray tasks (``import ray`` happens only here); a local Ray is started
+  for the sweep when no address is given; the coordinator is a Ray actor.
+
+Ctrl-C (KeyboardInterrupt) stops queued trials and the workers and propagates to
+the driver, which marks the sweep interrupted.
+"""
+from __future__ import annotations
+
+import concurrent.futures as futures
+import multiprocessing
+import os
+import shutil
+import signal
+import tempfile
+from contextlib import contextmanager
+from dataclasses import replace
+from multiprocessing.managers import BaseManager
+from pathlib import Path
+
+from dlx.sweep.asha import Coordinator
+from dlx.sweep.objective import ObjectiveTrial, run_objective_trial
+from dlx.sweep.trials import TrialResult, run_trial
+
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
+                    "NUMEXPR_NUM_THREADS")
+TICK_SECONDS = 0.25
+
+
+def execute_trial(trial, trial_id: str, coordinator) -> TrialResult:
+    """Run one trial in this process, reporting each epoch to the coordinator (which may prune it)."""
+    coordinator.started(trial_id)
+    hook = lambda row: coordinator.epoch(trial_id, row)  # noqa: E731
+    if isinstance(trial, ObjectiveTrial):
+        return run_objective_trial(trial, hook)
+    return run_trial(trial, on_epoch=hook)
+
+
+def ignore_ctrl_c() -> None:
+    """In a pool worker or the manager: Ctrl-C is the driver's to handle (it ends the workers)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def pool_worker_setup() -> None:
+    ignore_ctrl_c()
+    one_blas_thread()
+
+
+def one_blas_thread() -> None:
+    """In a worker: BLAS libraries already loaded use one thread (the environment covers the rest)."""
+    try:
+        from threadpoolctl import threadpool_limits
+        threadpool_limits(1)
+    except ImportError:  # scikit-learn brings threadpoolctl; without it the environment variables still apply
+        pass
+
+
+@contextmanager
+def single_threaded_children():
+    """Spawned workers inherit ``*_NUM_THREADS=1`` (read by BLAS when NumPy loads)."""
+    saved = {name: os.environ.get(name) for name in THREAD_VARIABLES}
+    os.environ.update({name: "1" for name in THREAD_VARIABLES})
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def run_serial(planned, coordinator: Coordinator, on_result, on_tick) -> None:
+    """One trial after another; Ctrl-C ends the running trial as interrupted and stops the sweep."""
+    for item in planned:
+        on_tick(coordinator.progress())
+        result = execute_trial(item.trial, item.id, coordinator)
+        on_result(item, result)
+        if result.status == "interrupted":  # the training loop caught the KeyboardInterrupt
+            raise KeyboardInterrupt
+
+
+class CoordinatorManager(BaseManager):
+    """A manager process that holds the sweep's one ``Coordinator``."""
+
+
+CoordinatorManager.register("Coordinator", Coordinator)
+
+
+def run_pool(planned, coordinator_args: tuple, workers: int, on_result, on_tick) -> None:
+    """Run trials in ``workers`` spawned processes; results are handed over as they finish."""
+    context = multiprocessing.get_context("spawn")
+    manager = CoordinatorManager(ctx=context)
+    with single_threaded_children():  # processes spawned in here read these when NumPy loads
+        manager.start(ignore_ctrl_c)
+        try:
+            _drain_pool(planned, manager.Coordinator(*coordinator_args), workers, context, on_result, on_tick)
+        finally:
+            manager.shutdown()
+
+
+def _drain_pool(planned, coordinator, workers: int, context, on_result, on_tick) -> None:
+    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pool_worker_setup)
+    try:
+        pending = {pool.submit(execute_trial, item.trial, item.id, coordinator): item for item in planned}
+        while pending:
+            done, _ = futures.wait(pending, timeout=TICK_SECONDS, return_when=futures.FIRST_COMPLETED)
+            for future in done:
+                item = pending.pop(future)
+                on_result(item, _result_of(future, item))
+            on_tick(coordinator.progress())
+    except BaseException:
+        _stop_pool(pool)
+        raise
+    pool.shutdown(wait=True)
+
+
+def _result_of(future, item) -> TrialResult:
+    """The trial's result; a worker that died (killed, out of memory) is a failed trial."""
+    try:
+        return future.result()
+    except Exception as error:  # noqa: BLE001  (the others go on)
+        return TrialResult(item.id, "failed", f"{type(error).__name__}: {error}", item.trial.folder)
+
+
+def _stop_pool(pool) -> None:
+    """Cancel queued trials and end the workers now (Ctrl-C, or an error in the driver)."""
+    processes = list(getattr(pool, "_processes", {}).values())  # the executor has no public handle on them
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    for process in processes:
+        process.join(timeout=5)
+
+
+# ---- Ray --------------------------------------------------------------------------------------
+class RayCoordinatorClient:
+    """What a Ray task holds: calls to the coordinator actor, made synchronous."""
+
+    def __init__(self, actor):
+        self.actor = actor
+
+    def started(self, trial_id: str) -> None:
+        import ray
+        ray.get(self.actor.started.remote(trial_id))
+
+    def epoch(self, trial_id: str, row: dict) -> bool:
+        import ray
+        return ray.get(self.actor.epoch.remote(trial_id, row))
+
+
+def run_packed(trial, trial_id: str, coordinator) -> tuple[TrialResult, dict[str, bytes]]:
+    """Run a trial in a scratch folder on this node; return its result and the files it wrote."""
+    one_blas_thread()
+    scratch = Path(tempfile.mkdtemp(prefix="dlx-trial-"))
+    try:
+        result = execute_trial(replace(trial, folder=str(scratch / trial_id)), trial_id, coordinator)
+        root = scratch / trial_id
+        files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()} \
+            if root.is_dir() else {}
+        return result, files
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def unpack(item, result: TrialResult, files: dict[str, bytes]) -> TrialResult:
+    """Write a Ray trial's files into its folder in the sweep; point its result there."""
+    from dlx.runs import atomic_write_bytes
+    folder = Path(item.trial.folder)
+    for relative, data in files.items():
+        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
+        atomic_write_bytes(folder / relative, data)
+    result.run_dir = str(folder)
+    if result.summary:
+        result.summary["run_dir"] = str(folder)
+    return result
+
+
+def run_ray(planned, coordinator_args: tuple, workers: int | None, address: str | None, on_result, on_tick) -> None:
+    """Run trials as Ray tasks at ``address`` (None: a local Ray started for this sweep)."""
+    import ray
+    started_here = not ray.is_initialized()
+    if started_here:
+        options = {"address": address} if address else {"num_cpus": workers or os.cpu_count()}
+        ray.init(**options, include_dashboard=False, log_to_driver=False, configure_logging=False)
+    try:
+        actor = ray.remote(Coordinator).options(num_cpus=0).remote(*coordinator_args)
+        client = RayCoordinatorClient(actor)
+        task = ray.remote(num_cpus=1, max_retries=0)(run_packed)
+        pending = {task.remote(item.trial, item.id, client): item for item in planned}
+        try:
+            while pending:
+                done, _ = ray.wait(list(pending), num_returns=1, timeout=TICK_SECONDS)
+                for ref in done:
+                    item = pending.pop(ref)
+                    on_result(item, _ray_result(ray, ref, item))
+                on_tick(ray.get(actor.progress.remote()))
+        except BaseException:
+            for ref in pending:
+                ray.cancel(ref, force=True)
+            raise
+    finally:
+        if started_here:
+            ray.shutdown()
+
+
+def _ray_result(ray, ref, item) -> TrialResult:
+    try:
+        result, files = ray.get(ref)
+    except Exception as error:  # noqa: BLE001  (a task that died is a failed trial)
+        return TrialResult(item.id, "failed", f"{type(error).__name__}: {error}", item.trial.folder)
+    return unpack(item, result, files)

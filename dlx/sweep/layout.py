@@ -1,0 +1,80 @@
+"""The sweep folder: its files, written only by the driver.
+
+::
+
+    results/sweeps/<name>/<YYYYmmdd-HHMMSS>-<6 hex>/
+      sweep.yaml      the sweep as run (base config inlined)
+      trials.jsonl    one record per finished trial (appended as results arrive)
+      summary.csv     one row per group: mean and std over seeds, best first
+      state.json      the sweep's status (running, finished, interrupted) and counts
+      report.md  report.html  plots/*.png  trials/<id>/ (each a complete run)
+
+Cross-validation and curves can reuse these functions for their own sweeps.
+
+Example::
+
+    sweep_dir = create_sweep_dir("results", "lr")
+    append_record(sweep_dir, record); read_records(sweep_dir)
+    write_summary_csv(sweep_dir / "summary.csv", group_table(records, "val_loss", "min"))
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import yaml
+
+from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir, to_jsonable
+from dlx.runs.metrics_log import csv_text
+
+TRIALS_FILE = "trials.jsonl"
+
+
+def create_sweep_dir(results_root: str | Path, name: str) -> Path:
+    """A new ``<results_root>/sweeps/<name>/<stamp>-<hex>/`` with ``plots/`` (never reused)."""
+    return create_run_dir(Path(results_root) / "sweeps", name)
+
+
+def write_sweep_file(sweep_dir: Path, resolved: dict) -> None:
+    atomic_write_text(sweep_dir / "sweep.yaml", yaml.safe_dump(to_jsonable(resolved), sort_keys=False))
+
+
+def append_record(sweep_dir: Path, record: dict) -> None:
+    """Append one trial's record to ``trials.jsonl`` (one line, written and synced at once)."""
+    line = (json.dumps(to_jsonable(record), ensure_ascii=False) + "\n").encode("utf-8")
+    fd = os.open(Path(sweep_dir) / TRIALS_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o666)
+    try:
+        os.write(fd, line)
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def read_records(sweep_dir: Path) -> list[dict]:
+    """The records of ``trials.jsonl``, the last one per trial id; a partial last line is ignored."""
+    path = Path(sweep_dir) / TRIALS_FILE
+    if not path.is_file():
+        return []
+    records: dict[str, dict] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line)
+        except json.JSONDecodeError:
+            continue  # a line cut short by a killed driver
+        records[record["id"]] = record
+    return list(records.values())
+
+
+def write_state(sweep_dir: Path, state: dict) -> None:
+    atomic_write_json(Path(sweep_dir) / "state.json", state)
+
+
+def read_state(sweep_dir: Path) -> dict:
+    path = Path(sweep_dir) / "state.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+
+
+def write_summary_csv(path: Path, rows: list[dict]) -> None:
+    """The group rows as CSV (columns in first-seen order, as metrics.csv)."""
+    atomic_write_text(path, csv_text(rows))

@@ -1,0 +1,126 @@
+"""The learning-rate range test (Smith, 2017; as fastai's ``lr_find``).
+
+Train from the config's initial weights for at most one epoch while the learning rate
+grows exponentially from ``min_lr`` to ``max_lr``, one step per mini-batch; stop when the
+smoothed loss exceeds ``explode`` times its lowest value (or turns NaN). The loss
+against the learning rate falls, flattens and explodes; the suggestion is the rate at
+the lowest smoothed loss divided by 10 (a step safely before the explosion, fastai's
+``min/10`` rule). The loss is smoothed by an exponential moving average with bias
+correction, ``s_t = beta s_{t-1} + (1 - beta) l_t``, reported as ``s_t / (1 - beta^t)``.
+
+Example::
+
+    result = lr_range_test(load_config("configs/digits_mlp.yaml"))
+    result.suggestion, result.lrs[:3], result.smoothed[:3]
+    write_lr_find(result, Path("results/lr-find/digits-mlp"))  # lr_find.png, lr_find.csv, lr_find.json
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from dlx.config import LoadedConfig
+from dlx.data import minibatches
+from dlx.errors import ConfigError
+from dlx.runs import atomic_write_json, atomic_write_text
+from dlx.runs.metrics_log import csv_text
+from dlx.runs.plots import new_figure, save_png
+from dlx.tensor import Tensor
+from dlx.train.evaluate import loss_targets
+from dlx.train.experiment import check_components, prepare
+
+
+@dataclass
+class LRFindResult:
+    lrs: list[float] = field(default_factory=list)
+    losses: list[float] = field(default_factory=list)
+    smoothed: list[float] = field(default_factory=list)
+    suggestion: float = math.nan
+    stopped: str = ""
+    config_lr: float = math.nan
+
+
+def schedule(min_lr: float, max_lr: float, steps: int) -> np.ndarray:
+    """``steps`` rates from ``min_lr`` to ``max_lr``, equally spaced on a log scale."""
+    return np.exp(np.linspace(np.log(min_lr), np.log(max_lr), steps))
+
+
+def lr_range_test(loaded: LoadedConfig, min_lr: float = 1e-6, max_lr: float = 1.0, max_steps: int = 200,
+                  beta: float = 0.9, explode: float = 4.0) -> LRFindResult:
+    """Run the range test on the config's model, data and optimiser (its schedule is ignored).
+
+    Args:
+        loaded: the validated config.
+        min_lr (default 1e-6), max_lr (default 1.0): the range of learning rates.
+        max_steps (default 200): at most this many steps, and at most one epoch.
+        beta (default 0.9): smoothing of the loss curve.
+        explode (default 4.0): stop when the smoothed loss exceeds this times its lowest value.
+    """
+    if not 0 < min_lr < max_lr:
+        raise ConfigError(f"lr-find needs 0 < --min-lr < --max-lr, got {min_lr:g} and {max_lr:g}")
+    check_components(loaded)
+    x = prepare(loaded)
+    train = x.splits["train"]
+    n_outputs = x.model.output_shape(train.input_shape)[-1]
+    targets = loss_targets(train, x.loss, n_outputs)
+    batches = list(minibatches(len(train), loaded.config.training.batch_size, x.rngs["shuffle"]))[:max_steps]
+    result = LRFindResult(config_lr=loaded.config.optimiser.lr)
+    average, best = 0.0, math.inf
+    x.model.train()
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        for step, (lr, idx) in enumerate(zip(schedule(min_lr, max_lr, len(batches)), batches), start=1):
+            loss = x.loss(x.model(Tensor(train.X[idx])), targets[idx])
+            x.optimiser.zero_grad()
+            loss.backward()
+            x.optimiser.lr = float(lr)
+            x.optimiser.step()
+            value = loss.item()
+            average = beta * average + (1 - beta) * value
+            smooth = average / (1 - beta ** step)
+            result.lrs.append(float(lr))
+            result.losses.append(value)
+            result.smoothed.append(smooth)
+            if not math.isfinite(smooth) or smooth > explode * best:
+                result.stopped = f"loss exploded at lr {lr:.3g}"
+                break
+            best = min(best, smooth)
+    result.stopped = result.stopped or f"reached max lr {max_lr:g} after {len(result.lrs)} steps"
+    result.suggestion = suggest(result.lrs, result.smoothed)
+    return result
+
+
+def suggest(lrs: list[float], smoothed: list[float]) -> float:
+    """The rate at the lowest smoothed loss, divided by 10."""
+    finite = [(loss, lr) for lr, loss in zip(lrs, smoothed) if math.isfinite(loss)]
+    return min(finite)[1] / 10 if finite else math.nan
+
+
+def plot_lr_find(result: LRFindResult, path: Path) -> Path:
+    figure = new_figure(6.5, 4.0)
+    axes = figure.add_subplot()
+    axes.plot(result.lrs, result.losses, color="0.75", linewidth=0.8, label="loss per step")
+    axes.plot(result.lrs, result.smoothed, color="C0", label="smoothed")
+    finite = [v for v in result.smoothed if math.isfinite(v)]
+    if finite:
+        axes.set_ylim(min(finite) * 0.9, min(max(finite), 4 * min(finite)) * 1.05)
+    axes.axvline(result.suggestion, color="C2", linestyle="--", label=f"suggested {result.suggestion:.3g}")
+    axes.axvline(result.config_lr, color="C1", linestyle=":", label=f"config's {result.config_lr:.3g}")
+    axes.set_xscale("log")
+    axes.set_xlabel("learning rate")
+    axes.set_ylabel("training loss")
+    axes.set_title("learning-rate range test")
+    axes.legend(fontsize=8)
+    return save_png(figure, path)
+
+
+def write_lr_find(result: LRFindResult, folder: Path) -> None:
+    """lr_find.png, lr_find.csv (lr, loss, smoothed) and lr_find.json (suggestion, why it stopped)."""
+    rows = [{"step": i + 1, "lr": lr, "loss": loss, "smoothed": s}
+            for i, (lr, loss, s) in enumerate(zip(result.lrs, result.losses, result.smoothed))]
+    atomic_write_text(folder / "lr_find.csv", csv_text(rows))
+    atomic_write_json(folder / "lr_find.json", {"suggestion": result.suggestion, "config_lr": result.config_lr,
+                                                "stopped": result.stopped, "steps": len(rows)})
+    plot_lr_find(result, folder / "plots" / "lr_find.png")

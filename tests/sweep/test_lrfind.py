@@ -1,0 +1,40 @@
+"""``dlx lr-find``: the range test's schedule, its stopping rule, its suggestion, the command's files."""
+import json
+import math
+import subprocess
+import sys
+
+import numpy as np
+
+from dlx.config import parse_config
+from dlx.sweep.lrfind import lr_range_test, schedule, suggest
+from tests.conftest import BREAST_CANCER_SMALL
+
+
+def test_the_rates_grow_exponentially_between_the_bounds():
+    rates = schedule(1e-6, 1.0, 7)
+    assert np.allclose(rates, [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1.0])
+
+
+def test_the_suggestion_is_the_lowest_loss_rate_over_ten():
+    assert math.isclose(suggest([1e-3, 1e-2, 1e-1, 1.0], [2.0, 1.0, 0.5, math.nan]), 1e-2)
+
+
+def test_the_test_stops_when_the_loss_explodes_and_stays_within_one_epoch():
+    loaded = parse_config(BREAST_CANCER_SMALL, overrides=["training.batch_size=8"])
+    result = lr_range_test(loaded, min_lr=1e-4, max_lr=1e3, max_steps=1000)
+    assert len(result.lrs) <= math.ceil(0.65 * 569 / 8) + 1  # one epoch of the training split at most
+    assert result.stopped.startswith("loss exploded")  # Adam at lr 1000 does not survive
+    assert 1e-5 <= result.suggestion <= 1e2
+
+
+def test_the_command_writes_the_plot_and_prints_the_suggestion(tmp_path):
+    config = tmp_path / "small.yaml"
+    config.write_text(BREAST_CANCER_SMALL)
+    done = subprocess.run([sys.executable, "-m", "dlx.cli.app", "lr-find", str(config), "--results",
+                           str(tmp_path / "r")], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "suggested learning rate:" in done.stdout and "try: dlx train" in done.stdout
+    folder = next((tmp_path / "r" / "lr-find" / "small").iterdir())
+    saved = json.loads((folder / "lr_find.json").read_text())
+    assert saved["suggestion"] > 0 and (folder / "plots" / "lr_find.png").stat().st_size > 1000
