@@ -6,12 +6,24 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlx.config import load_config
+from dlx.config import experiment_kind, load_config, parse_mapping, read_config_text
 from dlx.train.runner import start_run
 
 ROOT = Path(__file__).resolve().parents[1]
-# generative configs (task: generative) run through dlx.generative: tests/generative/test_runs.py
-CONFIGS = sorted(p for p in (ROOT / "configs").glob("*.yaml") if "task: generative" not in p.read_text())
+
+
+def kind(path: Path) -> str:
+    return experiment_kind(parse_mapping(read_config_text(path), str(path))[0])
+
+
+# generative and RL configs have their own runners: tests/generative/test_runs.py, tests/rl, tests/cli/test_families.py
+CONFIGS = sorted(p for p in (ROOT / "configs").glob("*.yaml") if kind(p) == "supervised")
+
+
+def test_every_config_is_of_a_known_family():
+    kinds = {p.stem: kind(p) for p in (ROOT / "configs").glob("*.yaml")}
+    assert set(kinds.values()) == {"supervised", "rl", "generative"}
+    assert kinds["frozenlake_q"] == "rl" and kinds["vae_digits"] == "generative"
 
 
 def tiny_idx_folder(folder: Path, n: int = 40) -> Path:

@@ -10,7 +10,7 @@ from dlx.data import bundled, files, idx, synthetic  # noqa: F401  (register the
 from dlx.data.augment import Compose, Crop, Flip, Noise, Rotate, Shift, get_augmentation, rotate_images, shift_images
 from dlx.data.batching import Batch, batch, batches, has_per_step_targets, pad_sequences, sequence_mask
 from dlx.data.dataset import (CLASSIFICATION_TASKS, TASKS, Dataset, kfold_indices, known_task_names, minibatches,
-                              register_task_name, resolve_batch_size, split_dataset)
+                              register_task_name, resolve_batch_size, split_dataset, split_indices)
 from dlx.data.files import encode_targets, infer_task
 from dlx.data.idx import read_idx
 from dlx.data.scaling import MinMax, NoScaling, Scaler, Standardize, get_scaler, scaler_from_state
@@ -19,5 +19,5 @@ __all__ = ["Batch", "CLASSIFICATION_TASKS", "Compose", "Crop", "Dataset", "Flip"
            "Rotate", "Scaler", "Shift", "Standardize", "TASKS", "batch", "batches", "encode_targets",
            "get_augmentation", "get_scaler", "has_per_step_targets", "infer_task", "kfold_indices",
            "known_task_names", "minibatches", "pad_sequences", "read_idx", "register_task_name",
-           "resolve_batch_size", "rotate_images", "scaler_from_state", "sequence_mask", "shift_images",
+           "resolve_batch_size", "split_indices", "rotate_images", "scaler_from_state", "sequence_mask", "shift_images",
            "split_dataset"]

@@ -203,7 +203,13 @@ def _check_fractions(validation: float, test: float):
 
 def split_dataset(ds: Dataset, validation: float, test: float, rng: np.random.Generator,
                   stratify: bool = True) -> dict[str, Dataset]:
-    """Split into "train", "validation" and "test" parts, disjoint and complete.
+    """``split_indices`` applied: the three parts as data sets."""
+    return {key: ds.subset(idx) for key, idx in split_indices(ds, validation, test, rng, stratify).items()}
+
+
+def split_indices(ds: Dataset, validation: float, test: float, rng: np.random.Generator,
+                  stratify: bool = True) -> dict[str, np.ndarray]:
+    """Indices into ``ds`` of "train", "validation" and "test" parts, disjoint and complete.
 
     Args:
         ds: the whole data set.
@@ -214,7 +220,7 @@ def split_dataset(ds: Dataset, validation: float, test: float, rng: np.random.Ge
 
     Example::
 
-        >>> parts = split_dataset(ds, validation=0.2, test=0.1, rng=np.random.default_rng(0))
+        >>> parts = split_indices(ds, validation=0.2, test=0.1, rng=np.random.default_rng(0))
         >>> sorted(parts), len(parts["validation"]) == round(0.2 * len(ds))
         (['test', 'train', 'validation'], True)
     """
@@ -234,7 +240,7 @@ def split_dataset(ds: Dataset, validation: float, test: float, rng: np.random.Ge
         parts["test"].append(group[:k_test])
         parts["validation"].append(group[k_test:k_test + k_val])
         parts["train"].append(group[k_test + k_val:])
-    return {key: ds.subset(rng.permutation(np.concatenate(idx)) if idx else np.zeros(0, np.int64))
+    return {key: rng.permutation(np.concatenate(idx)) if idx else np.zeros(0, np.int64)
             for key, idx in parts.items()}
 
 

@@ -23,13 +23,14 @@ from pathlib import Path
 import numpy as np
 
 from dlx.config import LoadedConfig
-from dlx.data import Dataset, kfold_indices
-from dlx.errors import ConfigError
+from dlx.data import Dataset, kfold_indices, split_indices
+from dlx.errors import ConfigError, DlxError
 from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir
 from dlx.runs.session import RunSession
 from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
-from dlx.train.experiment import Experiment, check_components, load_splits, prepare_from_splits, seeded_generators
+from dlx.sweep.trials import Trial, run_trial
+from dlx.train.experiment import Experiment, check_components, load_dataset, prepare_from_splits, seeded_generators
 from dlx.train.runner import RunResult, resolved_yaml, train_in
 
 KFOLD_STREAM, SUBSET_STREAM = 1, 2  # extra random streams of one seed, apart from those of a run
@@ -45,11 +46,6 @@ def stream(seed: int, purpose: int, *more: int) -> np.random.Generator:
 def with_seed(loaded: LoadedConfig, seed: int) -> LoadedConfig:
     """``loaded`` with ``training.seed`` replaced (the config's lines kept for error messages)."""
     return loaded.with_overrides([f"training.seed={seed}"])
-
-
-def empty_like(ds: Dataset) -> Dataset:
-    """A Dataset with no samples and ``ds``'s metadata (a split a run leaves unused)."""
-    return ds.subset(np.zeros(0, dtype=np.int64))
 
 
 def train_trial(experiment: Experiment, run_dir: Path, reporter=None) -> RunResult:
@@ -68,11 +64,16 @@ def train_trial(experiment: Experiment, run_dir: Path, reporter=None) -> RunResu
 # ---- cross-validation --------------------------------------------------------------------------
 @dataclass
 class CVPartition:
-    """The held-out test split, the pool the folds are dealt from, and the folds (indices into pool)."""
+    """The held-out test split, the pool the folds are dealt from, and the folds (indices into pool).
+
+    ``pool_indices`` maps the pool's rows to the whole data set, so that a fold can travel as a
+    ``Trial`` (plain indices) to any process.
+    """
 
     pool: Dataset
     test: Dataset
     folds: list[tuple[np.ndarray, np.ndarray]]
+    pool_indices: np.ndarray
 
 
 @dataclass
@@ -118,16 +119,17 @@ def cv_partition(loaded: LoadedConfig, k: int) -> CVPartition:
         [len(val) for _, val in part.folds]   # [92, 91, 91, 91, 91]
     """
     c = loaded.config
-    splits = load_splits(loaded, seeded_generators(c.training.seed)["data"])
-    train, validation = splits["train"], splits["validation"]
-    pool = Dataset(np.concatenate([train.X, validation.X]), np.concatenate([train.y, validation.y]),
-                   train.task, train.name, train.feature_names, train.class_names)
+    rng = seeded_generators(c.training.seed)["data"]
+    full = load_dataset(loaded, rng)  # the same draws as a run's load_splits: the same test split
+    parts = split_indices(full, c.dataset.validation, c.dataset.test, rng, c.dataset.stratify)
+    pool_indices = np.concatenate([parts["train"], parts["validation"]])
+    pool = full.subset(pool_indices)
     n = len(pool)
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 2 <= k <= n:
         raise ConfigError(f"k={k}: cross-validation needs an integer k with 2 <= k <= {n} (the samples outside "
                           f"the test split); choose e.g. k=5")
     folds = kfold_indices(pool, int(k), stream(c.training.seed, KFOLD_STREAM), stratify=c.dataset.stratify)
-    return CVPartition(pool, splits["test"], folds)
+    return CVPartition(pool, full.subset(parts["test"]), folds, pool_indices)
 
 
 def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None = None,
@@ -154,11 +156,13 @@ def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None 
     run_dir = create_run_dir(results_dir or c.output.results_dir, c.output.run_name)
     atomic_write_text(run_dir / "config.yaml", resolved_yaml(loaded))
     folds = []
-    for i, (train_idx, val_idx) in enumerate(part.folds):
-        splits = {"train": part.pool.subset(train_idx), "validation": part.pool.subset(val_idx),
-                  "test": empty_like(part.test)}  # the test split stays untouched
-        experiment = prepare_from_splits(with_seed(loaded, c.training.seed + i), splits)
-        result = train_trial(experiment, run_dir / "folds" / str(i), reporter)
+    for i, (train_idx, val_idx) in enumerate(part.folds):  # the test split stays untouched
+        splits = {"train": part.pool_indices[train_idx].tolist(), "validation": part.pool_indices[val_idx].tolist()}
+        trial = Trial(loaded.raw, seed=c.training.seed + i, folder=str(run_dir / "folds" / str(i)), splits=splits,
+                      source=loaded.source)
+        result = run_trial(trial, reporter=reporter)
+        if result.status == "failed":
+            raise DlxError(f"fold {i} failed: {result.message}; its folder is {result.run_dir}")
         folds.append(_fold_record(i, result))
         if result.status == "interrupted":
             break

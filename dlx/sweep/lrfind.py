@@ -29,8 +29,7 @@ from dlx.runs import atomic_write_json, atomic_write_text
 from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
 from dlx.tensor import Tensor
-from dlx.train.evaluate import loss_targets
-from dlx.train.experiment import check_components, prepare
+from dlx.train.experiment import prepare
 
 
 @dataclass
@@ -61,13 +60,11 @@ def lr_range_test(loaded: LoadedConfig, min_lr: float = 1e-6, max_lr: float = 1.
     """
     if not 0 < min_lr < max_lr:
         raise ConfigError(f"lr-find needs 0 < --min-lr < --max-lr, got {min_lr:g} and {max_lr:g}")
-    check_components(loaded)
     x = prepare(loaded)
     train = x.splits["train"]
-    n_outputs = x.model.output_shape(train.input_shape)[-1]
-    targets = loss_targets(train, x.loss, n_outputs)
+    targets = x.task.targets(train, x.loss, x.n_outputs)
     batches = list(minibatches(len(train), loaded.config.training.batch_size, x.rngs["shuffle"]))[:max_steps]
-    result = LRFindResult(config_lr=loaded.config.optimiser.lr)
+    result = LRFindResult(config_lr=x.rate.base)  # the config's rate, or the optimiser's own
     average, best = 0.0, math.inf
     x.model.train()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):

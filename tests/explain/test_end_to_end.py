@@ -1,55 +1,67 @@
-"""A run written by `dlx train` in one process is explained in a fresh one (the CLI wiring is the lead's)."""
+"""``dlx explain`` as a user runs it: fresh processes, on runs another ``dlx train`` process wrote."""
 import json
 import subprocess
 import sys
-import textwrap
+from pathlib import Path
 
 import pytest
 
 from tests.conftest import BREAST_CANCER_SMALL
 
-EXPLAIN_IN_A_FRESH_PROCESS = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    import numpy as np
-    import dlx.data  # noqa: F401  (registers the data sets)
-    from dlx.registry import datasets
-    from dlx.explain import explain_to_folder
-    from dlx.explain.report import report_for_run
-    from dlx.explain.target import affine_preprocess, target_for_model
-    from dlx.train.saved import load_trained
 
-    run_dir = Path(sys.argv[1])
-    trained = load_trained(run_dir)
-    data = datasets.create("breast_cancer")
-    state = trained.scaler.state
-    target = target_for_model(trained.model, trained.meta["task"], data.X, data.y,
-                              affine_preprocess(state["mean"], state["std"]),
-                              feature_names=trained.meta["feature_names"], class_names=trained.meta["class_names"])
-    for method in ("lime", "integrated_gradients", "saliency"):
-        explain_to_folder(target, method, run_dir, X=data.X, index=7, seed=0)
-    explain_to_folder(target, "pdp", run_dir, features=["mean radius"])
-    print(report_for_run(run_dir))
-""")
+def dlx(*args, cwd):
+    return subprocess.run([sys.executable, "-m", "dlx.cli.app", *map(str, args)], capture_output=True, text=True,
+                          timeout=300, cwd=cwd)
+
+
+def trained(tmp_path, config_text=None, config_file=None, *settings):
+    if config_text is not None:
+        config_file = tmp_path / "config.yaml"
+        config_file.write_text(config_text)
+    done = dlx("train", config_file, "--results", tmp_path / "results", *settings, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    return next((tmp_path / "results").rglob("model.npz")).parent
+
+
+def one_error_line(done, *fragments):
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and all(f in lines[0] for f in fragments), done.stderr
+    return lines[0]
 
 
 @pytest.mark.slow
-def test_a_trained_run_is_explained_in_a_fresh_process(tmp_path):
-    config = tmp_path / "bc.yaml"
-    config.write_text(BREAST_CANCER_SMALL)
-    results = tmp_path / "results"
-    train = subprocess.run([sys.executable, "-m", "dlx.cli.app", "train", str(config), "--results", str(results)],
-                           capture_output=True, text=True, timeout=300)
-    assert train.returncode == 0, train.stderr
-    run_dir = next(p for p in results.rglob("model.npz")).parent
-    explain = subprocess.run([sys.executable, "-c", EXPLAIN_IN_A_FRESH_PROCESS, str(run_dir)],
-                             capture_output=True, text=True, timeout=300)
-    assert explain.returncode == 0, explain.stderr
+def test_a_breast_cancer_run_is_explained_and_reported(tmp_path):
+    run_dir = trained(tmp_path, BREAST_CANCER_SMALL)
+    for method in ("lime", "integrated_gradients", "saliency"):
+        done = dlx("explain", run_dir, "--method", method, "--index", 7, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    assert dlx("explain", run_dir, "--method", "pdp", "--option", "features=[mean radius]",
+               cwd=tmp_path).returncode == 0
+    assert dlx("explain", run_dir, "--report", cwd=tmp_path).returncode == 0
     folders = sorted((run_dir / "explanations").iterdir())
-    assert [f.name.split("-")[0] for f in folders] == sorted(["integrated_gradients", "lime", "pdp", "saliency"])
+    assert sorted(f.name.split("-")[0] for f in folders) == ["integrated_gradients", "lime", "pdp", "saliency"]
     lime = json.loads(next(f for f in folders if f.name.startswith("lime")).joinpath("explanation.json").read_text())
     from sklearn.datasets import load_breast_cancer
-    assert lime["index"] == 7 and len(lime["weights"]) == 10                 # LIME's default num_features
+    assert lime["index"] == 7 and len(lime["weights"]) == 10  # LIME's default num_features
     assert set(lime["weights"]) <= set(load_breast_cancer().feature_names)
-    page = (run_dir / "explanations.html").read_text()
-    assert page.count("<section>") == 4
+    assert {"method", "class", "intercept", "score", "local_prediction"} <= set(lime)
+    assert (run_dir / "explanations.html").read_text().count("<section>") == 4
+
+
+@pytest.mark.slow
+def test_a_digits_cnn_run_is_explained_and_bad_requests_are_one_line(tmp_path):
+    config = Path(__file__).resolve().parents[2] / "configs" / "digits_cnn.yaml"
+    run_dir = trained(tmp_path, None, config, "--set", "training.epochs=2")
+    for args in (("--method", "lime", "--index", 0), ("--method", "integrated_gradients", "--index", 0),
+                 ("--method", "featvis", "--layer", 0, "--unit", 1)):
+        done = dlx("explain", run_dir, *args, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    names = sorted(f.name.rsplit("-", 3)[0] for f in (run_dir / "explanations").iterdir())
+    assert names == ["featvis-layer0-unit1", "integrated_gradients-0", "lime-0"]
+    one_error_line(dlx("explain", run_dir, "--method", "limme", "--index", 0, cwd=tmp_path), "lime", "Known")
+    one_error_line(dlx("explain", tmp_path / "nowhere", "--method", "lime", "--index", 0, cwd=tmp_path),
+                   "not found")
+    one_error_line(dlx("explain", run_dir, "--method", "lime", "--index", 10**6, cwd=tmp_path), "choose 0..")
+    one_error_line(dlx("explain", run_dir, "--method", "featvis", "--layer", 42, "--unit", 0, cwd=tmp_path),
+                   "0 (Conv2D)")
