@@ -6,18 +6,21 @@ Importing this package also gives ``Tensor`` its operators and methods
 """
 from dlx.ops.activation import identity, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from dlx.ops.conv import conv1d, conv2d
+from dlx.ops.embedding import embedding
 from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sqrt, sub, where
+from dlx.ops.gru import gru_sequence
 from dlx.ops.linalg import matmul
 from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, mse_loss
 from dlx.ops.norm import batch_norm
 from dlx.ops.pool import avg_pool2d, max_pool2d
+from dlx.ops.recurrent import lstm_sequence, rnn_sequence
 from dlx.ops.reduce import max, mean, sum
 from dlx.ops.shape import concatenate, getitem, reshape, stack, transpose
 from dlx.tensor import Tensor
 
 __all__ = [
     "abs", "add", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "max_pool2d", "bce_with_logits", "binary_cross_entropy", "clip", "concatenate", "cross_entropy",
-    "div", "exp", "getitem", "identity", "leaky_relu", "log", "log_softmax", "matmul", "max", "mean",
+    "div", "embedding", "exp", "gru_sequence", "lstm_sequence", "rnn_sequence", "getitem", "identity", "leaky_relu", "log", "log_softmax", "matmul", "max", "mean",
     "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
     "sum", "tanh", "transpose", "where",
 ]
