@@ -2,14 +2,16 @@
 from dlx.nn.activation import LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from dlx.nn.container import Sequential
 from dlx.nn.conv import Conv1D, Conv2D
+from dlx.nn.embedding import Embedding
 from dlx.nn.init import get_initialiser
 from dlx.nn.linear import Dense
 from dlx.nn.module import Module, Parameter
 from dlx.nn.normalization import BatchNorm1D, BatchNorm2D
+from dlx.nn.recurrent import GRU, IRNN, LSTM, SimpleRNN
 from dlx.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from dlx.nn.regularization import Dropout, GaussianNoise
 from dlx.nn.shape import Flatten
 
-__all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Flatten", "GaussianNoise",
+__all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "Dropout", "Embedding", "Flatten", "GRU", "IRNN", "LSTM", "SimpleRNN", "GaussianNoise",
            "GlobalAvgPool2D", "MaxPool2D", "Dense", "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Sequential",
            "Sigmoid", "Softmax", "Tanh", "get_initialiser"]
