@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.ops.base import operation
-from dlx.ops.sequence import Sequence, recurrence_example, record_norms, sigmoid_into, tape_parents
+from dlx.ops.sequence import Sequence, recurrence_example, record_norms, sigmoid_into, tanh_into, tape_parents
 from dlx.tensor import Tensor, from_op
 
 
@@ -62,11 +62,12 @@ def gru_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b_x: Tensor, b_h: Tensor, 
         q[t] = recurrent[:, 2 * H:]
         n = a[:, 2 * H:]
         n += a[:, :H] * q[t]
-        np.tanh(n, out=n)
-        new = hs[t] - n
+        tanh_into(n, n)
+        new = hs[t + 1]
+        np.subtract(hs[t], n, out=new)
         new *= a[:, H:2 * H]
         new += n  # n + z (h_{t-1} - n)
-        hs[t + 1] = seq.carry(t, new, hs[t])
+        seq.hold(t, new, hs[t])
 
     def backward(grad):
         gy, (dh,) = seq.output_gradient(grad, 1, return_state)

@@ -31,7 +31,7 @@ import numpy as np
 
 from dlx.errors import ShapeError
 from dlx.ops.base import operation
-from dlx.ops.sequence import Sequence, recurrence_example, record_norms, sigmoid_into, tape_parents
+from dlx.ops.sequence import Sequence, recurrence_example, record_norms, sigmoid_into, tanh_into, tape_parents
 from dlx.tensor import Tensor, from_op
 
 
@@ -65,8 +65,9 @@ def rnn_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | No
     for t in range(seq.T):
         a = acts[t]
         a += hs[t] @ w_h.data
-        np.tanh(a, out=a) if activation == "tanh" else np.maximum(a, 0.0, out=a)
-        hs[t + 1] = seq.carry(t, a, hs[t])
+        tanh_into(a, hs[t + 1]) if activation == "tanh" else np.maximum(a, 0.0, out=hs[t + 1])
+        a[...] = hs[t + 1]
+        seq.hold(t, hs[t + 1], hs[t])
 
     def backward(g):
         gy, (dh,) = seq.output_gradient(g, 1, return_state)
@@ -125,14 +126,17 @@ def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | N
     for t in range(seq.T):
         a = gates[t]
         a += hs[t] @ w_h.data
-        sigmoid_into(a[:, :3 * H])
-        np.tanh(a[:, 3 * H:], out=a[:, 3 * H:])
+        a[:, 3 * H:] *= 2.0
+        sigmoid_into(a)  # one pass over all four blocks: tanh(a_g) = 2 sigma(2 a_g) - 1
         i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        c = f * cs[t]
-        c += i * g
-        np.tanh(c, out=tanh_c[t])
-        cs[t + 1] = seq.carry(t, c, cs[t])
-        hs[t + 1] = seq.carry(t, o * tanh_c[t], hs[t])
+        g *= 2.0
+        g -= 1.0
+        np.multiply(f, cs[t], out=cs[t + 1])
+        cs[t + 1] += i * g
+        tanh_into(cs[t + 1], tanh_c[t])
+        np.multiply(o, tanh_c[t], out=hs[t + 1])
+        seq.hold(t, cs[t + 1], cs[t])
+        seq.hold(t, hs[t + 1], hs[t])
 
     def backward(grad):
         gy, (dh, dc) = seq.output_gradient(grad, 2, return_state)
