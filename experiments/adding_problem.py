@@ -52,7 +52,7 @@ def test_mse(model: Sequential, x: np.ndarray, y: np.ndarray) -> float:
 
 
 def train(kind: str, steps: int = 3000, length: int = 100, units: int = 64, batch: int = 64,
-          lr: float = 3e-3, seed: int = 0, every: int = 100) -> dict:
+          lr: float = 3e-3, seed: int = 0, every: int = 100, verbose: bool = False) -> dict:
     """Train one model; returns its test-MSE curve, the step it reached the target, the time."""
     rng = np.random.default_rng(seed)
     x_test, y_test = adding_problem(1000, length, rng=np.random.default_rng(seed + 1))
@@ -68,6 +68,9 @@ def train(kind: str, steps: int = 3000, length: int = 100, units: int = 64, batc
         optimiser.step()
         if step % every == 0:
             curve.append((step, test_mse(model, x_test, y_test)))
+            if verbose:
+                print(f"  {kind} step {step}: test MSE {curve[-1][1]:.4f} ({time.perf_counter() - start:.0f} s)",
+                      flush=True)
             if curve[-1][1] < TARGET:
                 reached = step
                 break
@@ -83,6 +86,7 @@ def main(argv=None) -> None:
     parser.add_argument("--units", type=int, default=64)
     parser.add_argument("--lr", type=float, default=3e-3)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--verbose", action="store_true", help="print the test MSE every 100 steps")
     parser.add_argument("--threads", type=int, default=1,
                         help="BLAS threads (1: the many small products gain nothing from more, and on a busy "
                              "machine waiting threads cost a lot)")
@@ -92,12 +96,12 @@ def main(argv=None) -> None:
     print(f"adding problem, T={args.length}, {args.units} units, batch 64, Adam lr {args.lr:g}, clip 1; "
           f"predicting the mean gives {BASELINE:.3f}, target < {TARGET}")
     for kind in args.models.split(","):
-        result = train(kind, args.steps, args.length, args.units, lr=args.lr, seed=args.seed)
+        result = train(kind, args.steps, args.length, args.units, lr=args.lr, seed=args.seed, verbose=args.verbose)
         trace = ", ".join(f"{s}: {m:.4f}" for s, m in result["curve"][::max(1, len(result["curve"]) // 8)])
         reached = f"reached < {TARGET} at step {result['reached_at']}" if result["reached_at"] else "target not reached"
         print(f"{kind:5s} test MSE {result['test_mse']:.4f} ({reached}), {result['seconds']:.0f} s; "
               f"||dL/dh_0|| / ||dL/dh_T-1|| at the start {result['gradient_reach']:.1e}")
-        print(f"      test MSE by step: {trace}")
+        print(f"      test MSE by step: {trace}", flush=True)
 
 
 if __name__ == "__main__":

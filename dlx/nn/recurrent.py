@@ -201,19 +201,8 @@ class IRNN(SimpleRNN):
                          {"name": "identity", "gain": self.scale}, "zeros", record_grad_norms, in_features, rng)
 
 
-class _Gated(_Recurrent):
-    """LSTM and GRU: the same arguments, only the cell differs."""
-
-    def __init__(self, units: int, return_sequences: bool = False, bidirectional: bool = False,
-                 truncate: int | None = None, init="glorot_uniform", recurrent_init="orthogonal",
-                 bias_init="zeros", record_grad_norms: bool = False, in_features: int | None = None,
-                 rng: np.random.Generator | None = None):
-        super().__init__(units, return_sequences, bidirectional, truncate, init, recurrent_init, bias_init,
-                         record_grad_norms, in_features, rng)
-
-
 @layers.register("lstm")
-class LSTM(_Gated):
+class LSTM(_Recurrent):
     """Long short-term memory (Hochreiter & Schmidhuber 1997), the lecture's gates i, f, o and cell c.
 
         (i, f, o, g) = (sigma, sigma, sigma, tanh)(x_t W_x + h_{t-1} W_h + b)
@@ -237,9 +226,13 @@ class LSTM(_Gated):
 
     gates = 4
 
-    def __init__(self, units: int, forget_bias: float = 1.0, **kwargs):
+    def __init__(self, units: int, forget_bias: float = 1.0, return_sequences: bool = False,
+                 bidirectional: bool = False, truncate: int | None = None, init="glorot_uniform",
+                 recurrent_init="orthogonal", bias_init="zeros", record_grad_norms: bool = False,
+                 in_features: int | None = None, rng: np.random.Generator | None = None):
         self.forget_bias = float(forget_bias)
-        super().__init__(units, **kwargs)
+        super().__init__(units, return_sequences, bidirectional, truncate, init, recurrent_init, bias_init,
+                         record_grad_norms, in_features, rng)
 
     def _initial_bias(self, width, rng):
         b = super()._initial_bias(width, rng)
@@ -252,7 +245,7 @@ class LSTM(_Gated):
 
 
 @layers.register("gru")
-class GRU(_Gated):
+class GRU(_Recurrent):
     """Gated recurrent unit (Cho et al. 2014): a reset gate r and an update gate z, no separate cell.
 
         r = sigma(x_t W_xr + h_{t-1} W_hr + b_r),  z = sigma(x_t W_xz + h_{t-1} W_hz + b_z)
@@ -274,6 +267,13 @@ class GRU(_Gated):
 
     gates = 3
     bias_names = ("b", "b_h")
+
+    def __init__(self, units: int, return_sequences: bool = False, bidirectional: bool = False,
+                 truncate: int | None = None, init="glorot_uniform", recurrent_init="orthogonal",
+                 bias_init="zeros", record_grad_norms: bool = False, in_features: int | None = None,
+                 rng: np.random.Generator | None = None):
+        super().__init__(units, return_sequences, bidirectional, truncate, init, recurrent_init, bias_init,
+                         record_grad_norms, in_features, rng)
 
     def _sequence(self, x, params, keep, grad_norms):
         return gru_sequence(x, *params, mask=keep, truncate=self.truncate,

@@ -146,19 +146,23 @@ def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | N
             dh_new, dh_carry = seq.state_gradient(t, gy[t], dh, norms)
             dc_new, dc_carry = seq.split_gradient(dc, dc, t)
             a, tc = gates[t], tanh_c[t]
-            i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            dct = dh_new * o
-            dct *= 1.0 - tc * tc
-            dct += dc_new
-            di, df, do, dg = da[t, :, :H], da[t, :, H:2 * H], da[t, :, 2 * H:3 * H], da[t, :, 3 * H:]
-            np.multiply(dct, g, out=di)
-            di *= i * (1.0 - i)
-            np.multiply(dct, cs[t], out=df)
-            df *= f * (1.0 - f)
-            np.multiply(dh_new, tc, out=do)
-            do *= o * (1.0 - o)
-            np.multiply(dct, i, out=dg)
-            dg *= 1.0 - g * g
+            ifo, i, f, g = a[:, :3 * H], a[:, :H], a[:, H:2 * H], a[:, 3 * H:]
+            dct = tc * tc
+            np.subtract(1.0, dct, out=dct)
+            dct *= a[:, 2 * H:3 * H]
+            dct *= dh_new
+            dct += dc_new  # dL/dc_t = dc_t + dh_t o (1 - tanh(c_t)^2)
+            np.multiply(dct, g, out=da[t, :, :H])  # di
+            np.multiply(dct, cs[t], out=da[t, :, H:2 * H])  # df
+            np.multiply(dh_new, tc, out=da[t, :, 2 * H:3 * H])  # do
+            slope = ifo * ifo
+            np.subtract(ifo, slope, out=slope)  # sigma' = sigma (1 - sigma) of i, f, o at once
+            da[t, :, :3 * H] *= slope
+            dg = da[t, :, 3 * H:]
+            np.multiply(g, g, out=dg)
+            np.subtract(1.0, dg, out=dg)
+            dg *= i
+            dg *= dct  # dg = dc i, through tanh: (1 - g^2)
             if seq.cut(t):
                 dh, dc = np.zeros_like(dh), np.zeros_like(dc)
                 continue

@@ -6,6 +6,7 @@ from dlx.errors import ConfigError, ShapeError
 from dlx.nn import GRU, IRNN, LSTM, Dense, Embedding, Sequential, SimpleRNN
 from dlx.ops import mse_loss
 from dlx.optim import Adam
+from dlx.registry import layers
 from dlx.tensor import Tensor, gradcheck
 
 N, T, D = 3, 10, 2
@@ -120,6 +121,22 @@ def test_clear_one_line_errors():
         SimpleRNN(3, activation="sigmoid")
     with pytest.raises(ConfigError, match="units must be a positive integer"):
         GRU(0)
+
+
+@pytest.mark.parametrize("cls, kwargs", [
+    (SimpleRNN, {"activation": "relu", "truncate": 5}), (IRNN, {"scale": 0.5}),
+    (LSTM, {"forget_bias": 2.0, "bidirectional": True, "return_sequences": True}),
+    (GRU, {"record_grad_norms": True}), (Embedding, {"dim": 4})])
+def test_config_round_trip(cls, kwargs):
+    if cls is Embedding:
+        kwargs = dict(kwargs, vocab_size=9)
+    else:
+        kwargs = dict(kwargs, units=3)
+    config = cls(**kwargs).get_config()
+    name = config.pop("name")
+    assert layers.get(name) is cls
+    assert layers.create(name, **config).get_config() == dict(config, name=name)
+    assert all(config[key] == value for key, value in kwargs.items())
 
 
 def test_embedding_then_lstm_shapes(rng):
