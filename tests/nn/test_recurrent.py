@@ -192,3 +192,36 @@ def test_learns_the_adding_problem_at_ten_steps(cls):
         loss.backward()
         optimiser.step()
     assert np.mean((model(Tensor(x_test)).data - y_test) ** 2) < 0.01
+
+
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_bidirectional_masked_layer_matches_pytorch_packed_sequences(kind, rng):
+    """torch's packed sequences run the backward direction over each valid prefix, reversed: as ours."""
+    torch = pytest.importorskip("torch")
+    H = 3
+    ours = (LSTM if kind == "lstm" else GRU)(H, bidirectional=True, return_sequences=True, in_features=D, rng=rng)
+    theirs = (torch.nn.LSTM if kind == "lstm" else torch.nn.GRU)(D, H, batch_first=True, bidirectional=True)
+    theirs = theirs.double()
+    order = [0, 1, 3, 2] if kind == "lstm" else [0, 1, 2]
+    for suffix, torch_suffix in (("", "_l0"), ("_reverse", "_l0_reverse")):
+        w = {name: getattr(theirs, name + torch_suffix).detach().numpy() for name in
+             ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
+        reorder = lambda a: np.concatenate([a[k * H:(k + 1) * H] for k in order])  # noqa: E731
+        getattr(ours, "w_x" + suffix).data = reorder(w["weight_ih"]).T.copy()
+        getattr(ours, "w_h" + suffix).data = reorder(w["weight_hh"]).T.copy()
+        if kind == "lstm":
+            getattr(ours, "b" + suffix).data = reorder(w["bias_ih"] + w["bias_hh"])
+        else:
+            getattr(ours, "b" + suffix).data, getattr(ours, "b_h" + suffix).data = w["bias_ih"], w["bias_hh"]
+    x = rng.standard_normal((N, T, D))
+    upstream = rng.standard_normal((N, T, 2 * H)) * prefix_mask()[:, :, None]
+    tx = torch.tensor(x, requires_grad=True)
+    packed = torch.nn.utils.rnn.pack_padded_sequence(tx, torch.tensor(LENGTHS), batch_first=True,
+                                                     enforce_sorted=False)
+    ty, _ = torch.nn.utils.rnn.pad_packed_sequence(theirs(packed)[0], batch_first=True, total_length=T)
+    ty.backward(torch.tensor(upstream))
+    leaf = Tensor(x, requires_grad=True)
+    out = ours(leaf, prefix_mask())
+    out.backward(upstream)
+    np.testing.assert_allclose(out.data, ty.detach().numpy(), rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(leaf.grad, tx.grad.numpy(), rtol=1e-9, atol=1e-12)
