@@ -65,8 +65,11 @@ def rnn_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | No
     for t in range(seq.T):
         a = acts[t]
         a += hs[t] @ w_h.data
-        tanh_into(a, hs[t + 1]) if activation == "tanh" else np.maximum(a, 0.0, out=hs[t + 1])
-        a[...] = hs[t + 1]
+        if activation == "tanh":
+            tanh_into(a, a)
+        else:
+            np.maximum(a, 0.0, out=a)
+        hs[t + 1] = a  # acts keeps the new state, before masking, for the backward
         seq.hold(t, hs[t + 1], hs[t])
 
     def backward(g):
