@@ -47,7 +47,7 @@ class Sequence:
     Args:
         name (str): the operation, for error messages.
         x (Tensor): the input, shape (N, T, D).
-        mask: None or (N, T) bool / 0-1; False marks a padded step.
+        mask: None or (N, T) bool / 0-1; False (0) marks a padded step, anything else a valid one.
         truncate (int, default None): cut the gradient through the state every
             ``truncate`` steps (truncated backpropagation through time).
     """
@@ -140,6 +140,7 @@ class Sequence:
         if not need_input:
             return dw, None
         return dw, (flat @ w.T).reshape(self.T, self.N, -1).transpose(1, 0, 2)
+
 
 def recurrence_example(gates: int, with_cell: bool = False):
     """Example inputs for the registry-wide gradcheck: 5 steps, one sequence of length 3."""
