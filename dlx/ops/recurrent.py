@@ -31,7 +31,7 @@ import numpy as np
 
 from dlx.errors import ShapeError
 from dlx.ops.base import operation
-from dlx.ops.sequence import Sequence, recurrence_example, record_norms, sigmoid_into, tanh_into, tape_parents
+from dlx.ops.sequence import Sequence, recurrence_example, record_norms, tanh_into, tape_parents
 from dlx.tensor import Tensor, from_op
 
 
@@ -121,21 +121,27 @@ def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | N
     """
     seq = Sequence("lstm_sequence", x, mask, truncate)
     H = w_h.shape[0]
-    gates = seq.project(w_x.data, b.data)  # (T, N, 4H): pre-activations, then activated gates in place
-    dtype = gates.dtype
+    # sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1: with the weights scaled once per
+    # call by -1 (i, f, o) and -2 (g), each step needs one exp over all four blocks, nothing else
+    scale = np.repeat(np.array([-1.0, -1.0, -1.0, -2.0], dtype=w_h.dtype), H)  # (4H,)
+    gates = seq.project(w_x.data * scale, b.data * scale)  # (T, N, 4H): scaled input side, then the gates
+    w_h_scaled, dtype = w_h.data * scale, gates.dtype
     hs, cs = np.empty((seq.T + 1, seq.N, H), dtype), np.empty((seq.T + 1, seq.N, H), dtype)
     tanh_c = np.empty((seq.T, seq.N, H), dtype)  # tanh of the step's new cell (before masking)
     hs[0], cs[0] = seq.initial(h0, H, dtype), seq.initial(c0, H, dtype)
+    product = np.empty((seq.N, H), dtype)
     for t in range(seq.T):
         a = gates[t]
-        a += hs[t] @ w_h.data
-        a[:, 3 * H:] *= 2.0
-        sigmoid_into(a)  # one pass over all four blocks: tanh(a_g) = 2 sigma(2 a_g) - 1
+        a += hs[t] @ w_h_scaled
+        with np.errstate(over="ignore"):  # exp = inf gives sigma = 0 exactly
+            np.exp(a, out=a)
+        a += 1.0
+        np.reciprocal(a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g
         i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
         g *= 2.0
         g -= 1.0
         np.multiply(f, cs[t], out=cs[t + 1])
-        cs[t + 1] += i * g
+        cs[t + 1] += np.multiply(i, g, out=product)
         tanh_into(cs[t + 1], tanh_c[t])
         np.multiply(o, tanh_c[t], out=hs[t + 1])
         seq.hold(t, cs[t + 1], cs[t])

@@ -33,10 +33,13 @@ def sigmoid_into(a: np.ndarray) -> np.ndarray:
 
 
 def tanh_into(a: np.ndarray, out: np.ndarray) -> np.ndarray:
-    """tanh(a) = 2 sigma(2a) - 1 into ``out`` (absolute error about one unit of roundoff)."""
-    np.multiply(a, 2.0, out=out)
-    sigmoid_into(out)
-    out *= 2.0
+    """tanh(a) = 2 / (1 + exp(-2a)) - 1 into ``out`` (absolute error about one unit of roundoff;
+    exp(-2a) = inf gives -1 exactly)."""
+    np.multiply(a, -2.0, out=out)
+    with np.errstate(over="ignore"):
+        np.exp(out, out=out)
+    out += 1.0
+    np.divide(2.0, out, out=out)
     out -= 1.0
     return out
 
