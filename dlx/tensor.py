@@ -311,7 +311,7 @@ def _as_float64_leaf(x, created: list):
         return [_as_float64_leaf(item, created) for item in x]
     if isinstance(x, Tensor) or (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
         data = x.data if isinstance(x, Tensor) else x
-        leaf = Tensor(np.array(data, dtype=np.float64), requires_grad=True)
+        leaf = Tensor(np.array(data, dtype=np.float64, order="C"), requires_grad=True)  # C order: perturbed in place
         created.append(leaf)
         return leaf
     return x

@@ -2,16 +2,20 @@
 from dlx.nn.activation import LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from dlx.nn.container import Sequential
 from dlx.nn.conv import Conv1D, Conv2D
+from dlx.nn.embedding import Embedding
 from dlx.nn.init import get_initialiser
 from dlx.nn.linear import Dense
 from dlx.nn.module import Module, Parameter
 from dlx.nn.normalization import BatchNorm1D, BatchNorm2D
 from dlx.nn.preprocess import InputScaler
+from dlx.nn.recurrent import GRU, IRNN, LSTM, SimpleRNN
 from dlx.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from dlx.nn.regularization import Dropout, GaussianNoise
 from dlx.nn.shape import Flatten, Reshape
 from dlx.nn.upsample import ConvTranspose2D, Upsample2D
 
-__all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvTranspose2D", "Reshape", "Upsample2D", "Dropout", "Flatten", "GaussianNoise",
-           "GlobalAvgPool2D", "InputScaler", "MaxPool2D", "Dense", "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Sequential",
+__all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvTranspose2D", "Dropout", "Embedding",
+           "Flatten", "GRU", "GaussianNoise", "GlobalAvgPool2D", "IRNN", "InputScaler", "LSTM", "MaxPool2D", "Dense",
+           "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Reshape", "Sequential", "SimpleRNN",
+           "Upsample2D",
            "Sigmoid", "Softmax", "Tanh", "get_initialiser"]

@@ -46,11 +46,18 @@ def _restore(originals):
         setattr(owner, attr, value)
 
 
+def _input(layer, rng, shape, scale=1.0, shift=0.0):
+    """The layer's own example input if it declares one (integer tokens), else Gaussian numbers."""
+    if hasattr(layer, "example_input"):
+        return layer.example_input(rng, (BATCH, *shape))
+    return rng.standard_normal((BATCH, *shape)) * scale + shift
+
+
 @pytest.mark.parametrize("name", sorted(layers.canonical()))
 def test_layer_gradcheck(name, rng):
     layer, shape = _build(name, rng)
     layer.train()
-    x = rng.standard_normal((BATCH, *shape)) * 0.9 + 0.05
+    x = _input(layer, rng, shape, 0.9, 0.05)
     params = [p.data.copy() for p in layer.parameters()]
 
     def forward(x, *ps):
@@ -68,7 +75,8 @@ def test_layer_gradcheck(name, rng):
 @pytest.mark.parametrize("name", sorted(layers.canonical()))
 def test_layer_output_shape_matches_forward(name, rng):
     layer, shape = _build(name, rng)
-    out = layer(Tensor(rng.standard_normal((BATCH, *shape))))
+    x = _input(layer, rng, shape)
+    out = layer(Tensor(x) if x.dtype.kind == "f" else x)
     assert out.shape == (BATCH, *layer.output_shape(shape))
 
 
@@ -77,7 +85,8 @@ def test_layer_state_dict_round_trip(name, rng):
     layer, shape = _build(name, rng)
     other, _ = _build(name, np.random.default_rng(99))
     other.load_state_dict(layer.state_dict())
-    x = Tensor(rng.standard_normal((BATCH, *shape)))
+    x = _input(layer, rng, shape)
+    x = Tensor(x) if x.dtype.kind == "f" else x
     layer.eval(), other.eval()
     np.testing.assert_array_equal(layer(x).data, other(x).data)
 
