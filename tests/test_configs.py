@@ -62,18 +62,25 @@ def test_config_validates_and_trains_one_epoch(path, tmp_path):
     assert np.isfinite(result.summary["final"]["train_loss"])
 
 
+SEEDS = (0, 1, 2)  # a target is met by the mean over three seeds (splits and initialisations), not one lucky draw
+
+
+def mean_test_accuracy(config: str, tmp_path) -> tuple[float, list]:
+    results = [start_run(load_config(ROOT / "configs" / config, [f"training.seed={seed}"]),
+                         results_dir=str(tmp_path / str(seed))) for seed in SEEDS]
+    return float(np.mean([r.summary["test"]["test_accuracy"] for r in results])), results
+
+
 @pytest.mark.slow
 def test_digits_mlp_reaches_97_percent(tmp_path):
     """The issue's target: >= 97% test accuracy (sklearn's MLPs reach 97-98% on digits)."""
-    result = start_run(load_config(ROOT / "configs" / "digits_mlp.yaml"), results_dir=str(tmp_path))
-    assert result.summary["test"]["test_accuracy"] >= 0.97
+    assert mean_test_accuracy("digits_mlp.yaml", tmp_path)[0] >= 0.97
 
 
 @pytest.mark.slow
 def test_breast_cancer_mlp_reaches_95_percent(tmp_path):
     """The issue's target: >= 95% test accuracy (linear models reach about 95-97% on this set)."""
-    result = start_run(load_config(ROOT / "configs" / "breast_cancer_mlp.yaml"), results_dir=str(tmp_path))
-    assert result.summary["test"]["test_accuracy"] >= 0.95
+    assert mean_test_accuracy("breast_cancer_mlp.yaml", tmp_path)[0] >= 0.95
 
 
 @pytest.mark.slow
@@ -86,7 +93,7 @@ def test_polynomial_regression_reaches_the_noise_floor(tmp_path):
 @pytest.mark.slow
 def test_digits_cnn_reaches_98_percent(tmp_path):
     """The issue's target: >= 98% test accuracy (LeNet-style CNNs reach 98-99% on the 8x8 digits)."""
-    result = start_run(load_config(ROOT / "configs" / "digits_cnn.yaml"), results_dir=str(tmp_path))
-    assert result.summary["test"]["test_accuracy"] >= 0.98
-    plots = result.run_dir / "plots"
+    accuracy, results = mean_test_accuracy("digits_cnn.yaml", tmp_path)
+    assert accuracy >= 0.98
+    plots = results[0].run_dir / "plots"
     assert (plots / "filters.png").is_file() and (plots / "feature_maps.png").is_file()

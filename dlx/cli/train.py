@@ -24,6 +24,9 @@ def train(
         if resume is not None:
             if config is not None or set_:
                 abort("--resume takes the run folder only; the run's own config.yaml is used")
+            if (resume / "config.yaml").is_file() and config_kind(resume / "config.yaml") == "rl":
+                from dlx.rl.runner import resume_rl
+                return report_rl(resume_rl(resume))
             result = resume_run(resume, EpochReporter())
         else:
             if config is None:
@@ -56,20 +59,24 @@ def train_family(kind: str, config: Path, settings: list[str], results: Optional
     results_dir = str(results) if results else None
     if kind == "rl":
         from dlx.rl.runner import train_rl
-        result = train_rl(config, settings, results_dir)
-        evaluation = result.summary.get("evaluation") or {}
-        shown = {k: evaluation[k] for k in ("mean_return", "std_return", "success_rate") if k in evaluation}
-        out.print(f"{result.status}: greedy evaluation " + "  ".join(f"{k} {fmt(v)}" for k, v in shown.items()))
-        out.print(f"run folder: {result.run_dir}")
-        if result.status == "interrupted":
-            raise typer.Exit(130)
-        return
+        return report_rl(train_rl(config, settings, results_dir))
     from dlx.generative.runner import train_generative
     summary = train_generative(config, settings, results_dir)
     test = summary.get("test") or {k: v for k, v in summary.items() if k.startswith("test_")}
     out.print(f"{summary['status']}: " + "  ".join(f"{k} {fmt(v)}" for k, v in test.items()
                                                    if isinstance(v, (int, float))))
     out.print(f"run folder: {summary['run_dir']}")
+
+
+def report_rl(result) -> None:
+    """The greedy evaluation of an agent's run, then its folder; exit 130 when interrupted."""
+    evaluation = result.summary.get("evaluation") or {}
+    shown = {k: evaluation[k] for k in ("mean_return", "std_return", "success_rate") if k in evaluation}
+    console().print(f"{result.status}: greedy evaluation " + "  ".join(f"{k} {fmt(v)}" for k, v in shown.items()))
+    console().print(f"run folder: {result.run_dir}")
+    if result.status == "interrupted":
+        console(stderr=True).print(f"[yellow]interrupted:[/] resume with: dlx train --resume {result.run_dir}")
+        raise typer.Exit(130)
 
 
 def report(result) -> None:

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import yaml
+from threadpoolctl import threadpool_limits
 
 from dlx.errors import DlxError
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
@@ -27,27 +27,38 @@ from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
 from dlx.rl.settings import RLConfig
 from dlx.runs import atomic_write_json, load_checkpoint
 from dlx.runs.session import RunSession
+from dlx.train.runner import RunResult
 
 AGENT_FILE = "agent"  # checkpoints/agent.npz, written by the session
 
 
-@dataclass
-class RLRunResult:
-    run_dir: Path
-    status: str
-    summary: dict
-    message: str = ""
-    history: list = field(default_factory=list)
-
-
 def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None = None, reporter=None,
-             folder: str | Path | None = None) -> RLRunResult:
+             folder: str | Path | None = None) -> RunResult:
     """Train the agent of the RL config at ``path`` in a new run folder; everything is checked first."""
     config = load_rl_config(path, settings=list(settings))
     agent, env = prepare(config)  # an unknown environment or an agent that cannot act there fails here
     text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
     session = RunSession.create(results_dir or "results", Path(path).stem, text, folder)
-    with session:
+    return train_in(session, agent, env, config, str(path), reporter)
+
+
+def resume_rl(run_dir: str | Path, reporter=None) -> RunResult:
+    """Finish an interrupted RL run in its own folder: the agent continues from checkpoints/agent.npz
+    (its weights, buffers, counters and generators), so the budget counts on from where it stopped."""
+    run_dir = Path(run_dir)
+    checkpoint = run_dir / "checkpoints" / f"{AGENT_FILE}.npz"
+    if not checkpoint.is_file():
+        raise DlxError(f"'{run_dir}' has no checkpoints/{AGENT_FILE}.npz to resume from; start a new run with "
+                       f"dlx train CONFIG")
+    config = load_rl_config(run_dir / "config.yaml")
+    agent = restore_agent(*load_checkpoint(checkpoint), config.environment)
+    session = RunSession.reopen(run_dir)
+    return train_in(session, agent, agent.env, config, str(run_dir / "config.yaml"), reporter)
+
+
+def train_in(session: RunSession, agent, env, config: RLConfig, source: str, reporter=None) -> RunResult:
+    """Train ``agent`` for the rest of its budget in ``session``; Ctrl-C saves the agent and marks the run."""
+    with session, threadpool_limits(1):  # small networks: one BLAS thread is many times faster than two
         started, rows, status = time.perf_counter(), [], "finished"
 
         def on_episode(row: dict) -> None:
@@ -62,17 +73,18 @@ def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None
         except KeyboardInterrupt:
             status = "interrupted"
         session.checkpoint({AGENT_FILE: agent.state_dict()}, force=True)
-        summary = {"task": "reinforcement_learning", "config": str(path), "seed": config.seed,
+        summary = {"task": "reinforcement_learning", "config": source, "seed": config.seed,
                    "environment": config.environment.id, "agent": config.agent.name,
                    "train_seconds": time.perf_counter() - started}
         if status == "finished":
             summary.update(evaluation_summary(agent, env, config))
-        bound = CARTPOLE_Q_BOUND if config.environment.id.startswith("CartPole") else None
-        if rows:
-            plot_rl_run(agent, rows, session.run_dir / "plots", bound)
-        session.finish(status, summary, "interrupted (Ctrl-C); the agent as it was is in checkpoints/agent.npz"
-                       if status == "interrupted" else "")
-    return RLRunResult(session.run_dir, status, session.summary, session.summary.get("message", ""), rows)
+        history = session.metrics.rows
+        if history:
+            bound = CARTPOLE_Q_BOUND if config.environment.id.startswith("CartPole") else None
+            plot_rl_run(agent, history, session.run_dir / "plots", bound)
+        session.finish(status, summary, "interrupted (Ctrl-C); resume with dlx train --resume "
+                       f"{session.run_dir}" if status == "interrupted" else "")
+    return RunResult(session.run_dir, status, session.summary, session.summary.get("message", ""), history)
 
 
 def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0) -> dict:
@@ -93,4 +105,4 @@ def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, see
     return result
 
 
-__all__ = ["RLConfig", "RLRunResult", "generators", "play_run", "train_rl"]
+__all__ = ["RLConfig", "RunResult", "generators", "play_run", "train_rl"]

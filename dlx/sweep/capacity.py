@@ -20,9 +20,8 @@ from dlx.errors import ConfigError, DlxError
 from dlx.models.builder import build_model, check_output
 from dlx.runs import to_jsonable
 from dlx.runs.plots import new_figure, save_png
-from dlx.sweep.crossval import train_trial
-from dlx.sweep.curves import (MEASURES, CurveResult, create_sweep_dir, error_name, need_validation, spans_a_decade,
-                              trial_row, with_override, write_results, write_trials)
+from dlx.sweep.curves import (MEASURES, CurveResult, create_sweep_dir, error_name, need_validation, run_curve_trial,
+                              spans_a_decade, with_override, write_curve_results, write_trials)
 from dlx.registry import losses
 from dlx.tasks import get_task
 from dlx.train.experiment import check_components, loss_spec, prepare
@@ -57,12 +56,11 @@ def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_d
     spec = {"kind": "capacity", "config": loaded.source, "parameter": parameter, "values": parsed}
     sweep_dir = create_sweep_dir(loaded, "capacity", results_dir, spec)
     task, trials = first.task.name, []
-    for index, (trial_loaded, value) in enumerate(zip(configs, parsed)):
-        experiment, first = (first if index == 0 else prepare(trial_loaded)), None
-        result = train_trial(experiment, sweep_dir / "trials" / str(index), reporter)
-        trials.append({**trial_row(index, experiment, result), "value": value})
+    for index, (override, value) in enumerate(zip(overrides, parsed)):
+        row, status = run_curve_trial(loaded, sweep_dir, index, task, reporter, overrides=(override,))
+        trials.append({**row, "value": value})
         write_trials(sweep_dir, trials)
-        if result.status == "interrupted":
+        if status == "interrupted":
             break
     return _finish_capacity(loaded, sweep_dir, spec, task, trials)
 
@@ -112,8 +110,8 @@ def _finish_capacity(loaded, sweep_dir: Path, spec: dict, task: str, trials: lis
                "config": loaded.source, "seed": loaded.config.training.seed, "parameter": spec["parameter"],
                "error": error_name(task), "points": trials,
                "best": None if best is None else {k: trials[best][k] for k in ("trial", "value", *MEASURES)}}
-    write_results(sweep_dir, "capacity", summary, trials)
     plot_capacity(trials, spec["parameter"], best, sweep_dir / "plots" / "capacity.png", error_name(task))
+    write_curve_results(sweep_dir, "capacity", summary, trials, sweep_dir / "plots" / "capacity.png")
     return CurveResult(sweep_dir, "capacity", summary)
 
 

@@ -1,4 +1,4 @@
-"""k-fold cross-validation, and the trial machinery that every sweep here shares.
+"""k-fold cross-validation: each fold a ``Trial`` (split indices), in the layout of every sweep.
 
 The test split is held out exactly as ``dlx train`` holds it out (the same
 seed gives the same test samples) and is never looked at. The remaining
@@ -7,9 +7,10 @@ a fresh model on the other k - 1 folds, validates on fold i, and is seeded
 with ``training.seed + i`` so that the folds' initialisations differ. Each
 fold's scaler is fitted on that fold's training part only.
 
-``results/<run-name>/<stamp>/`` gets ``cv.json`` (per-fold metrics, mean and
-sample standard deviation, ddof=1), ``cv.csv``, ``config.yaml``,
-``plots/cv.png`` and ``folds/<i>/`` (each a complete run folder)::
+``results/sweeps/<run-name>-cv/<stamp>/`` gets the sweep layout (``dlx.sweep.layout``):
+``sweep.yaml``, ``config.yaml``, ``trials/<i>/`` (each fold a complete run), ``trials.jsonl``,
+``summary.csv`` (a row per fold, then the mean and the sample standard deviation, ddof=1),
+``report.md``, ``plots/cv.png``, and ``cv.json`` with everything::
 
     result = cross_validate(load_config("configs/breast_cancer_mlp.yaml"), k=5)
     result.mean["val_accuracy"], result.std["val_accuracy"]
@@ -25,40 +26,20 @@ import numpy as np
 from dlx.config import LoadedConfig
 from dlx.data import Dataset, kfold_indices, split_indices
 from dlx.errors import ConfigError, DlxError
-from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir
-from dlx.runs.session import RunSession
-from dlx.runs.metrics_log import csv_text
+from dlx.runs import atomic_write_json
 from dlx.runs.plots import new_figure, save_png
+from dlx.sweep.layout import open_sweep_dir, write_results, write_trial_records
 from dlx.sweep.trials import Trial, run_trial
-from dlx.train.experiment import Experiment, check_components, load_dataset, prepare_from_splits, seeded_generators
-from dlx.train.runner import RunResult, resolved_yaml, train_in
+from dlx.train.experiment import check_components, load_dataset, seeded_generators
+from dlx.train.runner import resolved_yaml
 
 KFOLD_STREAM, SUBSET_STREAM = 1, 2  # extra random streams of one seed, apart from those of a run
 STD_NOTE = "sample standard deviation across folds (ddof=1)"
 
 
-# ---- trials: what every sweep here shares ------------------------------------------------------
 def stream(seed: int, purpose: int, *more: int) -> np.random.Generator:
     """A generator of ``seed`` for one purpose (k-fold, subsets), independent of a run's four streams."""
     return np.random.default_rng([seed, purpose, *more])
-
-
-def with_seed(loaded: LoadedConfig, seed: int) -> LoadedConfig:
-    """``loaded`` with ``training.seed`` replaced (the config's lines kept for error messages)."""
-    return loaded.with_overrides([f"training.seed={seed}"])
-
-
-def train_trial(experiment: Experiment, run_dir: Path, reporter=None) -> RunResult:
-    """Train ``experiment`` in the new folder ``run_dir``, which gets every file of a run.
-
-    Example::
-
-        result = train_trial(prepare(loaded), sweep_dir / "trials" / "0")
-        result.summary["final"]["val_loss"]
-    """
-    session = RunSession.create("", "", resolved_yaml(experiment.loaded), folder=run_dir,
-                                checkpoint_seconds=experiment.settings.checkpoint_seconds)
-    return train_in(experiment, session, reporter)
 
 
 # ---- cross-validation --------------------------------------------------------------------------
@@ -153,24 +134,28 @@ def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None 
     check_components(loaded)
     part = cv_partition(loaded, k)  # a bad k fails here, before any folder exists
     c = loaded.config
-    run_dir = create_run_dir(results_dir or c.output.results_dir, c.output.run_name)
-    atomic_write_text(run_dir / "config.yaml", resolved_yaml(loaded))
+    spec = {"kind": "cross_validation", "config": loaded.source, "k": len(part.folds), "seed": c.training.seed}
+    run_dir = open_sweep_dir(results_dir or c.output.results_dir, f"{c.output.run_name}-cv", spec,
+                             resolved_yaml(loaded))
     folds = []
     for i, (train_idx, val_idx) in enumerate(part.folds):  # the test split stays untouched
         splits = {"train": part.pool_indices[train_idx].tolist(), "validation": part.pool_indices[val_idx].tolist()}
-        trial = Trial(loaded.raw, seed=c.training.seed + i, folder=str(run_dir / "folds" / str(i)), splits=splits,
+        trial = Trial(loaded.raw, seed=c.training.seed + i, folder=str(run_dir / "trials" / str(i)), splits=splits,
                       source=loaded.source)
         result = run_trial(trial, reporter=reporter)
         if result.status == "failed":
             raise DlxError(f"fold {i} failed: {result.message}; its folder is {result.run_dir}")
         folds.append(_fold_record(i, result))
+        write_trial_records(run_dir, folds)
         if result.status == "interrupted":
             break
     summary = _summary(loaded, part, folds)
     atomic_write_json(run_dir / "cv.json", summary)
-    atomic_write_text(run_dir / "cv.csv", csv_text(_csv_rows(summary)))
-    plot_fold_metrics(summary["metrics"][summary["reported"]], run_dir / "plots" / "cv.png",
-                      title=f"{k}-fold cross-validation ({summary['reported']} epoch of each fold)")
+    plot = plot_fold_metrics(summary["metrics"][summary["reported"]], run_dir / "plots" / "cv.png",
+                             title=f"{k}-fold cross-validation ({summary['reported']} epoch of each fold)")
+    write_results(run_dir, f"{k}-fold cross-validation", [f"config: {loaded.source}, seed {c.training.seed}, "
+                                                          f"status {summary['status']}", STD_NOTE],
+                  _csv_rows(summary), [plot])
     return CVResult(run_dir, summary)
 
 
@@ -194,7 +179,7 @@ def _validation_part(row: dict | None) -> dict:
 
 def _fold_record(index: int, result) -> dict:
     s = result.summary
-    return {"fold": index, "run_dir": f"folds/{index}", "status": result.status, "seed": s["seed"],
+    return {"fold": index, "run_dir": f"trials/{index}", "status": result.status, "seed": s["seed"],
             "samples": {"train": s["samples"]["train"], "validation": s["samples"]["validation"]},
             "epochs_completed": s["epochs_completed"], "best_epoch": s["best_epoch"],
             "restored_best": s["restored_best"],

@@ -9,9 +9,10 @@ marked: left of it the model underfits, right of it it overfits. The error is
 ``1 - accuracy`` for classification and the MSE for regression (the losses
 are recorded too), measured in eval mode with the weights each run ends with.
 
-Each sweep writes ``results/sweeps/<run-name>-<kind>/<stamp>/``: ``sweep.yaml``,
-``config.yaml``, ``trials.jsonl``, ``trials/<i>/`` (run folders), ``curve.json``
-and ``curve.csv`` (or ``capacity.*``) and ``plots/``::
+Each sweep writes the layout of every sweep (``dlx.sweep.layout``), in
+``results/sweeps/<run-name>-<kind>/<stamp>/``: ``sweep.yaml``, ``config.yaml``,
+``trials.jsonl``, ``trials/<i>/`` (each a complete run of a ``Trial``), ``summary.csv``,
+``report.md``, ``plots/`` and ``curve.json`` (or ``capacity.json``) with everything::
 
     loaded = load_config("configs/breast_cancer_mlp.yaml")
     learning_curve(loaded, fractions=(0.1, 0.5, 1.0)).points
@@ -27,16 +28,17 @@ import numpy as np
 import yaml
 
 from dlx.config import LoadedConfig
-from dlx.data import CLASSIFICATION_TASKS, Dataset
-from dlx.errors import ConfigError
-from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir, plot_curves, to_jsonable
-from dlx.runs.metrics_log import csv_text
-from dlx.sweep.crossval import (SUBSET_STREAM, mean_and_std, prepare_from_splits, stream, train_trial,
-                                with_seed)
-from dlx.train.experiment import check_components, load_splits, seeded_generators
+from dlx.data import CLASSIFICATION_TASKS, Dataset, split_indices
+from dlx.errors import ConfigError, DlxError
+from dlx.runs import atomic_write_json, plot_curves
+from dlx.sweep.layout import open_sweep_dir, write_results, write_trial_records
+from dlx.sweep.crossval import SUBSET_STREAM, mean_and_std, stream
+from dlx.sweep.trials import Trial, run_trial
+from dlx.train.experiment import check_components, load_dataset, seeded_generators
 from dlx.train.runner import resolved_yaml
 
 MEASURES = ("train_error", "val_error", "train_loss", "val_loss")
+REPORTED = ("training.train_metrics=true", "training.metrics=null")  # rows hold what the curves read
 
 
 @dataclass
@@ -103,20 +105,30 @@ def error_name(task: str) -> str:
     return "mse" if task == "regression" else "1 - accuracy"
 
 
-def measured_errors(experiment) -> dict:
-    """Error and loss on the training and validation splits, in eval mode, with the current weights."""
-    x = experiment
+def measured_errors(summary: dict, task: str) -> dict:
+    """Error and loss on the training and validation splits with the weights the run ends with: its best
+    epoch's row when it restored the best weights, else its last row (both measured in eval mode)."""
+    row = (summary.get("best") if summary.get("restored_best") else summary.get("final")) or {}
     out = {}
-    for prefix, split in (("train", "train"), ("val", "validation")):
-        metrics = x.task.evaluate(x.model, x.splits[split], x.loss, x.n_outputs)
-        error = metrics["mse"] if x.task.name == "regression" else 1.0 - metrics["accuracy"]
-        out[f"{prefix}_error"], out[f"{prefix}_loss"] = float(error), float(metrics["loss"])
+    for prefix in ("train", "val"):
+        value = float(row.get(f"{prefix}_{'mse' if task == 'regression' else 'accuracy'}", np.nan))
+        out[f"{prefix}_error"] = value if task == "regression" else 1.0 - value
+        out[f"{prefix}_loss"] = float(row.get(f"{prefix}_loss", np.nan))
     return out
 
 
-def trial_row(index: int, experiment, result) -> dict:
+def run_curve_trial(loaded: LoadedConfig, sweep_dir: Path, index: int, task: str, reporter=None,
+                    **trial) -> tuple[dict, str]:
+    """Run trial ``index`` of a curve (a ``Trial`` of ``loaded`` with ``trial``'s splits, overrides or seed)
+    in ``trials/<index>/``; returns its row for trials.jsonl and its status."""
+    overrides = (*trial.pop("overrides", ()), *REPORTED)
+    result = run_trial(Trial(loaded.raw, overrides, folder=str(sweep_dir / "trials" / str(index)),
+                             source=loaded.source, **trial), reporter=reporter)
+    if result.status == "failed":
+        raise DlxError(f"trial {index} failed: {result.message}; its folder is {result.run_dir}")
     return {"trial": index, "run_dir": f"trials/{index}", "status": result.status,
-            "epochs_completed": result.summary["epochs_completed"], **measured_errors(experiment)}
+            "epochs_completed": result.summary["epochs_completed"], **measured_errors(result.summary, task)}, \
+        result.status
 
 
 def need_validation(splits: dict, what: str) -> None:
@@ -127,22 +139,20 @@ def need_validation(splits: dict, what: str) -> None:
 
 def create_sweep_dir(loaded: LoadedConfig, kind: str, results_dir, spec: dict) -> Path:
     c = loaded.config
-    root = Path(results_dir or c.output.results_dir) / "sweeps"
-    sweep_dir = create_run_dir(root, f"{c.output.run_name}-{kind}")
-    atomic_write_text(sweep_dir / "sweep.yaml", yaml.safe_dump(to_jsonable(spec), sort_keys=False))
-    atomic_write_text(sweep_dir / "config.yaml", resolved_yaml(loaded))
-    (sweep_dir / "trials").mkdir()
-    return sweep_dir
+    return open_sweep_dir(results_dir or c.output.results_dir, f"{c.output.run_name}-{kind}", spec,
+                          resolved_yaml(loaded))
 
 
 def write_trials(sweep_dir: Path, trials: list[dict]) -> None:
-    text = "".join(json.dumps(to_jsonable(row)) + "\n" for row in trials)
-    atomic_write_text(sweep_dir / "trials.jsonl", text)
+    write_trial_records(sweep_dir, trials)
 
 
-def write_results(sweep_dir: Path, name: str, summary: dict, rows: list[dict]) -> None:
+def write_curve_results(sweep_dir: Path, name: str, summary: dict, rows: list[dict], plot: Path) -> None:
+    """``<name>.json`` (everything) and the shared layout's ``summary.csv`` and ``report.md``."""
     atomic_write_json(sweep_dir / f"{name}.json", summary)
-    atomic_write_text(sweep_dir / f"{name}.csv", csv_text(rows))
+    lines = [f"config: {summary['config']}, seed {summary['seed']}, status {summary['status']}",
+             f"error: {summary['error']}"]
+    write_results(sweep_dir, name.replace("_", " "), lines, rows, [plot])
 
 
 def spans_a_decade(values) -> bool:
@@ -174,7 +184,8 @@ def learning_curve(loaded: LoadedConfig, fractions=(0.1, 0.2, 0.4, 0.7, 1.0), re
         raise ConfigError(f"repeats must be a positive integer, got {repeats!r}; use 1 for one run per point")
     check_components(loaded)
     c = loaded.config
-    base = load_splits(loaded, seeded_generators(c.training.seed)["data"])  # the splits of dlx train
+    full, parts = split_of(loaded)  # the splits of dlx train, as indices into the whole data set
+    base = {key: full.subset(idx) for key, idx in parts.items()}
     need_validation(base, "learning curves")
     sizes = subset_sizes(len(base["train"]), fractions)
     spec = {"kind": "learning_curve", "config": loaded.source, "fractions": fractions, "sizes": sizes,
@@ -182,25 +193,32 @@ def learning_curve(loaded: LoadedConfig, fractions=(0.1, 0.2, 0.4, 0.7, 1.0), re
     sweep_dir = create_sweep_dir(loaded, "learning-curve", results_dir, spec)
     trials = []
     for repeat in range(repeats):
-        if not _learning_trials(loaded, base, sizes, fractions, repeat, sweep_dir, trials, reporter):
+        if not _learning_trials(loaded, base, parts, sizes, fractions, repeat, sweep_dir, trials, reporter):
             break
     return _finish_learning(loaded, sweep_dir, spec, base, trials)
 
 
-def _learning_trials(loaded, base: dict, sizes: list[int], fractions: list[float], repeat: int, sweep_dir: Path,
-                     trials: list[dict], reporter) -> bool:
-    """One repeat: nested subsets from one random order, one run each; False if interrupted."""
+def split_of(loaded: LoadedConfig) -> tuple[Dataset, dict[str, np.ndarray]]:
+    """The whole data set and the indices of its train/validation/test split, drawn as a run draws them."""
+    c = loaded.config
+    rng = seeded_generators(c.training.seed)["data"]
+    full = load_dataset(loaded, rng)
+    return full, split_indices(full, c.dataset.validation, c.dataset.test, rng, c.dataset.stratify)
+
+
+def _learning_trials(loaded, base: dict, parts: dict, sizes: list[int], fractions: list[float], repeat: int,
+                     sweep_dir: Path, trials: list[dict], reporter) -> bool:
+    """One repeat: nested subsets from one random order, one trial each; False if interrupted."""
     c = loaded.config
     order = nested_order(base["train"], stream(c.training.seed, SUBSET_STREAM, repeat), c.dataset.stratify)
-    seeded = with_seed(loaded, c.training.seed + repeat)
     for fraction, n in zip(fractions, sizes):
-        splits = dict(base, train=base["train"].subset(np.sort(order[:n])))  # n = all: as dlx train
-        experiment = prepare_from_splits(seeded, splits)
-        result = train_trial(experiment, sweep_dir / "trials" / str(len(trials)), reporter)
-        trials.append({**trial_row(len(trials), experiment, result), "repeat": repeat, "fraction": fraction,
-                       "n_train": n})
+        splits = {key: idx.tolist() for key, idx in parts.items()}
+        splits["train"] = parts["train"][np.sort(order[:n])].tolist()  # n = all: as dlx train
+        row, status = run_curve_trial(loaded, sweep_dir, len(trials), base["train"].task, reporter, splits=splits,
+                                      seed=c.training.seed + repeat)
+        trials.append({**row, "repeat": repeat, "fraction": fraction, "n_train": n})
         write_trials(sweep_dir, trials)
-        if result.status == "interrupted":
+        if status == "interrupted":
             return False
     return True
 
@@ -235,7 +253,6 @@ def _finish_learning(loaded, sweep_dir: Path, spec: dict, base: dict, trials: li
                "samples": {"train": len(base["train"]), "validation": len(base["validation"])},
                "repeats": repeats, "std": "sample standard deviation across repeats (ddof=1)" if repeats > 1 else None,
                "points": points, "trials": trials}
-    write_results(sweep_dir, "curve", summary, points)
     ns = [p["n_train"] for p in points]
     band = {"train error": [p["train_error_std"] for p in points],
             "validation error": [p["val_error_std"] for p in points]} if repeats > 1 and len(trials) > 1 else None
@@ -243,6 +260,7 @@ def _finish_learning(loaded, sweep_dir: Path, spec: dict, base: dict, trials: li
                      "validation error": [p["val_error"] for p in points]},
                 sweep_dir / "plots" / "learning_curve.png", "training samples", error_name(task),
                 "learning curve", log_x=spans_a_decade(ns), band=band)
+    write_curve_results(sweep_dir, "curve", summary, points, sweep_dir / "plots" / "learning_curve.png")
     return CurveResult(sweep_dir, "learning_curve", summary)
 
 

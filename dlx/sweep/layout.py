@@ -78,3 +78,35 @@ def read_state(sweep_dir: Path) -> dict:
 def write_summary_csv(path: Path, rows: list[dict]) -> None:
     """The group rows as CSV (columns in first-seen order, as metrics.csv)."""
     atomic_write_text(path, csv_text(rows))
+
+
+def open_sweep_dir(results_root: str | Path, name: str, spec: dict, config_yaml: str) -> Path:
+    """``create_sweep_dir`` with ``sweep.yaml`` (``spec``), the resolved ``config.yaml`` and ``trials/``:
+    how cross-validation and the curves open their sweep folder."""
+    sweep_dir = create_sweep_dir(results_root, name)
+    write_sweep_file(sweep_dir, spec)
+    atomic_write_text(sweep_dir / "config.yaml", config_yaml)
+    (sweep_dir / "trials").mkdir()
+    return sweep_dir
+
+
+def write_trial_records(sweep_dir: Path, records: list[dict]) -> None:
+    """``trials.jsonl`` with exactly ``records`` (a sweep run in one process rewrites it after each trial)."""
+    atomic_write_text(Path(sweep_dir) / TRIALS_FILE, "".join(json.dumps(to_jsonable(r)) + "\n" for r in records))
+
+
+def write_results(sweep_dir: Path, title: str, lines: list[str], rows: list[dict], images: list[Path]) -> None:
+    """``summary.csv`` (``rows``) and ``report.md``: the title, ``lines``, the table and the plots."""
+    write_summary_csv(Path(sweep_dir) / "summary.csv", rows)
+    columns = list(dict.fromkeys(key for row in rows for key in row))
+    table = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    table += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
+    pictures = [f"![{p.stem}](plots/{p.name})" for p in images]
+    atomic_write_text(Path(sweep_dir) / "report.md", "\n".join([f"# {title}", "", *lines, "", *table, "",
+                                                                 *pictures]) + "\n")
+
+
+def _cell(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)

@@ -51,7 +51,7 @@ def test_cv_prints_mean_std_and_folds_and_the_folder(tmp_path, config):
     row = next(line for line in result.output.splitlines() if "val_accuracy" in line)
     assert f"{accuracy['mean']:.4g}" in row and f"{accuracy['std']:.4g}" in row
     assert all(f"{v:.4g}" in row for v in accuracy["values"])
-    assert folder.parent == tmp_path / "results" / "bc"
+    assert folder.parent == tmp_path / "results" / "sweeps" / "bc-cv"
 
 
 def test_cv_with_set_overrides(tmp_path, config):

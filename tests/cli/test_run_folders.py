@@ -37,13 +37,12 @@ def test_train_cv_and_curves_leave_complete_run_folders(tmp_path):
     assert dlx("train", config, "--results", results).returncode == 0
     assert dlx("cv", config, "-k", "3", "--results", results).returncode == 0
     assert dlx("curve", "learning", config, "--fractions", "0.5,1", "--results", results).returncode == 0
-    runs = [p for p in (results / "bc").iterdir() if (p / "model.npz").is_file()]
-    assert len(runs) == 1
-    assert_complete_run(runs[0])
-    cv_dir = next(p for p in (results / "bc").iterdir() if (p / "cv.json").is_file())
+    (run,) = list((results / "bc").iterdir())
+    assert_complete_run(run)
+    (cv_dir,) = list((results / "sweeps" / "bc-cv").iterdir())
     for fold in range(3):
-        assert_complete_run(cv_dir / "folds" / str(fold))
-    curve_dir = next((results / "sweeps").glob("*/*"))
+        assert_complete_run(cv_dir / "trials" / str(fold))
+    (curve_dir,) = list((results / "sweeps" / "bc-learning-curve").iterdir())
     trials = sorted((curve_dir / "trials").iterdir())
     assert len(trials) == 2
     for trial in trials:

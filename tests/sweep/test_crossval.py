@@ -8,9 +8,9 @@ from dlx.config import parse_config
 from dlx.errors import ConfigError
 from dlx.registry import datasets
 from dlx.runs import MetricsLog
-from dlx.sweep import cross_validate, cv_partition, prepare_from_splits
+from dlx.sweep import cross_validate, cv_partition
 from dlx.sweep.crossval import mean_and_std
-from dlx.train.experiment import prepare
+from dlx.train.experiment import prepare, prepare_from_splits
 from tests.conftest import BREAST_CANCER_SMALL
 
 BREAST_CANCER = BREAST_CANCER_SMALL
@@ -27,14 +27,15 @@ def cv_run(tmp_path_factory):
 
 def test_cv_folder_holds_summary_table_plot_and_one_run_per_fold(cv_run):
     d = cv_run.run_dir
-    assert d.parent.name == "bc" and cv_run.status == "finished"
-    for name in ("cv.json", "cv.csv", "config.yaml", "plots/cv.png"):
+    assert d.parent.name == "bc-cv" and d.parent.parent.name == "sweeps" and cv_run.status == "finished"
+    for name in ("cv.json", "summary.csv", "report.md", "trials.jsonl", "sweep.yaml", "config.yaml", "plots/cv.png"):
         assert (d / name).is_file(), name
     for i in range(5):
         for name in ("config.yaml", "metrics.jsonl", "metrics.csv", "summary.json", "model.npz", "run.log"):
-            assert (d / "folds" / str(i) / name).is_file(), f"folds/{i}/{name}"
+            assert (d / "trials" / str(i) / name).is_file(), f"trials/{i}/{name}"
     assert not list(d.rglob("*.tmp"))
-    lines = (d / "cv.csv").read_text().strip().splitlines()
+    assert len((d / "trials.jsonl").read_text().splitlines()) == 5
+    lines = (d / "summary.csv").read_text().strip().splitlines()
     assert len(lines) == 1 + 5 + 2 and lines[-2].startswith("mean,") and lines[-1].startswith("std,")
 
 
@@ -142,4 +143,4 @@ def test_an_interrupted_fold_ends_the_cross_validation_with_what_it_has(tmp_path
     assert [fold["status"] for fold in result.folds] == ["finished", "interrupted"]
     summary = json.loads((result.run_dir / "cv.json").read_text())
     assert summary["folds_completed"] == 2 and summary["k"] == 4
-    assert not (result.run_dir / "folds" / "2").exists()
+    assert not (result.run_dir / "trials" / "2").exists()

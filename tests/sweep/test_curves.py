@@ -42,7 +42,8 @@ def test_learning_curve_trains_on_the_given_fractions_of_the_training_split(tmp_
         assert summary["samples"]["train"] == point["n_train"]
         assert summary["samples"]["validation"] == result.summary["samples"]["validation"]  # fixed
         assert 0 <= point["train_error"] <= 1 and 0 <= point["val_error"] <= 1
-    for name in ("sweep.yaml", "config.yaml", "trials.jsonl", "curve.json", "curve.csv", "plots/learning_curve.png"):
+    for name in ("sweep.yaml", "config.yaml", "trials.jsonl", "curve.json", "summary.csv", "report.md",
+                 "plots/learning_curve.png"):
         assert (d / name).is_file(), name
     assert len((d / "trials.jsonl").read_text().splitlines()) == 3
     assert not list(d.rglob("*.tmp"))
@@ -117,7 +118,7 @@ def test_capacity_sweep_applies_each_value_and_marks_the_best(tmp_path):
         assert json.loads((d / "trials" / str(i) / "model.json").read_text())
     best = min(range(3), key=lambda i: result.points[i]["val_error"])
     assert result.summary["best"]["value"] == result.points[best]["value"]
-    for name in ("capacity.json", "capacity.csv", "trials.jsonl", "sweep.yaml", "plots/capacity.png"):
+    for name in ("capacity.json", "summary.csv", "report.md", "trials.jsonl", "sweep.yaml", "plots/capacity.png"):
         assert (d / name).is_file(), name
 
 
