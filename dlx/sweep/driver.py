@@ -59,7 +59,7 @@ class SweepOutcome:
 
 
 def known_metrics() -> set[str]:
-    from dlx.train.metrics import METRICS_BY_TASK
+    from dlx.tasks.metrics import METRICS_BY_TASK
     names = {"loss"} | {m for metrics in METRICS_BY_TASK.values() for m in metrics}
     prefixed = {f"{part}_{m}" for part in ("train", "val", "test") for m in names}
     return prefixed | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
