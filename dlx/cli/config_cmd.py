@@ -43,7 +43,8 @@ def schema():
     import dlx.optim  # noqa: F401  (registers optimisers and schedules)
     from dlx.config import json_schema
     from dlx.config.components import add_component_schemas
-    from dlx.models.builder import PENALTY_KEYS
-    penalties = {key: {"type": "number", "minimum": 0, "description": f"this layer's {key} penalty"}
-                 for key in PENALTY_KEYS}
-    typer.echo(json.dumps(add_component_schemas(json_schema(), penalties), indent=2))
+    from dlx.models.builder import FROZEN_KEY, PENALTY_KEYS
+    extras = {key: {"type": "number", "minimum": 0, "description": f"this layer's {key} penalty"}
+              for key in PENALTY_KEYS}
+    extras[FROZEN_KEY] = {"type": "boolean", "description": "freeze this layer's parameters (no gradient, no update)"}
+    typer.echo(json.dumps(add_component_schemas(json_schema(), extras), indent=2))
