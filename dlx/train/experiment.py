@@ -143,7 +143,7 @@ def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Exp
     try:
         model = build_model(c.model, train.input_shape, outputs, rngs["init"],
                             resolve_batch_size(c.training.batch_size, len(train)), memory_limit(c.training.memory_limit))
-        check_output(model, train.input_shape, outputs, task.output_shape(train, outputs))
+        check_output(model, train.input_shape, outputs, expected=task.output_shape(train, outputs))
     except ShapeError as error:
         raise ShapeError(f"{loaded.where(('model',))}: {error}") from None
     with warnings.catch_warnings(record=True) as caught:

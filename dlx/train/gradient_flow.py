@@ -33,7 +33,7 @@ class GradientFlow:
     """Per-step gradient norms of every recurrent layer of ``model``, one record per ``measure``.
 
     Attributes:
-        records: ``[{"epoch": e, "layers": [[||dL/dh_0||, ..., ||dL/dh_{T-1}||], ...]}, ...]``.
+        records: ``[{"epoch": e, "names": [layer name, ...], "layers": [[||dL/dh_0||, ..., ||dL/dh_{T-1}||], ...]}]``.
     """
 
     def __init__(self, model):
@@ -56,13 +56,18 @@ class GradientFlow:
                 layer.record_grad_norms = True
             model.zero_grad()
             batch_loss().backward()
-            self.records.append({"epoch": int(epoch), "layers": [[float(v) for v in layer.grad_norms]
-                                                                 for layer in self.layers]})
+            self.records.append({"epoch": int(epoch), "names": [_name(layer) for layer in self.layers],
+                                 "layers": [[float(v) for v in layer.grad_norms] for layer in self.layers]})
         finally:
             for layer, flag in zip(self.layers, flags):
                 layer.record_grad_norms = flag
             model.zero_grad()
             model.train(was_training)
+
+
+def _name(layer) -> str:
+    name = getattr(type(layer), "registry_name", type(layer).__name__)
+    return f"{name}, tanh" if getattr(layer, "activation", None) == "tanh" else name
 
 
 def plot_gradient_flow(records: list[dict], out_dir: Path | str, max_lines: int = 6) -> Path | None:
@@ -82,6 +87,6 @@ def plot_gradient_flow(records: list[dict], out_dir: Path | str, max_lines: int 
         axes.semilogy(np.arange(len(norms)), norms, color=colour, label=f"epoch {record['epoch']}")
     axes.set_xlabel("time step t")
     axes.set_ylabel("||dL/dh_t||")
-    axes.set_title("gradient flow through time (first recurrent layer, one batch)")
+    axes.set_title(f"gradient flow through time ({records[0]['names'][0]}, one training batch)")
     axes.legend(fontsize="small")
     return save_png(figure, out_dir / "gradient_flow.png")
