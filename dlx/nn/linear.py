@@ -45,7 +45,7 @@ class Dense(Module):
         self.init, self.bias_init = init, bias_init
         self.built = False
         if in_features is not None and rng is not None:  # else built (seeded) with the model
-            self.build((in_features,), rng)
+            self._make_weights(int(in_features), rng)
 
     @staticmethod
     def example():

@@ -84,3 +84,12 @@ output: {plots: false}
     path.write_text(text)
     result = start_run(load_config(path), results_dir=str(tmp_path / "results"))
     assert result.status == "finished" and 0 <= result.summary["test"]["test_accuracy"] <= 1
+
+
+def test_time_dense_is_the_same_dense_layer_at_every_step():
+    rng = np.random.default_rng(0)
+    layer, x = TimeDense(4, in_features=3, rng=rng), rng.standard_normal((2, 5, 3)).astype(np.float32)
+    dense = Dense(4, in_features=3, rng=rng)
+    dense.weight.data[...], dense.b.data[...] = layer.weight.data, layer.b.data
+    expected = np.stack([dense(Tensor(x[:, t])).data for t in range(5)], axis=1)
+    np.testing.assert_allclose(layer(Tensor(x)).data, expected, rtol=1e-6)
