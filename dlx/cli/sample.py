@@ -1,6 +1,14 @@
-"""``dlx sample RUN_DIR``: new samples from a trained VAE or GAN run (an image grid, or a 2-D scatter)."""
+"""``dlx sample RUN_DIR``: new samples from a trained run.
+
+A VAE or GAN run gives an image grid (or a 2-D scatter); a character language model
+(task ``language_model``) prints generated text::
+
+    dlx sample results/vae-digits/<run> --n 64
+    dlx sample results/char-lm/<run> --length 300 --temperature 0.8 --seed-text "The "
+"""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Optional
 
@@ -10,18 +18,28 @@ from dlx.cli.common import console, user_errors
 
 
 def sample(
-    run_dir: Path = typer.Argument(..., help="The folder of a VAE or GAN run (dlx train configs/vae_digits.yaml)."),
-    n: int = typer.Option(64, "--n", help="How many samples."),
-    seed: int = typer.Option(0, "--seed", help="Seeds the latent noise."),
+    run_dir: Path = typer.Argument(..., help="The folder of a VAE, GAN or character language-model run."),
+    n: int = typer.Option(64, "--n", help="How many samples (VAE/GAN)."),
+    seed: int = typer.Option(0, "--seed", help="Seeds the latent noise or the character draws."),
     output: Optional[Path] = typer.Option(None, "--output", "-o", help="The PNG to write (default: plots/)."),
+    length: int = typer.Option(300, "--length", help="Characters to generate (language model)."),
+    temperature: float = typer.Option(0.8, "--temperature", help="Softmax temperature > 0 (language model)."),
+    seed_text: Optional[str] = typer.Option(None, "--seed-text", help="Text to continue (language model)."),
 ):
-    """Draw N samples from the model of RUN_DIR and write them as a picture."""
+    """Draw samples from the model of RUN_DIR: a picture (VAE, GAN) or text (language model)."""
     with user_errors():
         from dlx.errors import DlxError
+        description = Path(run_dir) / "model.json"
+        if not description.is_file():
+            raise DlxError(f"'{run_dir}' is not a run folder (no model.json); give the folder of a VAE, GAN or "
+                           f"language-model run")
+        if json.loads(description.read_text(encoding="utf-8")).get("task") == "language_model":
+            from dlx.inference.text import sample_text
+            text = sample_text(run_dir, length=length, temperature=temperature, seed_text=seed_text, seed=seed)
+            typer.echo(text)
+            return
         from dlx.generative.sampling import sample_run
         if n < 1:
             raise DlxError(f"--n must be at least 1, got {n}")
-        if not (Path(run_dir) / "model.json").is_file():
-            raise DlxError(f"'{run_dir}' is not a run folder (no model.json); give the folder of a VAE or GAN run")
         path = sample_run(run_dir, n=n, seed=seed, path=output)
     console().print(f"wrote {path}")

@@ -94,6 +94,9 @@ def report(result) -> None:
     for name in names:
         key = f"val_{name}" if f"val_{name}" in final else f"train_{name}"
         table.add_row(key, fmt(final.get(key)), fmt(best.get(key)), fmt(test.get(f"test_{name}")))
+    for key, value in test.items():  # test-only figures, e.g. a language model's n-gram baselines
+        if key[len("test_"):] not in names and isinstance(value, (int, float)):
+            table.add_row(key, "", "", fmt(value))
     if summary.get("final"):
         out.print(table)
     for warning in summary.get("warnings") or []:

@@ -93,12 +93,15 @@ def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
     return model
 
 
-def check_output(model: Module, input_shape: tuple[int, ...], output_size: int) -> None:
-    """The model's output per sample must be (output_size,): the data set decides it."""
+def check_output(model: Module, input_shape: tuple[int, ...], output_size: int, expected: tuple | None = None) -> None:
+    """The model's output per sample must be ``expected`` (default (output_size,)): the data set decides it."""
     shape = tuple(model.output_shape(tuple(input_shape)))
-    if shape != (output_size,):
+    expected = (output_size,) if expected is None else tuple(expected)
+    if shape != expected:
         raise ShapeError(f"the model's output has shape {shape} per sample but the data set needs "
-                         f"({output_size},); set the last layer's units to {output_size} (or 'outputs')")
+                         f"{expected}; set the last layer's units to {output_size} (or 'outputs')"
+                         + (" and give it every time step (return_sequences: true, then time_dense)"
+                            if len(expected) == 2 else ""))
 
 
 def final_activation(model: Module) -> str:

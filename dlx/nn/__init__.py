@@ -1,10 +1,10 @@
 """Modules, parameters, layers (one file per family) and initialisers."""
 from dlx.nn.activation import LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
-from dlx.nn.container import Sequential
+from dlx.nn.container import Sequential, forward_masked
 from dlx.nn.conv import Conv1D, Conv2D
 from dlx.nn.embedding import Embedding
 from dlx.nn.init import get_initialiser
-from dlx.nn.linear import Dense
+from dlx.nn.linear import Dense, TimeDense
 from dlx.nn.module import Module, Parameter
 from dlx.nn.normalization import BatchNorm1D, BatchNorm2D
 from dlx.nn.preprocess import InputScaler
@@ -17,5 +17,5 @@ from dlx.nn.upsample import ConvTranspose2D, Upsample2D
 __all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvTranspose2D", "Dropout", "Embedding",
            "Flatten", "GRU", "GaussianNoise", "GlobalAvgPool2D", "IRNN", "InputScaler", "LSTM", "MaxPool2D", "Dense",
            "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Reshape", "Sequential", "SimpleRNN",
-           "Upsample2D",
-           "Sigmoid", "Softmax", "Tanh", "get_initialiser"]
+           "TimeDense", "Upsample2D",
+           "Sigmoid", "Softmax", "Tanh", "forward_masked", "get_initialiser"]

@@ -57,13 +57,29 @@ class Sequential(Module):
                 layer.build(shape, rng)
             shape = next_shape
 
-    def forward(self, x):
+    takes_mask = True
+
+    def forward(self, x, mask=None):
+        """Each layer in turn; a (N, T) ``mask`` of padded sequences goes to the layers that take one
+        (``takes_mask``: the recurrent layers), the others never see it."""
         for layer in self.layers:
-            x = layer(x)
+            x = forward_masked(layer, x, mask)
         return x
 
     def get_config(self) -> dict:
         return {"name": "sequential", "layers": [layer.get_config() for layer in self.layers]}
+
+
+def forward_masked(model: Module, x, mask=None):
+    """``model(x, mask=mask)`` if the model takes a mask (``takes_mask``), else ``model(x)``.
+
+    Example::
+
+        >>> out = forward_masked(model, Tensor(batch.X), batch.mask)   # padded steps ignored
+    """
+    if mask is not None and getattr(model, "takes_mask", False):
+        return model(x, mask=mask)
+    return model(x)
 
 
 def _checked_shape(index: int, layer: Module, shape: tuple) -> tuple:

@@ -6,6 +6,7 @@ import numpy as np
 from dlx.errors import ConfigError, ShapeError
 from dlx.nn.init import get_initialiser
 from dlx.nn.module import Module, Parameter
+from dlx.ops.shape import reshape
 from dlx.registry import layers
 from dlx.tensor import Tensor
 
@@ -44,7 +45,7 @@ class Dense(Module):
         self.init, self.bias_init = init, bias_init
         self.built = False
         if in_features is not None and rng is not None:  # else built (seeded) with the model
-            self.build((in_features,), rng)
+            self._make_weights(int(in_features), rng)
 
     @staticmethod
     def example():
@@ -60,7 +61,9 @@ class Dense(Module):
 
     def build(self, input_shape, rng):
         self.output_shape(input_shape)
-        fan_in = int(input_shape[0])
+        self._make_weights(int(input_shape[-1]), rng)
+
+    def _make_weights(self, fan_in: int, rng) -> None:
         self.in_features = fan_in
         self.weight = Parameter(get_initialiser(self.init)((fan_in, self.units), fan_in, self.units, rng))
         self.b = Parameter(get_initialiser(self.bias_init)((self.units,), fan_in, self.units, rng)) \
@@ -71,3 +74,42 @@ class Dense(Module):
         # (N, in) @ (in, units) + (units,) -> (N, units)
         out = x @ self.weight
         return out + self.b if self.b is not None else out
+
+
+@layers.register("time_dense", "dense_per_step", "time_distributed_dense")
+class TimeDense(Dense):
+    """The same dense layer at every time step: y_t = x_t W + b (many-to-many outputs).
+
+    Written as one matrix product on the (N T, D) rows, so its backward is ``Dense``'s.
+
+    Args:
+        units (int): outputs per step. Other arguments as ``Dense``.
+
+    Shape:
+        input (N, T, in_features), output (N, T, units).
+
+    Example::
+
+        >>> layer = TimeDense(5, in_features=3, rng=np.random.default_rng(0))
+        >>> layer(Tensor(np.ones((2, 7, 3)))).shape
+        (2, 7, 5)
+    """
+
+    @staticmethod
+    def example():
+        return {"units": 3}, (5, 4)
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 2:
+            raise ShapeError(f"expects input of shape (T, features) per sample, got {tuple(input_shape)}; "
+                             f"give it the sequence of a recurrent layer with return_sequences: true")
+        return (input_shape[0],) + super().output_shape(input_shape[1:])
+
+    def build(self, input_shape, rng):
+        self.output_shape(input_shape)
+        self._make_weights(int(input_shape[1]), rng)
+
+    def forward(self, x: Tensor) -> Tensor:
+        n, steps = x.shape[:2]
+        rows = super().forward(reshape(x, (n * steps, x.shape[2])))  # (N T, D) -> (N T, units)
+        return reshape(rows, (n, steps, self.units))

@@ -57,6 +57,7 @@ class Module:
     training: bool = True
     built: bool = True
     _frozen: bool = False  # freeze() was called: parameters made by a later build() are frozen too
+    takes_mask: bool = False  # forward(x, mask=None) accepts the (N, T) mask of padded sequences
 
     @staticmethod
     def example() -> tuple[dict, tuple[int, ...]]:

@@ -48,6 +48,7 @@ class _Recurrent(Module):
     """What the recurrent layers share: checks, parameters per direction, bidirectional, outputs."""
 
     gates = 1  # blocks of ``units`` columns in the weights
+    takes_mask = True  # Sequential hands it the (N, T) mask of padded batches
     bias_names = ("b",)
 
     def __init__(self, units, return_sequences, bidirectional, truncate, init, recurrent_init, bias_init,

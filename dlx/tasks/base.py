@@ -18,21 +18,29 @@ from pathlib import Path
 
 import numpy as np
 
+from dlx.nn import forward_masked
 from dlx.ops.activation import sigmoid_array, softmax_array
 from dlx.registry import tasks
 from dlx.tensor import Tensor, no_grad
 
 
 @no_grad()
-def predict_outputs(model, X: np.ndarray, batch_size: int = 1024) -> np.ndarray:
-    """The model's raw outputs for ``X``, in eval mode, in batches."""
+def predict_outputs(model, X: np.ndarray, batch_size: int = 1024, lengths: np.ndarray | None = None) -> np.ndarray:
+    """The model's raw outputs for ``X``, in eval mode, in batches; ``lengths`` (N,) masks padded steps."""
     was_training = model.training
     model.eval()
     try:
-        parts = [model(Tensor(X[i:i + batch_size])).data for i in range(0, len(X), batch_size)]
+        parts = [forward_masked(model, Tensor(X[i:i + batch_size]), _mask(lengths, i, batch_size, X)).data
+                 for i in range(0, len(X), batch_size)]
     finally:
         model.train(was_training)
     return np.concatenate(parts) if parts else np.zeros((0,), dtype=np.float32)
+
+
+def _mask(lengths, start: int, size: int, X: np.ndarray):
+    if lengths is None:
+        return None
+    return np.arange(X.shape[1])[None, :] < lengths[start:start + size, None]  # (B, T)
 
 
 class Task:
@@ -53,6 +61,21 @@ class Task:
     def default_loss(self, final_activation: str) -> str:
         """The lecture's table: the loss that fits this task and the model's final activation."""
         raise NotImplementedError
+
+    def output_shape(self, ds, n_outputs: int) -> tuple:
+        """The model's output per sample: (n_outputs,); (T, n_outputs) for a label per time step."""
+        return (n_outputs,)
+
+    def check_loss(self, loss, where: str) -> None:
+        """Raise ConfigError (prefixed with ``where``) if ``loss`` cannot train this task; any loss by default."""
+
+    def loss_value(self, loss, outputs, targets, mask=None):
+        """The training loss of one batch; ``mask`` (B, T) marks the target steps that count (or None)."""
+        return loss(outputs, targets)
+
+    def references(self, splits: dict) -> dict:
+        """Baselines to report next to the test metrics, computed from the splits (none by default)."""
+        return {}
 
     def targets(self, ds, loss, n_outputs: int) -> np.ndarray:
         """The targets in the form ``loss`` compares with the model's outputs."""
@@ -79,7 +102,7 @@ class Task:
         """``loss`` and the task's metrics of ``model`` on ``ds`` (empty for an empty split)."""
         if len(ds) == 0:
             return {}
-        outputs = predict_outputs(model, ds.X, batch_size)
+        outputs = predict_outputs(model, ds.X, batch_size, ds.lengths)
         result = {"loss": float(loss(Tensor(outputs), self.targets(ds, loss, n_outputs)).item())}
         result.update(self.measure(ds, self.decide(outputs, loss)))
         return result

@@ -19,7 +19,7 @@ from dlx.data import Dataset, get_scaler, resolve_batch_size, split_dataset
 from dlx.data.dataset import CLASSIFICATION_TASKS
 from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, ShapeError
-from dlx.losses import check_pairing
+from dlx.losses import PAIRINGS, check_pairing
 from dlx.models.builder import build_model, check_output, final_activation, layer_spec
 from dlx.models.memory import memory_limit
 from dlx.optim import ScheduledRate, get_schedule
@@ -137,17 +137,18 @@ def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Exp
     task = get_task(train.task)
     loss_key, loss_kwargs = loss_spec(c, task)
     loss = losses.create(loss_key, **loss_kwargs)
+    task.check_loss(loss, loaded.where(("loss",)))
     outputs = task.outputs(train, loss)
     check_data(loaded, train)
     try:
         model = build_model(c.model, train.input_shape, outputs, rngs["init"],
                             resolve_batch_size(c.training.batch_size, len(train)), memory_limit(c.training.memory_limit))
-        check_output(model, train.input_shape, outputs)
+        check_output(model, train.input_shape, outputs, expected=task.output_shape(train, outputs))
     except ShapeError as error:
         raise ShapeError(f"{loaded.where(('model',))}: {error}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        check_pairing(final_activation(model), loss_key, train.task)
+        check_pairing(final_activation(model), loss_key, train.task if train.task in PAIRINGS else None)
     optimiser = optimisers.create(c.optimiser.name, params=model.parameters(), **c.optimiser.hyperparameters())
     stopper, early = callbacks(c, has_validation=len(splits["validation"]) > 0)
     return Experiment(loaded, splits, task, outputs, scaler, model, loss, losses.get(loss_key).registry_name,

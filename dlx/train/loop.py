@@ -19,9 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx.data import minibatches
+from dlx.data import batch, minibatches, resolve_batch_size
 from dlx.errors import DivergenceError
+from dlx.nn import forward_masked
 from dlx.tensor import Tensor
+from dlx.train.gradient_flow import GradientFlow
 from dlx.train.penalties import WeightNoise, add_penalty_gradients, penalty_value
 from dlx.train.state import load_training_state, prefixed, training_snapshot, unprefixed
 
@@ -34,6 +36,7 @@ class LoopState:
     status: str = "running"
     message: str = ""
     restored_best: bool = False
+    gradient_flow: list[dict] = field(default_factory=list)  # per-step gradient norms (recurrent models)
 
 
 class Reporter:
@@ -63,6 +66,7 @@ class Trainer:
         self.noisy_weights = [p for p in x.model.parameters() if p.ndim >= 2 and not p.frozen] \
             if x.settings.weight_noise else []
         self.state = LoopState()
+        self.flow = GradientFlow(x.model)
 
     # ---- one epoch ------------------------------------------------------------------------
     def train_epoch(self, epoch: int) -> float:
@@ -72,13 +76,13 @@ class Trainer:
         total, seen = 0.0, 0
         x.model.train()
         for step, idx in enumerate(batches, start=1):
-            inputs = train.X[idx]
+            inputs, targets, mask, target_mask = batch_parts(train, self.targets, idx)
             if x.augment is not None:
                 inputs = x.augment(inputs, x.rngs["noise"])
             if s.input_noise:
                 inputs = inputs + x.rngs["noise"].normal(0.0, s.input_noise, inputs.shape).astype(inputs.dtype)
             with WeightNoise(self.noisy_weights, s.weight_noise, x.rngs["noise"]):
-                loss = x.loss(x.model(Tensor(inputs)), self.targets[idx])
+                loss = x.task.loss_value(x.loss, forward_masked(x.model, Tensor(inputs), mask), targets, target_mask)
                 x.optimiser.zero_grad()
                 loss.backward()
             add_penalty_gradients(s.penalties)
@@ -89,6 +93,17 @@ class Trainer:
             total += value * len(idx)
             seen += len(idx)
         return total / max(seen, 1)
+
+    def measure_gradient_flow(self, epoch: int) -> None:
+        """||dL/dh_t|| per step of each recurrent layer on the first training batch (no optimiser step)."""
+        x = self.x
+        if not self.flow or not len(x.splits["train"]):
+            return
+        idx = np.arange(min(resolve_batch_size(self.settings.batch_size, len(x.splits["train"])), 64))
+        inputs, targets, mask, target_mask = batch_parts(x.splits["train"], self.targets, idx)
+        self.flow.measure(epoch, lambda: x.task.loss_value(x.loss, forward_masked(x.model, Tensor(inputs), mask),
+                                                           targets, target_mask))
+        self.state.gradient_flow = self.flow.records
 
     def epoch_row(self, epoch: int, running_loss: float, seconds: float) -> dict:
         x, s = self.x, self.settings
@@ -115,6 +130,8 @@ class Trainer:
         self.reporter.start(self.settings.epochs, self.state.epoch + 1)
         # overflow and NaN are the divergence guard's to report, in one line, not NumPy's
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            if self.state.epoch == 0:
+                self.measure_gradient_flow(0)
             self._fit_epochs(self.settings.epochs)
         if self.state.status in ("finished", "early_stopped"):
             self.state.restored_best = self.restore_best()
@@ -125,6 +142,7 @@ class Trainer:
             for epoch in range(self.state.epoch + 1, epochs + 1):
                 start = time.perf_counter()
                 running = self.train_epoch(epoch)
+                self.measure_gradient_flow(epoch)
                 stop = self.end_epoch(self.epoch_row(epoch, running, time.perf_counter() - start))
                 if stop:
                     self.state.status = stop
@@ -196,9 +214,22 @@ class Trainer:
         return False
 
 
+def batch_parts(train, targets: np.ndarray, idx: np.ndarray) -> tuple:
+    """(inputs, targets, mask, target mask) of the samples ``idx``; padded sequences are cut to the batch's
+    longest, with their (B, T_b) input mask and, for a target per step, the mask of the steps that count."""
+    if train.lengths is None:
+        return train.X[idx], targets[idx], None, None
+    b = batch(train, idx)
+    picked = targets[idx]
+    if b.target_mask is not None:
+        picked = picked[:, :b.X.shape[1]]
+    return b.X, picked, b.mask, b.target_mask
+
+
 def format_row(row: dict) -> str:
     """``epoch 3  lr 0.001  train_loss 0.1234  val_loss 0.2  val_accuracy 0.9722  0.05s`` for logs."""
-    shown = ("lr", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "train_r2", "val_r2")
+    shown = ("lr", "train_loss", "val_loss", "train_accuracy", "val_accuracy", "train_r2", "val_r2",
+             "val_token_accuracy", "val_bits_per_char")
     parts = [f"epoch {row['epoch']:>3}"] + [f"{k} {row[k]:.4g}" for k in shown if k in row]
     parts.append(f"{row['epoch_seconds']:.2f}s")
     return "  ".join(parts)

@@ -21,6 +21,7 @@ from dlx.runs import atomic_write_json, plot_history
 from dlx.runs.session import RunSession
 from dlx.train.experiment import Experiment, check_components, load_dataset, prepare, prepare_from_splits, \
     seeded_generators
+from dlx.train.gradient_flow import plot_gradient_flow
 from dlx.train.loop import LoopState, Reporter, Trainer
 from dlx.train.state import save_model_file
 
@@ -106,6 +107,10 @@ def finish(x: Experiment, session: RunSession, state: LoopState, seconds: float)
     run_dir = session.run_dir
     train = x.splits["train"]
     test = x.task.evaluate(x.model, x.splits["test"], x.loss, x.n_outputs)
+    references = x.task.references(x.splits)  # baselines on the same held-out data (language models)
+    for key, value in references.items():
+        session.log(f"{key} {value:.4f}")
+    test.update(references)
     description = describe_model(x.model, train.input_shape, x.n_outputs)
     meta = {"kind": "model", "description": description, "task": train.task, "loss": x.loss_name,
             "scaling": x.config.dataset.scaling, "class_names": train.class_names,
@@ -115,6 +120,7 @@ def finish(x: Experiment, session: RunSession, state: LoopState, seconds: float)
     if x.config.output.plots and state.history:
         plot_history(state.history, run_dir / "plots")
         x.task.plots(x.model, x.splits, test, run_dir / "plots")
+        plot_gradient_flow(state.gradient_flow, run_dir / "plots")
     confusion = test.pop("confusion_matrix", None)
     return session.finish(state.status, _summary(x, state, test, confusion, seconds), state.message)
 

@@ -27,7 +27,14 @@ DECLARED = {
     "npz": ("multiclass", (4,), 9),
     "mnist": ("multiclass", (1, 28, 28), 20),
     "fashion_mnist": ("multiclass", (1, 28, 28), 20),
+    "adding": ("regression", (100, 2), 10000),
+    "sine": ("regression", (50, 1), 2000),
+    "parity": ("binary", (20, 1), 2000),
+    "copy": ("tagging", (70,), 2000),
+    "tagging": ("tagging", (11,), 2000),
+    "characters": ("language_model", (64,), 3124),
 }
+TOKEN_INPUTS = ("copy", "tagging", "characters")  # integer token ids, for an embedding layer
 
 
 def load(name, rng, path_options, **options):
@@ -47,9 +54,12 @@ def test_the_expected_data_sets_are_registered():
 def test_dataset_loads_with_declared_shapes(name, rng, path_options):
     ds = load(name, rng, path_options)
     assert isinstance(ds, Dataset) and len(ds) > 0
-    assert ds.X.dtype == np.float32 and ds.X.shape == (len(ds), *ds.input_shape)
-    assert np.isfinite(ds.X).all()
-    if ds.task in ("binary", "multiclass"):
+    assert ds.X.dtype == (np.int64 if name in TOKEN_INPUTS else np.float32)
+    assert ds.X.shape == (len(ds), *ds.input_shape) and np.isfinite(ds.X).all()
+    if ds.task in ("tagging", "language_model"):  # a label per time step, padded steps masked by lengths
+        assert ds.y.dtype == np.int64 and ds.y.shape == ds.X.shape[:2] and ds.lengths is not None
+        assert ds.output_size == ds.n_classes == len(ds.class_names) and ds.y.max() < ds.n_classes
+    elif ds.task in ("binary", "multiclass"):
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),)
         assert len(ds.class_names) == ds.n_classes and ds.y.max() < ds.n_classes
         assert ds.output_size == (1 if ds.task == "binary" else ds.n_classes)
