@@ -79,3 +79,11 @@ def test_an_interrupted_rl_run_resumes_to_the_same_agent(tmp_path):
     rows = (stopped.run_dir / "metrics.jsonl").read_text().splitlines()
     assert len(rows) == 300
     assert json.loads((stopped.run_dir / "summary.json").read_text())["status"] == "finished"
+
+
+def test_list_shows_the_new_families_in_a_fresh_process(tmp_path):
+    for kind, expected in (("explainers", ("lime", "integrated_gradients", "models:", "data:")),
+                           ("agents", ("q_learning", "double_dqn")), ("tasks", ("multiclass", "language_model"))):
+        done = dlx("list", kind, cwd=tmp_path)
+        assert done.returncode == 0, output_of(done)
+        assert all(word in done.stdout for word in expected), (kind, done.stdout)

@@ -101,7 +101,8 @@ def test_predict_applies_the_scaler_and_keeps_the_class_order(tmp_path):
 def test_every_command_is_in_the_real_app(tmp_path):
     result = dlx("--help", cwd=tmp_path)
     assert result.returncode == 0, output_of(result)
-    for command in ("train", "evaluate", "predict", "list", "cv", "curve", "config", "schema"):
+    for command in ("train", "evaluate", "predict", "list", "cv", "curve", "config", "schema", "sweep", "lr-find",
+                    "explain", "play", "sample"):
         assert f" {command} " in result.stdout, f"'{command}' missing from dlx --help"
     for group, command in (("curve", "learning"), ("curve", "capacity"), ("config", "show")):
         sub = dlx(group, "--help", cwd=tmp_path)
