@@ -3,7 +3,10 @@
 Reference: predicting the mean gives MSE Var(u1 + u2) = 2/12 = 1/6 (Hochreiter & Schmidhuber
 1997; Le et al. 2015); "solved" is test MSE below 0.01 as in the issue. The reduced form
 (gated RNNs at T = 20, 3000 sequences, 15 epochs; the tanh RNN at T = 100, 2000 sequences,
-8 epochs) runs in seconds; the shipped form (T = 100, all three) is slow.
+8 epochs) runs in seconds. The shipped configs (T = 100) take 1-3 minutes each, too long for the
+suite's budget: `OMP_NUM_THREADS=1 dlx train configs/adding_{lstm,gru,rnn}.yaml` reproduces the
+figures in the README (LSTM 0.0008, GRU 0.0002, tanh RNN 0.161 test MSE); every shipped config
+also trains one epoch in tests/test_configs.py.
 """
 import json
 from pathlib import Path
@@ -36,16 +39,6 @@ def test_gated_rnn_solves_the_reduced_adding_problem(model, tmp_path):
 
 def test_tanh_rnn_stays_near_the_mean_at_one_hundred_steps(tmp_path):
     assert train("rnn", tmp_path, FEWER)["test"]["test_mse"] > 0.8 * MEAN_MSE
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("model", ["lstm", "gru", "rnn"])
-def test_adding_problem_at_one_hundred_steps_as_shipped(model, tmp_path):
-    mse = train(model, tmp_path)["test"]["test_mse"]
-    if model == "rnn":
-        assert mse > 0.8 * MEAN_MSE
-    else:
-        assert mse < SOLVED
 
 
 def test_gradient_flow_is_recorded_and_vanishes_in_a_tanh_rnn(tmp_path):
