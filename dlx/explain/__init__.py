@@ -19,9 +19,9 @@ from dlx.explain.lime import lime, lime_image, lime_tabular
 from dlx.explain.onepixel import one_pixel_attack, one_pixel_success_rate
 from dlx.explain.quality import deletion_curve, randomisation_check, rank_correlation
 from dlx.explain.run import explain_to_folder, run_method
-from dlx.explain.target import AffinePreprocess, ExplainTarget, affine_preprocess, check_index, target_for_model
+from dlx.explain.target import ExplainTarget, affine_preprocess, check_index, target_for_model
 
-__all__ = ["AffinePreprocess", "ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation",
+__all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation",
            "adversarial_patch", "affine_preprocess", "check_applies", "check_index", "counterfactual",
            "deletion_curve", "describe_explainer", "explain_to_folder", "feature_visualisation", "fgsm",
            "influential_instances", "integrated_gradients", "lime", "lime_image", "lime_tabular", "linear_weights",

@@ -17,7 +17,8 @@ import numpy as np
 from dlx.errors import DlxError
 from dlx.explain.base import MODEL_KINDS, Explanation, explainer, top_weights
 from dlx.explain.pictures import bar_chart
-from dlx.explain.target import AffinePreprocess, ExplainTarget
+from dlx.explain.target import ExplainTarget
+from dlx.nn import InputScaler
 from dlx.models.interpretable import DecisionTree, LogisticRegression
 from dlx.models.linear import LinearRegression
 from dlx.runs.files import atomic_write_text
@@ -41,10 +42,12 @@ def write_weights(result: Explanation, folder):
 
 def raw_units(target: ExplainTarget, n_features: int) -> tuple[np.ndarray, np.ndarray]:
     """(shift, scale) of the affine scaler in front of the model, or (0, 1) when there is none."""
-    if isinstance(target.preprocess, AffinePreprocess):
-        return (np.broadcast_to(target.preprocess.shift.reshape(-1), (n_features,)),
-                np.broadcast_to(target.preprocess.scale.reshape(-1), (n_features,)))
-    return np.zeros(n_features), np.ones(n_features)
+    if not isinstance(target.preprocess, InputScaler):
+        return np.zeros(n_features), np.ones(n_features)
+    buffers = target.preprocess._buffers
+    shift, divisor = buffers.get("shift", np.zeros(1)), buffers.get("divisor", np.ones(1))
+    return (np.broadcast_to(np.asarray(shift, np.float64).reshape(-1), (n_features,)),
+            np.broadcast_to(np.asarray(divisor, np.float64).reshape(-1), (n_features,)))
 
 
 @explainer("weights", "global, intrinsic", models=MODEL_KINDS, data=("tabular",), writer=write_weights)

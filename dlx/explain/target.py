@@ -20,7 +20,7 @@ from typing import Callable
 import numpy as np
 
 from dlx.errors import DlxError
-from dlx.nn import Module
+from dlx.nn import InputScaler, Module
 from dlx.tensor import Tensor, no_grad
 
 KINDS = ("regression", "binary", "multiclass")
@@ -167,24 +167,11 @@ def check_index(index: int, count: int, split: str = "test") -> int:
     return int(index)
 
 
-class AffinePreprocess:
-    """x -> (x - shift) / scale as tensor operations (a standardise or min-max scaler), differentiable.
-
-    Explanations of interpretable models use ``shift`` and ``scale`` to state weights and
-    thresholds in the raw units the user knows.
-    """
-
-    def __init__(self, shift: np.ndarray, scale: np.ndarray):
-        self.shift, self.scale = np.asarray(shift, np.float64), np.asarray(scale, np.float64)
-        self._shift, self._scale = Tensor(self.shift), Tensor(self.scale)
-
-    def __call__(self, x: Tensor) -> Tensor:
-        return (x - self._shift) / self._scale
-
-
-def affine_preprocess(shift: np.ndarray, scale: np.ndarray) -> AffinePreprocess:
-    """The scaler (x - shift) / scale in front of a model; see ``AffinePreprocess``."""
-    return AffinePreprocess(shift, scale)
+def affine_preprocess(shift: np.ndarray, scale: np.ndarray) -> InputScaler:
+    """The scaler ``(x - shift) / scale`` in front of a model, as the layer a loaded run uses
+    (``dlx.nn.InputScaler``); interpretable models state their weights and thresholds in raw units
+    through it."""
+    return InputScaler(shift, scale)
 
 
 def target_for_model(model: Module, task: str, train_X: np.ndarray, train_y: np.ndarray | None = None,

@@ -35,9 +35,9 @@ class InputScaler(Module):
     def __init__(self, shift=None, divisor=None):
         super().__init__()
         if shift is not None:
-            self.register_buffer("shift", np.asarray(shift, dtype=np.float32))
+            self.register_buffer("shift", _floating(shift))
         if divisor is not None:
-            self.register_buffer("divisor", np.asarray(divisor, dtype=np.float32))
+            self.register_buffer("divisor", _floating(divisor))
 
     @classmethod
     def from_state(cls, name: str | None, state: dict) -> "InputScaler":
@@ -57,3 +57,9 @@ class InputScaler(Module):
 
     def output_shape(self, input_shape):
         return tuple(input_shape)
+
+
+def _floating(values) -> np.ndarray:
+    """float32 statistics stay float32 (as a run saves them); float64 ones keep their precision."""
+    values = np.asarray(values)
+    return values if values.dtype.kind == "f" else values.astype(np.float32)

@@ -21,7 +21,8 @@ from dlx.models.builder import build_model, check_output
 from dlx.runs import to_jsonable
 from dlx.runs.plots import new_figure, save_png
 from dlx.sweep.curves import (MEASURES, CurveResult, create_sweep_dir, error_name, need_validation, run_curve_trial,
-                              spans_a_decade, with_override, write_curve_results, write_trials)
+                              spans_a_decade, with_override, write_curve_results)
+from dlx.sweep.layout import write_trial_records
 from dlx.registry import losses
 from dlx.tasks import get_task
 from dlx.train.experiment import check_components, loss_spec, prepare
@@ -59,7 +60,7 @@ def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_d
     for index, (override, value) in enumerate(zip(overrides, parsed)):
         row, status = run_curve_trial(loaded, sweep_dir, index, task, reporter, overrides=(override,))
         trials.append({**row, "value": value})
-        write_trials(sweep_dir, trials)
+        write_trial_records(sweep_dir, trials)
         if status == "interrupted":
             break
     return _finish_capacity(loaded, sweep_dir, spec, task, trials)

@@ -143,10 +143,6 @@ def create_sweep_dir(loaded: LoadedConfig, kind: str, results_dir, spec: dict) -
                           resolved_yaml(loaded))
 
 
-def write_trials(sweep_dir: Path, trials: list[dict]) -> None:
-    write_trial_records(sweep_dir, trials)
-
-
 def write_curve_results(sweep_dir: Path, name: str, summary: dict, rows: list[dict], plot: Path) -> None:
     """``<name>.json`` (everything) and the shared layout's ``summary.csv`` and ``report.md``."""
     atomic_write_json(sweep_dir / f"{name}.json", summary)
@@ -217,7 +213,7 @@ def _learning_trials(loaded, base: dict, parts: dict, sizes: list[int], fraction
         row, status = run_curve_trial(loaded, sweep_dir, len(trials), base["train"].task, reporter, splits=splits,
                                       seed=c.training.seed + repeat)
         trials.append({**row, "repeat": repeat, "fraction": fraction, "n_train": n})
-        write_trials(sweep_dir, trials)
+        write_trial_records(sweep_dir, trials)
         if status == "interrupted":
             return False
     return True
