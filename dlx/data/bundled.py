@@ -2,7 +2,17 @@
 
 scikit-learn is imported inside the loaders, so ``import dlx.data`` stays fast.
 The rows keep scikit-learn's order; ``split_dataset`` shuffles them.
+
+Digits, the set most configs and sweeps use, is read straight from the file
+scikit-learn ships (``sklearn/datasets/data/digits.csv.gz``, 64 pixel columns and
+the label): importing scikit-learn itself pulls in SciPy and takes 1-2 s, longer
+than a whole digits trial's setup. Where that file is missing, scikit-learn's loader
+is used; a test checks that both give the same arrays.
 """
+import gzip
+import importlib.util
+from pathlib import Path
+
 import numpy as np
 
 from dlx.data.dataset import Dataset
@@ -18,6 +28,28 @@ def _bundled(loader_name: str, name: str, task: str) -> Dataset:
                    class_names=[str(c) for c in bunch.target_names])
 
 
+def _sklearn_data_file(name: str) -> Path | None:
+    """The path of a data file scikit-learn ships, found without importing scikit-learn."""
+    spec = importlib.util.find_spec("sklearn")
+    for folder in (spec.submodule_search_locations or []) if spec else []:
+        path = Path(folder) / "datasets" / "data" / name
+        if path.is_file():
+            return path
+    return None
+
+
+def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+    """(pixels (1797, 64) float32 in 0..16, labels int64), as ``sklearn.datasets.load_digits``."""
+    path = _sklearn_data_file("digits.csv.gz")
+    if path is None:
+        from sklearn.datasets import load_digits
+        bunch = load_digits()
+        return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
+    with gzip.open(path, "rt") as handle:
+        table = np.loadtxt(handle, delimiter=",", dtype=np.float64)
+    return table[:, :-1].astype(np.float32), table[:, -1].astype(np.int64)
+
+
 @datasets.register("digits")
 def digits(rng: np.random.Generator | None = None, flatten: bool = True) -> Dataset:
     """Handwritten digits 0-9 as 8x8 images, pixels scaled to [0, 1] (1,797 samples).
@@ -31,7 +63,10 @@ def digits(rng: np.random.Generator | None = None, flatten: bool = True) -> Data
         >>> digits(flatten=False).input_shape
         (1, 8, 8)
     """
-    ds = _bundled("load_digits", "digits", "multiclass")
+    pixels, labels = _digits_arrays()
+    ds = Dataset(pixels, labels, "multiclass", "digits",
+                 feature_names=[f"pixel_{row}_{col}" for row in range(8) for col in range(8)],
+                 class_names=[str(c) for c in range(10)])
     ds.X = ds.X / np.float32(16.0)  # the pixels count 0..16 dark cells of a 4x4 block
     if not flatten:
         ds.X = ds.X.reshape(-1, 1, 8, 8)

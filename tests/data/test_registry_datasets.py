@@ -149,3 +149,18 @@ def test_mnist_options(rng, path_options):
     assert flat.X.shape == (5, 784) and 0.0 <= flat.X.min() and flat.X.max() <= 1.0
     fashion = datasets.get("fashion_mnist")(**options)
     assert fashion.class_names[0] == "T-shirt/top" and fashion.class_names[9] == "Ankle boot"
+
+
+def test_digits_read_from_the_shipped_file_equal_scikit_learns_loader(monkeypatch):
+    from sklearn.datasets import load_digits
+
+    from dlx.data import bundled
+    reference = load_digits()
+    fast = datasets.get("digits")()
+    np.testing.assert_array_equal(fast.X * 16, reference.data.astype(np.float32))
+    np.testing.assert_array_equal(fast.y, reference.target)
+    assert fast.feature_names == list(reference.feature_names) and fast.class_names == [str(c) for c in range(10)]
+    monkeypatch.setattr(bundled, "_sklearn_data_file", lambda name: None)  # the file moved: the loader is used
+    fallback = datasets.get("digits")()
+    np.testing.assert_array_equal(fallback.X, fast.X)
+    np.testing.assert_array_equal(fallback.y, fast.y)
