@@ -11,7 +11,7 @@ summary.csv and report.md, with exit code 2.
 ``python benchmarks/bench_sweep.py asha``: experiments/sweeps/lr_digits_asha.yaml (16 learning rates,
 9 epochs) as a full sweep and with ASHA; prints each one's best group and the epochs it ran.
 
-Options: ``--workers N`` (default 2), ``--epochs E`` (parallel: epochs per trial, default 4),
+Options: ``--workers N`` (default 2), ``--epochs E`` (parallel: epochs per trial, default the config's 60),
 ``--results DIR`` (default a temporary folder).
 """
 from __future__ import annotations
@@ -36,10 +36,12 @@ from dlx.sweep.spec import load_sweep, sweep_from_mapping  # noqa: E402
 LRS = [0.001, 0.002, 0.004, 0.007, 0.01, 0.02, 0.04, 0.07, 0.1, 0.15, 0.2, 0.3]
 
 
-def twelve_trials(epochs: int):
+def twelve_trials(epochs: int | None):
+    """The sweep; ``epochs`` None keeps the config's own (60)."""
+    epochs_set = [] if epochs is None else [f"training.epochs={epochs}"]
     raw = {"name": "bench-parallel", "base": str(ROOT / "configs" / "digits_mlp.yaml"),
            "set": ["optimiser.name=sgd", "optimiser.schedule=null", "regularisation.early_stopping=null",
-                   f"training.epochs={epochs}", "training.checkpoint=false", "output.plots=false"],
+                   *epochs_set, "training.checkpoint=false", "output.plots=false"],
            "parameters": {"optimiser.lr": LRS}}
     return sweep_from_mapping(raw, "bench")
 
@@ -90,7 +92,8 @@ def machine_ceiling(workers: int, n: int = 30_000_000) -> float:
 def parallel(args, results: Path) -> None:
     """Alternate 1 worker and N workers ``--repeats`` times (a shared machine's load drifts); median ratio."""
     loaded = twelve_trials(args.epochs)
-    print(f"12 trials, digits MLP, {args.epochs} epochs each, one forced to fail")
+    epochs = args.epochs or "the config's 60"
+    print(f"12 trials, digits MLP, {epochs} epochs each, one forced to fail")
     ratios = []
     for repeat in range(args.repeats):
         one, outcome_one = timed_run(loaded, results / f"one{repeat}", 1)
@@ -122,7 +125,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("what", choices=["parallel", "asha"])
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--epochs", type=int, default=4)
+    parser.add_argument("--epochs", type=int, default=None, help="parallel: epochs per trial (default: the config's 60)")
     parser.add_argument("--repeats", type=int, default=3, help="parallel: pairs of runs (median ratio)")
     parser.add_argument("--results", type=Path, default=None)
     args = parser.parse_args()

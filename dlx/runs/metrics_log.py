@@ -2,9 +2,12 @@
 
 Each ``append`` writes one JSON line in a single write, flushed and fsynced, so
 a killed process loses at most the line being written; ``MetricsLog.read``
-ignores such a partial last line. ``metrics.csv`` is rewritten atomically from
-all rows after each append: its columns are the union of the rows' keys in
-first-seen order, with ``epoch`` first; a missing value is an empty cell.
+ignores such a partial last line. ``metrics.csv`` is a view of the same rows: its
+columns are the union of the rows' keys in first-seen order, with ``epoch`` first;
+a missing value is an empty cell. While a row brings no new column its line is
+appended (rewriting the table every epoch made a long run's logging quadratic);
+a new column, the first append of a log reopened for a resumed run, and
+``replace`` rewrite it atomically from all rows.
 
 Example::
 
@@ -54,14 +57,21 @@ def _csv_cell(value: Any) -> str:
     return repr(value) if isinstance(value, float) else str(value)
 
 
-def csv_text(rows: list[dict[str, Any]]) -> str:
-    """The CSV table of ``rows``: union of columns in first-seen order, ``epoch`` first."""
+def csv_columns(rows: list[dict[str, Any]]) -> list[str]:
+    """The union of the rows' keys in first-seen order, ``epoch`` first."""
     columns: dict[str, None] = {name: None for name in FIRST_COLUMNS if any(name in row for row in rows)}
     for row in rows:
         columns.update(dict.fromkeys(row))
+    return list(columns)
+
+
+def csv_text(rows: list[dict[str, Any]], columns: list[str] | None = None, header: bool = True) -> str:
+    """The CSV table of ``rows`` (``columns``: default ``csv_columns(rows)``; ``header=False``: rows only)."""
+    columns = csv_columns(rows) if columns is None else columns
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
+    if header:
+        writer.writerow(columns)
     for row in rows:
         writer.writerow([_csv_cell(row.get(name)) for name in columns])
     return buffer.getvalue()
@@ -115,6 +125,7 @@ class MetricsLog:
         self.jsonl_path = self.run_dir / JSONL_NAME
         self.csv_path = self.run_dir / CSV_NAME
         self._rows: list[dict[str, Any]] = []
+        self._csv_columns: list[str] | None = None  # the header metrics.csv has now; None: rewrite it
         if self.jsonl_path.exists():
             text = self.jsonl_path.read_text(encoding="utf-8")
             self._rows, clean = _parse_lines(text, self.jsonl_path)
@@ -127,7 +138,7 @@ class MetricsLog:
         return [dict(row) for row in self._rows]
 
     def append(self, row: Mapping[str, Any]) -> None:
-        """Append one row: a JSON line to ``metrics.jsonl``, then rewrite ``metrics.csv``.
+        """Append one row: a JSON line to ``metrics.jsonl``, then its line to ``metrics.csv``.
 
         Args:
             row: column -> number, string or None (NumPy scalars are converted).
@@ -143,13 +154,23 @@ class MetricsLog:
         finally:
             os.close(fd)
         self._rows.append(clean)
-        atomic_write_text(self.csv_path, csv_text(self._rows))
+        self._write_csv(clean)
+
+    def _write_csv(self, new_row: dict[str, Any]) -> None:
+        if self._csv_columns is not None and set(new_row) <= set(self._csv_columns) and self.csv_path.exists():
+            with open(self.csv_path, "a", encoding="utf-8", newline="") as handle:
+                handle.write(csv_text([new_row], self._csv_columns, header=False))
+            return
+        columns = csv_columns(self._rows)
+        atomic_write_text(self.csv_path, csv_text(self._rows, columns))
+        self._csv_columns = columns
 
     def replace(self, rows: list[Mapping[str, Any]]) -> None:
         """Rewrite both files with exactly ``rows`` (a resumed run whose log ran ahead of its checkpoint)."""
         self._rows = [{str(k): _scalar(str(k), v) for k, v in row.items()} for row in rows]
         atomic_write_text(self.jsonl_path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in self._rows))
-        atomic_write_text(self.csv_path, csv_text(self._rows))
+        self._csv_columns = csv_columns(self._rows)
+        atomic_write_text(self.csv_path, csv_text(self._rows, self._csv_columns))
 
     @staticmethod
     def read(run_dir: Path | str) -> list[dict[str, Any]]:

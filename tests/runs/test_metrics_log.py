@@ -91,3 +91,17 @@ def test_corrupt_middle_line_names_the_file(tmp_path):
     (tmp_path / "metrics.jsonl").write_text('{"epoch": 1}\nbroken\n{"epoch": 3}\n')
     with pytest.raises(DlxError, match=r"line 2 of '.*metrics.jsonl' is not JSON"):
         MetricsLog.read(tmp_path)
+
+
+def test_csv_lines_are_appended_and_rewritten_when_a_column_appears(tmp_path):
+    from dlx.runs.metrics_log import csv_text
+    log = MetricsLog(tmp_path)
+    rows = [{"epoch": 1, "train_loss": 0.5}, {"epoch": 2, "train_loss": 0.4},
+            {"epoch": 3, "train_loss": 0.3, "val_loss": 0.6}, {"epoch": 4, "val_loss": 0.5, "train_loss": 0.2}]
+    for number, row in enumerate(rows, start=1):
+        log.append(row)
+        assert (tmp_path / "metrics.csv").read_text() == csv_text(rows[:number])
+    reopened = MetricsLog(tmp_path)  # a resumed run: the first append rewrites the table from all rows
+    (tmp_path / "metrics.csv").write_text("epoch,train_loss\n1,0.5\n2,0.")  # left half-written by a kill
+    reopened.append({"epoch": 5, "train_loss": 0.1, "val_loss": 0.4})
+    assert (tmp_path / "metrics.csv").read_text() == csv_text(rows + [{"epoch": 5, "train_loss": 0.1, "val_loss": 0.4}])
