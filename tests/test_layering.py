@@ -6,7 +6,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dlx"
 
 # lowest first; a module may import from its own rank or below
 RANKS = [
-    {"errors", "registry", "config"},
+    {"errors", "registry", "config", "parallel", "buffers"},
     {"tensor", "gradients"},
     {"ops"},
     {"losses"},

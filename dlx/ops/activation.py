@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlx import buffers
+
 from dlx.ops.base import away_from_zero, operation
 from dlx.tensor import Tensor, from_op
 
@@ -56,10 +58,10 @@ def tanh(x: Tensor) -> Tensor:
 @operation("relu", _kinked)
 def relu(x: Tensor) -> Tensor:
     """f(x) = max(0, x); f'(x) = 1 for x > 0, else 0."""
-    out = np.maximum(x.data, 0)
+    out = np.maximum(x.data, 0, out=buffers.empty(x.shape, x.dtype))  # big ones reused: dlx.buffers
 
     def backward(g):
-        return (g * (out > 0),)
+        return (np.multiply(g, out > 0, out=buffers.empty(g.shape, g.dtype)),)
 
     return from_op(out, (x,), backward, "relu")
 

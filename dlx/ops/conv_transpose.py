@@ -28,7 +28,7 @@ import numpy as np
 
 from dlx.errors import ShapeError
 from dlx.ops.base import operation
-from dlx.ops.conv import col2im, conv2d_forward, pair
+from dlx.ops.conv import batch_last_pays, col2im, conv2d_forward, pair, to_columns_order
 from dlx.tensor import Tensor, from_op
 
 
@@ -59,8 +59,9 @@ def conv_transpose2d_forward(x, weight, bias, stride, padding, output_padding, d
         raise ShapeError(f"conv_transpose2d: padding {padding} leaves no output for input {x.shape[2:]}; "
                          f"use less padding")
     pads = (padding[0], padding[0], padding[1], padding[1])
-    cols = np.matmul(weight.reshape(o, -1).T, x.reshape(n, o, h * w))  # (N, C*kh*kw, H*W)
-    out = col2im(cols, (n, c, hy, wy), (kh, kw), stride, pads, dilation, (h, w))
+    batch_last = batch_last_pays(c, o, kh, kw)
+    cols = np.matmul(weight.reshape(o, -1).T, to_columns_order(x, batch_last))  # (C*kh*kw, N*H*W)
+    out = col2im(cols, (n, c, hy, wy), (kh, kw), stride, pads, dilation, (h, w), batch_last)
     if bias is not None:
         out += bias[:, None, None]
     return out
@@ -70,10 +71,10 @@ def conv_transpose2d_backward(g, x, weight, stride, padding, dilation, need):
     """Gradients (dx, dW, db) of ``conv_transpose2d_forward``; ``need`` says which to compute."""
     n, o, h, w = x.shape
     pads = (padding[0], padding[0], padding[1], padding[1])
-    dx, cols = conv2d_forward(g, weight, None, stride, pads, dilation)  # dx (N, O, H, W), cols of G
+    dx, saved = conv2d_forward(g, weight, None, stride, pads, dilation)  # dx (N, O, H, W), columns of G
     gw = None
-    if need[1]:  # sum over images of x_n (O, H*W) @ cols_n^T (H*W, C*kh*kw)
-        gw = np.matmul(x.reshape(n, o, h * w), cols.transpose(0, 2, 1)).sum(axis=0).reshape(weight.shape)
+    if need[1]:  # x (O, N*H*W) @ cols^T (N*H*W, C*kh*kw): the sum over images and positions
+        gw = np.matmul(to_columns_order(x, saved.batch_last), saved.array.T).reshape(weight.shape)
     gb = g.sum(axis=(0, 2, 3)) if need[2] else None
     return (dx if need[0] else None), gw, gb
 

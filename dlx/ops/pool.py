@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlx import buffers
+
 from dlx.errors import ShapeError
 from dlx.ops.base import distinct, operation
 from dlx.ops.conv import pad_spatial, pair, strided_slice
@@ -61,7 +63,9 @@ def max_pool2d(x: Tensor, pool_size=2, stride=None, padding=0) -> Tensor:
     kernel, stride, pads, out_hw = pool_geometry(x.shape, pool_size, stride, padding)
     xp = pad_spatial(x.data, pads, value=-np.inf)
     slices = _offset_slices(kernel, stride, out_hw)
-    out = xp[:, :, slices[0][0], slices[0][1]].copy()  # (N, C, Ho, Wo), running maximum
+    first = xp[:, :, slices[0][0], slices[0][1]]
+    out = buffers.empty(first.shape, first.dtype)  # (N, C, Ho, Wo), running maximum
+    np.copyto(out, first)
     arg = np.zeros(out.shape, dtype=np.int8 if len(slices) < 128 else np.int32)  # offset of the max
     for k, (rows, cols) in enumerate(slices[1:], start=1):
         candidate = xp[:, :, rows, cols]
@@ -73,7 +77,7 @@ def max_pool2d(x: Tensor, pool_size=2, stride=None, padding=0) -> Tensor:
     padded_shape = xp.shape  # the closure keeps the shape, not the padded copy
 
     def backward(g):  # the gradient goes to the arg max of each window
-        dxp = np.zeros(padded_shape, dtype=g.dtype)  # (N, C, Hp, Wp)
+        dxp = buffers.zeros(padded_shape, g.dtype)  # (N, C, Hp, Wp)
         for k, (rows, cols) in enumerate(slices):
             if disjoint:  # every pixel in at most one window: write, no read-add
                 np.multiply(g, arg == k, out=dxp[:, :, rows, cols])

@@ -34,7 +34,7 @@ from dlx.sweep.objective import ObjectiveTrial, run_objective_trial
 from dlx.sweep.trials import TrialResult, run_trial
 
 THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS",
-                    "NUMEXPR_NUM_THREADS")
+                    "NUMEXPR_NUM_THREADS", "DLX_NUM_THREADS")
 TICK_SECONDS = 0.25
 
 
@@ -58,7 +58,10 @@ def pool_worker_setup() -> None:
 
 
 def one_blas_thread() -> None:
-    """In a worker: BLAS libraries already loaded use one thread (the environment covers the rest)."""
+    """In a worker: BLAS libraries already loaded, and dlx's own loops (``dlx.parallel``), use one
+    thread (the environment covers the rest)."""
+    from dlx import parallel
+    parallel.set_threads(1)
     try:
         from threadpoolctl import threadpool_limits
         threadpool_limits(1)

@@ -16,6 +16,14 @@ CONV2D_CASES = [(1, 0, 1), (1, 1, 1), (2, 1, 1), (1, 2, 2), (2, 1, 2), ((2, 1), 
 CONV1D_CASES = [(1, 0, 1), (1, 2, 1), (2, 1, 1), (1, 1, 3), (3, 2, 2)]
 
 
+@pytest.fixture(params=["batch_last", "channel_major"])
+def each_layout(request, monkeypatch):
+    """Run a test with the columns in each of the two orders (dlx.ops.conv picks one per layer)."""
+    from dlx.ops import conv
+    monkeypatch.setattr(conv, "LAYOUT", request.param)
+    return request.param
+
+
 def _conv2d_inputs(rng, kernel=(3, 2)):
     x = rng.standard_normal((2, 3, 7, 6))
     w = rng.standard_normal((4, 3, *kernel))  # non-square kernel: catches swapped axes
@@ -33,6 +41,7 @@ def test_reference_conv1d_on_a_hand_computed_example():
 
 
 @pytest.mark.parametrize("stride, padding, dilation", CONV2D_CASES)
+@pytest.mark.usefixtures("each_layout")
 def test_conv2d_equals_the_lecture_double_sum(stride, padding, dilation, rng):
     x, w, b = _conv2d_inputs(rng)
     fast = conv2d(Tensor(x), Tensor(w), Tensor(b), stride, padding, dilation).data
@@ -42,6 +51,7 @@ def test_conv2d_equals_the_lecture_double_sum(stride, padding, dilation, rng):
 
 
 @pytest.mark.parametrize("stride, padding, dilation", CONV1D_CASES)
+@pytest.mark.usefixtures("each_layout")
 def test_conv1d_equals_the_lecture_sum(stride, padding, dilation, rng):
     x, w, b = rng.standard_normal((2, 3, 11)), rng.standard_normal((4, 3, 3)), rng.standard_normal(4)
     fast = conv1d(Tensor(x), Tensor(w), Tensor(b), stride, padding, dilation).data
@@ -52,24 +62,28 @@ def test_conv1d_equals_the_lecture_sum(stride, padding, dilation, rng):
 
 # ---- gradients -------------------------------------------------------------------------------
 @pytest.mark.parametrize("stride, padding, dilation", CONV2D_CASES + [(1, ((0, 1), (2, 0)), 1)])
+@pytest.mark.usefixtures("each_layout")
 def test_conv2d_gradcheck(stride, padding, dilation, rng):
     x, w, b = rng.standard_normal((2, 2, 6, 5)), rng.standard_normal((3, 2, 3, 2)), rng.standard_normal(3)
     kwargs = {"stride": stride, "padding": padding, "dilation": dilation}
     assert gradcheck(conv2d, [x, w, b], kwargs=kwargs) < 1e-6
 
 
+@pytest.mark.usefixtures("each_layout")
 def test_conv2d_without_bias_gradcheck(rng):
     x, w = rng.standard_normal((2, 2, 5, 5)), rng.standard_normal((3, 2, 2, 2))
     assert gradcheck(lambda x, w: conv2d(x, w, None, stride=2, padding=1), [x, w]) < 1e-6
 
 
 @pytest.mark.parametrize("stride, padding, dilation", CONV1D_CASES)
+@pytest.mark.usefixtures("each_layout")
 def test_conv1d_gradcheck(stride, padding, dilation, rng):
     x, w, b = rng.standard_normal((2, 2, 9)), rng.standard_normal((3, 2, 3)), rng.standard_normal(3)
     kwargs = {"stride": stride, "padding": padding, "dilation": dilation}
     assert gradcheck(conv1d, [x, w, b], kwargs=kwargs) < 1e-6
 
 
+@pytest.mark.usefixtures("each_layout")
 def test_views_with_any_strides_give_the_same_result(rng):
     x, w, b = _conv2d_inputs(rng)
     expected = conv2d(Tensor(x), Tensor(w), Tensor(b), 2, 1, 1).data
@@ -91,6 +105,7 @@ def test_float32_stays_float32(rng):
 
 # ---- PyTorch as a reference ------------------------------------------------------------------
 @pytest.mark.parametrize("stride, padding, dilation", CONV2D_CASES)
+@pytest.mark.usefixtures("each_layout")
 def test_conv2d_matches_torch(stride, padding, dilation, rng):
     torch = pytest.importorskip("torch")
     x, w, b = _conv2d_inputs(rng)
@@ -188,3 +203,18 @@ def test_bad_arguments_are_config_errors(kwargs):
     arguments = {"filters": 3, "kernel_size": 3, **kwargs}
     with pytest.raises(ConfigError):
         Conv2D(**arguments)
+
+
+@pytest.mark.usefixtures("each_layout")
+@pytest.mark.parametrize("stride, padding", [(1, 0), (2, 1)])
+def test_conv_transpose2d_gradcheck_in_each_layout(stride, padding, rng):
+    from dlx.ops.conv_transpose import conv_transpose2d
+    x, w, b = rng.standard_normal((2, 3, 3, 4)), rng.standard_normal((3, 2, 3, 2)), rng.standard_normal(2)
+    kwargs = {"stride": stride, "padding": padding}
+    assert gradcheck(conv_transpose2d, [x, w, b], kwargs=kwargs) < 1e-6
+
+
+def test_the_layout_rule_picks_batch_last_where_the_columns_outweigh_the_transposes():
+    from dlx.ops.conv import batch_last_pays
+    assert not batch_last_pays(1, 16, 5, 5)  # MNIST conv1: 25 numbers per pixel in the columns, 32 transposed
+    assert batch_last_pays(16, 32, 5, 5)  # MNIST conv2: 400 against 64
