@@ -30,6 +30,38 @@ from dlx.gradients import IndexedGrad, PendingGrads, unbroadcast  # noqa: F401  
 DEFAULT_DTYPE = np.float32
 
 _state = threading.local()
+_dtype_watch: list | None = None  # while a ``watch_dtypes`` is open: (what, dtype) of every array made
+
+
+class watch_dtypes:
+    """Context manager that records the dtype of every operation's output and of every gradient
+    an operation's backward returns, for checking that training stays in float32.
+
+    ``found`` lists ``(operation, dtype)`` for outputs and ``("<operation> backward", dtype)``
+    for gradients; ``floating(dtype)`` filters it. Costs one test per operation while open.
+
+    Example::
+
+        with watch_dtypes() as watch:
+            loss = cross_entropy(model(x), y); loss.backward()
+        assert watch.floating_other_than(np.float32) == []
+    """
+
+    def __enter__(self):
+        global _dtype_watch
+        self.found: list[tuple[str, np.dtype]] = []
+        self._previous, _dtype_watch = _dtype_watch, self.found
+        return self
+
+    def __exit__(self, *exc):
+        global _dtype_watch
+        _dtype_watch = self._previous
+        return False
+
+    def floating_other_than(self, dtype) -> list[tuple[str, np.dtype]]:
+        """The distinct (what, dtype) pairs of floating arrays whose dtype is not ``dtype``."""
+        return sorted({(what, d) for what, d in self.found if np.issubdtype(d, np.floating) and d != dtype},
+                      key=str)
 
 
 def is_grad_enabled() -> bool:
@@ -189,6 +221,9 @@ class Tensor:
             parent_grads = node._backward(g)
             for parent, pg in zip(node._parents, parent_grads):
                 if pg is not None and parent.requires_grad:
+                    if _dtype_watch is not None:
+                        _dtype_watch.append((f"{node.op} backward", pg.dtype if hasattr(pg, "dtype")
+                                             else np.asarray(pg).dtype))
                     pending.add(parent, pg)
             if not retain_graph:
                 node._backward = _graph_freed
@@ -228,6 +263,8 @@ def from_op(data: np.ndarray, parents: tuple[Tensor, ...], backward: Callable, o
     out.data = data
     out.grad = None
     out.op = op
+    if _dtype_watch is not None:
+        _dtype_watch.append((op or "operation", np.asarray(data).dtype))
     if is_grad_enabled() and any(p.requires_grad for p in parents):
         out.requires_grad = True
         out._parents = parents
