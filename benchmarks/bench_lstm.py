@@ -26,9 +26,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_cnn import blas_threads, timed  # noqa: E402
+from benchmarks.suite import blas_threads, timed  # noqa: E402
 
 from dlx.nn import LSTM, Dense, Sequential  # noqa: E402
 from dlx.ops import cross_entropy  # noqa: E402

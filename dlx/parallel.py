@@ -18,11 +18,10 @@ from __future__ import annotations
 
 import os
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 _configured: int | None = None
-_pool: ThreadPoolExecutor | None = None
+_pool = None  # a concurrent.futures.ThreadPoolExecutor, made on first use (importing it costs ~7 ms)
 _pool_size = 0
 _lock = threading.Lock()
 # below this many numbers per thread a split costs more than it saves (handing a part to a
@@ -48,7 +47,8 @@ def threads() -> int:
     return os.cpu_count() or 1
 
 
-def _executor(size: int) -> ThreadPoolExecutor:
+def _executor(size: int):
+    from concurrent.futures import ThreadPoolExecutor
     global _pool, _pool_size
     with _lock:
         if _pool is None or _pool_size < size:

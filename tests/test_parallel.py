@@ -59,3 +59,4 @@ def test_a_parallel_copy_equals_the_serial_one():
     out = np.empty_like(a)
     parallel.parallel_for(6, lambda s, e: np.copyto(out[s:e], a[s:e] * 2), work=a.size)
     np.testing.assert_array_equal(out, 2 * a)
+

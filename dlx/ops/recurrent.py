@@ -130,22 +130,22 @@ def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | N
     tanh_c = np.empty((seq.T, seq.N, H), dtype)  # tanh of the step's new cell (before masking)
     hs[0], cs[0] = seq.initial(h0, H, dtype), seq.initial(c0, H, dtype)
     product = np.empty((seq.N, H), dtype)
-    for t in range(seq.T):
-        a = gates[t]
-        a += hs[t] @ w_h_scaled
-        with np.errstate(over="ignore"):  # exp = inf gives sigma = 0 exactly
+    with np.errstate(over="ignore"):  # exp = inf gives sigma = 0 exactly (entered once, not per step)
+        for t in range(seq.T):
+            a = gates[t]
+            a += hs[t] @ w_h_scaled
             np.exp(a, out=a)
-        a += 1.0
-        np.reciprocal(a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g
-        i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-        g *= 2.0
-        g -= 1.0
-        np.multiply(f, cs[t], out=cs[t + 1])
-        cs[t + 1] += np.multiply(i, g, out=product)
-        tanh_into(cs[t + 1], tanh_c[t])
-        np.multiply(o, tanh_c[t], out=hs[t + 1])
-        seq.hold(t, cs[t + 1], cs[t])
-        seq.hold(t, hs[t + 1], hs[t])
+            a += 1.0
+            np.reciprocal(a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g
+            i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+            g *= 2.0
+            g -= 1.0
+            np.multiply(f, cs[t], out=cs[t + 1])
+            cs[t + 1] += np.multiply(i, g, out=product)
+            tanh_into(cs[t + 1], tanh_c[t])
+            np.multiply(o, tanh_c[t], out=hs[t + 1])
+            seq.hold(t, cs[t + 1], cs[t])
+            seq.hold(t, hs[t + 1], hs[t])
 
     def backward(grad):
         gy, (dh, dc) = seq.output_gradient(grad, 2, return_state)
