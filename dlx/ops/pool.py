@@ -56,13 +56,8 @@ def _check_images(name: str, x: Tensor) -> None:
         raise ShapeError(f"{name}: expects input of shape (N, C, H, W), got {x.shape}")
 
 
-@operation("max_pool2d", lambda rng: ([distinct(rng, (2, 2, 5, 5))], {"pool_size": 3, "stride": 2, "padding": 1}))
-def max_pool2d(x: Tensor, pool_size=2, stride=None, padding=0) -> Tensor:
-    """Maximum over windows of (N, C, H, W); stride defaults to the pool size; padding is -inf."""
-    _check_images("max_pool2d", x)
-    kernel, stride, pads, out_hw = pool_geometry(x.shape, pool_size, stride, padding)
-    xp = pad_spatial(x.data, pads, value=-np.inf)
-    slices = _offset_slices(kernel, stride, out_hw)
+def _running_max(xp, slices):
+    """(max over the windows, offset k of the first maximum) by a running maximum over the offsets."""
     first = xp[:, :, slices[0][0], slices[0][1]]
     out = buffers.empty(first.shape, first.dtype)  # (N, C, Ho, Wo), running maximum
     np.copyto(out, first)
@@ -73,11 +68,24 @@ def max_pool2d(x: Tensor, pool_size=2, stride=None, padding=0) -> Tensor:
         np.maximum(out, candidate, out=out)
         # k grows, so "arg = k where better" is max(arg, k * better) (arithmetic beats np.where)
         np.maximum(arg, better.astype(arg.dtype) * arg.dtype.type(k), out=arg)
+    return out, arg
+
+
+@operation("max_pool2d", lambda rng: ([distinct(rng, (2, 2, 5, 5))], {"pool_size": 3, "stride": 2, "padding": 1}))
+def max_pool2d(x: Tensor, pool_size=2, stride=None, padding=0) -> Tensor:
+    """Maximum over windows of (N, C, H, W); stride defaults to the pool size; padding is -inf."""
+    _check_images("max_pool2d", x)
+    kernel, stride, pads, out_hw = pool_geometry(x.shape, pool_size, stride, padding)
+    xp = pad_spatial(x.data, pads, value=-np.inf)
+    slices = _offset_slices(kernel, stride, out_hw)
+    out, arg = _running_max(xp, slices)
     disjoint = stride[0] >= kernel[0] and stride[1] >= kernel[1]
+    # windows that tile the padded image exactly write every pixel once: no zero fill needed
+    tiled = stride == kernel and out_hw[0] * stride[0] == xp.shape[2] and out_hw[1] * stride[1] == xp.shape[3]
     padded_shape = xp.shape  # the closure keeps the shape, not the padded copy
 
     def backward(g):  # the gradient goes to the arg max of each window
-        dxp = buffers.zeros(padded_shape, g.dtype)  # (N, C, Hp, Wp)
+        dxp = (buffers.empty if tiled else buffers.zeros)(padded_shape, g.dtype)  # (N, C, Hp, Wp)
         for k, (rows, cols) in enumerate(slices):
             if disjoint:  # every pixel in at most one window: write, no read-add
                 np.multiply(g, arg == k, out=dxp[:, :, rows, cols])

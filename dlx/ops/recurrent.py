@@ -136,7 +136,7 @@ def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | N
             a += hs[t] @ w_h_scaled
             np.exp(a, out=a)
             a += 1.0
-            np.reciprocal(a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g
+            np.divide(1.0, a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g (faster than np.reciprocal)
             i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
             g *= 2.0
             g -= 1.0
