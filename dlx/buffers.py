@@ -19,6 +19,7 @@ memory does not grow with the number of distinct shapes (sequence lengths, last 
 """
 from __future__ import annotations
 
+import math
 import sys
 import threading
 
@@ -51,7 +52,7 @@ def empty(shape, dtype=np.float32) -> np.ndarray:
     global _pooled_bytes
     shape = tuple(int(s) for s in (shape if isinstance(shape, (tuple, list)) else (shape,)))
     dtype = np.dtype(dtype)
-    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    nbytes = math.prod(shape) * dtype.itemsize
     if nbytes < MIN_BYTES:
         return np.empty(shape, dtype)
     key = (shape, dtype.str)
