@@ -38,7 +38,8 @@ class watch_dtypes:
     an operation's backward returns, for checking that training stays in float32.
 
     ``found`` lists ``(operation, dtype)`` for outputs and ``("<operation> backward", dtype)``
-    for gradients; ``floating(dtype)`` filters it. Costs one test per operation while open.
+    for gradients; ``floating_other_than(dtype)`` lists the floating ones of another dtype.
+    Costs one test per operation while open, nothing when closed.
 
     Example::
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 
 from dlx import buffers
-
 from dlx.ops.base import away_from_zero, operation
 from dlx.tensor import Tensor, from_op
 
