@@ -27,7 +27,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.suite import blas_threads, timed  # noqa: E402
+from benchmarks.suite import blas_info, timed  # noqa: E402
 
 from dlx.nn import LSTM, Dense, Sequential  # noqa: E402
 from dlx.ops import cross_entropy  # noqa: E402
@@ -104,7 +104,7 @@ def main(argv=None) -> int:
     if args.threads is not None:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads, user_api="blas")
-    threads = blas_threads()
+    threads = blas_info()[1]
     x, y = make_data(args.n)
     model, optimiser = dlx_setup()
     try:

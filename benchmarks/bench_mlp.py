@@ -38,6 +38,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.suite import blas_info  # noqa: E402
 from dlx.nn import Dense, ReLU, Sequential  # noqa: E402
 from dlx.ops import cross_entropy  # noqa: E402
 from dlx.optim import Adam  # noqa: E402
@@ -45,13 +46,6 @@ from dlx.tensor import Tensor  # noqa: E402
 
 SIZES, BATCH, LR, TARGET = (784, 256, 128, 10), 64, 1e-3, 1.3
 BETA1, BETA2, EPS = 0.9, 0.999, 1e-8
-
-
-def blas_info() -> tuple[str, int]:
-    """The BLAS library NumPy uses and its thread count (threadpoolctl)."""
-    from threadpoolctl import threadpool_info
-    blas = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return (blas[0]["internal_api"], int(blas[0]["num_threads"])) if blas else ("unknown", 1)
 
 
 def make_batch(seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

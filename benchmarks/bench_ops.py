@@ -15,28 +15,18 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.suite import best_of  # noqa: E402
 from dlx.ops import conv as conv_module  # noqa: E402
 from dlx.ops.conv import conv2d  # noqa: E402
 from dlx.ops.norm import batch_norm  # noqa: E402
 from dlx.ops.pool import max_pool2d  # noqa: E402
 from dlx.tensor import Tensor  # noqa: E402
-
-
-def best(fn, repeats: int) -> float:
-    fn()
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1e3 * min(times)
 
 
 def dlx_step(op, arrays, upstream):
@@ -99,8 +89,8 @@ def main(argv=None) -> int:
     for name, setup, op, arrays, upstream, torch_op in cases(torch, np.random.default_rng(0)):
         if setup:
             setup()
-        ours = best(dlx_step(op, arrays, upstream), args.repeats)
-        theirs = best(torch_step(torch, torch_op, arrays, upstream), args.repeats) if torch else None
+        ours = 1e3 * best_of(dlx_step(op, arrays, upstream), args.repeats)
+        theirs = 1e3 * best_of(torch_step(torch, torch_op, arrays, upstream), args.repeats) if torch else None
         ratio = f"{ours / theirs:6.2f}" if theirs else "     -"
         print(f"{name:<52} {ours:8.2f} {theirs if theirs else float('nan'):9.2f} {ratio}")
     conv_module.LAYOUT = None

@@ -57,7 +57,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 
 from dlx import buffers, parallel  # noqa: E402
-from dlx.models.builder import build_model  # noqa: E402
+from dlx.models.builder import build_model, layer_spec  # noqa: E402
 from dlx.nn import LSTM, Dense, ReLU, Sequential  # noqa: E402
 from dlx.ops import cross_entropy  # noqa: E402
 from dlx.ops.conv import conv2d_backward, conv2d_forward  # noqa: E402
@@ -96,8 +96,7 @@ def torch_from_config(name: str, input_shape):
     def build(torch):
         nn, modules = torch.nn, []
         for spec in config_layers(name):
-            kind, options = (spec, {}) if isinstance(spec, str) else next(iter(spec.items()))
-            options = dict(options or {})
+            kind, options = layer_spec(spec)
             if kind == "conv2d":
                 modules.append(nn.LazyConv2d(options["filters"], options["kernel_size"],
                                              stride=options.get("stride", 1), padding=options.get("padding", 0)))
@@ -355,27 +354,16 @@ def markdown(result: dict) -> str:
     return "\n".join(lines) + "\n"
 
 
-def blas_threads() -> int:
-    """The number of threads NumPy's BLAS uses now (the number of cores if unknown)."""
-    try:
-        from threadpoolctl import threadpool_info
-        counts = [info["num_threads"] for info in threadpool_info() if info.get("user_api") == "blas"]
-        if counts:
-            return int(counts[0])
-    except ImportError:
-        pass
-    return os.cpu_count() or 1
-
-
-def blas_name() -> str:
+def blas_info() -> tuple[str, int]:
+    """The BLAS library NumPy uses (name and version) and its thread count now (threadpoolctl)."""
     try:
         from threadpoolctl import threadpool_info
         for info in threadpool_info():
             if info.get("user_api") == "blas":
-                return f"{info.get('internal_api')} {info.get('version')}"
+                return f"{info.get('internal_api')} {info.get('version')}", int(info["num_threads"])
     except ImportError:
         pass
-    return "BLAS unknown"
+    return "BLAS unknown", os.cpu_count() or 1
 
 
 def main(argv=None) -> int:
@@ -406,7 +394,7 @@ def main(argv=None) -> int:
 
     result = {"when": datetime.now().isoformat(timespec="seconds"),
               "machine": f"{platform.machine()}, {cores} cores, {platform.system()}",
-              "python": platform.python_version(), "numpy": np.__version__, "blas": blas_name(),
+              "python": platform.python_version(), "numpy": np.__version__, "blas": blas_info()[0],
               "torch": getattr(torch, "__version__", None), "repeats": args.repeats,
               "workloads": [], "convolutions": [], "matmul_1024_gflops": {}}
     for threads in thread_counts:

@@ -17,7 +17,6 @@ from __future__ import annotations
 import numpy as np
 
 from dlx import buffers
-
 from dlx.errors import ShapeError
 from dlx.ops.base import distinct, operation
 from dlx.ops.conv import pad_spatial, pair, strided_slice
