@@ -5,10 +5,13 @@ model.json), so a fresh process needs nothing but the run folder::
 
     text = sample_text("results/char-lm/<run>", length=300, temperature=0.8, seed_text="The ")
 
-Each new character is drawn from softmax(z / temperature) of the model's last output,
-given the last T characters (the training window) as context. Temperature 1 samples the
-model's own distribution; lower values are more conservative (towards argmax), higher
-ones more varied.
+Each new character is drawn from softmax(z / temperature) of the model's last output.
+A network of recurrent layers and per-step layers (embedding, dense per step, activations,
+dropout) reads the seed text once and then only each new character, carrying its
+recurrent states (``StatefulReader``): the work per character is one step, whatever the
+context's length. Any other network is rerun over the last T characters (the training
+window) for each new one. Temperature 1 samples the model's own distribution; lower
+values are more conservative (towards argmax), higher ones more varied.
 """
 from __future__ import annotations
 
@@ -18,8 +21,49 @@ import numpy as np
 
 from dlx.errors import DlxError
 from dlx.inference.loaded import load_run
+from dlx.nn import Sequential
 from dlx.ops.activation import softmax_array
 from dlx.tasks import predict_outputs
+from dlx.tensor import Tensor, no_grad
+
+
+class StatefulReader:
+    """A sequence model read a few steps at a time, each recurrent layer carrying its state to the next call.
+
+    ``read(tokens)`` returns the output of the last of ``tokens``' steps, the same as running the
+    network over everything read so far; the work is that of the new steps alone. It applies to a
+    ``Sequential`` of unidirectional recurrent layers that return sequences and of per-step layers
+    (``Module.per_step``), in eval mode (``fits``).
+
+    Example::
+
+        reader = StatefulReader(run.network)
+        logits = reader.read(np.array([[3, 1, 4]]))   # (V,) after the seed
+        logits = reader.read(np.array([[1]]))         # after one more token: one step of work
+    """
+
+    def __init__(self, network):
+        self.layers = list(network)
+        self.states: list = [None] * len(self.layers)
+
+    @staticmethod
+    def fits(network) -> bool:
+        if not isinstance(network, Sequential):
+            return False
+        recurrent = [layer for layer in network if hasattr(layer, "forward_stateful")]
+        return bool(recurrent) and all(layer.return_sequences and not layer.bidirectional for layer in recurrent) \
+            and all(layer.per_step for layer in network if not hasattr(layer, "forward_stateful"))
+
+    def read(self, tokens: np.ndarray) -> np.ndarray:
+        """The output of the last step of ``tokens`` (1, t), after everything read before."""
+        x = Tensor(tokens)
+        with no_grad():
+            for i, layer in enumerate(self.layers):
+                if hasattr(layer, "forward_stateful"):
+                    x, self.states[i] = layer.forward_stateful(x, self.states[i])
+                else:
+                    x = layer(x)
+        return x.data[0, -1]
 
 
 def sample_text(run_dir: Path | str, length: int = 300, temperature: float = 0.8, seed_text: str | None = None,
@@ -49,11 +93,28 @@ def sample_text(run_dir: Path | str, length: int = 300, temperature: float = 0.8
     if unknown:
         raise DlxError(f"--seed-text has characters that the model never saw: {''.join(unknown)!r}; "
                        f"use characters of its training text")
-    tokens, window = [index[c] for c in start], int(run.input_shape[0])
+    tokens = [index[c] for c in start]
+    next_logits = _next_logits(run.network, tokens, int(run.input_shape[0]))
     rng = np.random.default_rng(seed)
     for _ in range(length):
-        context = np.array(tokens[-window:], dtype=np.int64)[None, :]  # (1, <= T)
-        logits = predict_outputs(run.network, context)[0, -1].astype(np.float64)  # (V,) for the next char
-        probabilities = softmax_array(logits / temperature, axis=-1)
+        probabilities = softmax_array(next_logits().astype(np.float64) / temperature, axis=-1)  # (V,)
         tokens.append(int(rng.choice(len(vocabulary), p=probabilities / probabilities.sum())))
     return (seed_text or "") + "".join(vocabulary[t] for t in tokens[len(start):])
+
+
+def _next_logits(network, tokens: list[int], window: int):
+    """A function returning the logits (V,) of the character after ``tokens``, which the caller extends:
+    by carrying recurrent states where the network allows it, else by rerunning the last ``window``."""
+    if not StatefulReader.fits(network):
+        def rerun() -> np.ndarray:
+            context = np.array(tokens[-window:], dtype=np.int64)[None, :]  # (1, <= T)
+            return predict_outputs(network, context)[0, -1]
+        return rerun
+    network.eval()
+    reader, read = StatefulReader(network), [0]  # read[0]: how many of ``tokens`` the reader has seen
+
+    def carried() -> np.ndarray:
+        new = np.array(tokens[read[0]:], dtype=np.int64)[None, :]
+        read[0] = len(tokens)
+        return reader.read(new)
+    return carried

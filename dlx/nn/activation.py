@@ -8,6 +8,8 @@ from dlx.registry import activations, layers
 
 def _register(*names):
     def decorate(cls):
+        if "per_step" not in cls.__dict__:
+            cls.per_step = True  # elementwise, or over the feature axis of each step
         return layers.register(*names)(activations.register(*names)(cls))
     return decorate
 
@@ -68,6 +70,10 @@ class Softmax(Module):
         super().__init__()
         self.axis = axis
 
+    @property
+    def per_step(self) -> bool:
+        return self.axis == -1
+
     def forward(self, x):
         return ops.softmax(x, self.axis)
 
@@ -79,6 +85,10 @@ class LogSoftmax(Module):
     def __init__(self, axis: int = -1):
         super().__init__()
         self.axis = axis
+
+    @property
+    def per_step(self) -> bool:
+        return self.axis == -1
 
     def forward(self, x):
         return ops.log_softmax(x, self.axis)

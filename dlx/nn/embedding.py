@@ -33,6 +33,8 @@ class Embedding(Module):
         (1, 3, 4)
     """
 
+    per_step = True
+
     def __init__(self, vocab_size: int, dim: int, init="uniform", rng: np.random.Generator | None = None):
         super().__init__()
         for what, value in (("vocab_size", vocab_size), ("dim", dim)):

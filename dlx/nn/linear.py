@@ -95,6 +95,8 @@ class TimeDense(Dense):
         (2, 7, 5)
     """
 
+    per_step = True
+
     @staticmethod
     def example():
         return {"units": 3}, (5, 4)

@@ -58,6 +58,7 @@ class Module:
     built: bool = True
     _frozen: bool = False  # freeze() was called: parameters made by a later build() are frozen too
     takes_mask: bool = False  # forward(x, mask=None) accepts the (N, T) mask of padded sequences
+    per_step: bool = False  # in eval mode, each time step's output depends on that step's input alone
 
     @staticmethod
     def example() -> tuple[dict, tuple[int, ...]]:

@@ -48,6 +48,7 @@ class _Recurrent(Module):
     """What the recurrent layers share: checks, parameters per direction, bidirectional, outputs."""
 
     gates = 1  # blocks of ``units`` columns in the weights
+    states = 1  # final states the fused operation can return (LSTM: h and c)
     takes_mask = True  # Sequential hands it the (N, T) mask of padded batches
     bias_names = ("b",)
 
@@ -103,15 +104,36 @@ class _Recurrent(Module):
     def _initial_bias(self, width, rng):
         return get_initialiser(self.bias_init)((width,), self.in_features, self.units, rng)
 
-    def _sequence(self, x, params, keep, grad_norms):
-        """The fused operation of this cell; returns (N, T, H), or (N, T + S, H) with final states."""
+    def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False):
+        """The fused operation of this cell from the ``initial`` states (none: zeros); returns (N, T, H),
+        or (N, T + S, H) with the S final states appended when ``return_state``."""
         raise NotImplementedError
 
+    def _params(self, suffix: str = "") -> list:
+        return [getattr(self, name + suffix) for name in ("w_x", "w_h", *self.bias_names)]
+
     def _run(self, x: Tensor, keep, suffix: str) -> Tensor:
-        params = [getattr(self, name + suffix) for name in ("w_x", "w_h", *self.bias_names)]
         norms = self.grad_norms if self.record_grad_norms and not suffix else None
-        out = self._sequence(x, params, keep, norms)
+        out = self._sequence(x, self._params(suffix), keep, norms, return_state=not self.return_sequences)
         return out if self.return_sequences else out[:, x.shape[1]]  # the final state h_T
+
+    def forward_stateful(self, x, state: tuple | None = None) -> tuple[Tensor, tuple]:
+        """(output, new state) for ``x`` (N, T, D) read on from ``state`` (the new state of an earlier call;
+        None: zeros): the layer's usual output, as if this call's steps had followed the earlier ones.
+
+        Generation uses it to read one new step at a time instead of rereading the whole context
+        (``dlx.inference.text``). The state is a tuple of (N, H) arrays (LSTM: h and c). A bidirectional
+        layer needs the whole sequence at once and cannot do this.
+        """
+        if self.bidirectional:
+            raise ShapeError(f"{type(self).registry_name}: a bidirectional layer reads the whole sequence; "
+                             f"it cannot carry a state from one call to the next")
+        x = x if isinstance(x, Tensor) else Tensor(x)
+        initial = () if state is None else tuple(Tensor(s) for s in state)
+        out = self._sequence(x, self._params(), None, None, initial, return_state=True)
+        steps = x.shape[1]
+        new_state = tuple(out.data[:, steps + i] for i in range(self.states))
+        return (out[:, :steps] if self.return_sequences else out[:, steps]), new_state
 
     def forward(self, x, mask=None) -> Tensor:
         x = x if isinstance(x, Tensor) else Tensor(x)
@@ -164,9 +186,9 @@ class SimpleRNN(_Recurrent):
         super().__init__(units, return_sequences, bidirectional, truncate, init, recurrent_init, bias_init,
                          record_grad_norms, in_features, rng)
 
-    def _sequence(self, x, params, keep, grad_norms):
-        return rnn_sequence(x, *params, mask=keep, activation=self.activation, truncate=self.truncate,
-                            return_state=not self.return_sequences, grad_norms=grad_norms)
+    def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False):
+        return rnn_sequence(x, *params, *initial, mask=keep, activation=self.activation, truncate=self.truncate,
+                            return_state=return_state, grad_norms=grad_norms)
 
 
 @layers.register("irnn")
@@ -226,6 +248,7 @@ class LSTM(_Recurrent):
     """
 
     gates = 4
+    states = 2  # h and c
 
     def __init__(self, units: int, forget_bias: float = 1.0, return_sequences: bool = False,
                  bidirectional: bool = False, truncate: int | None = None, init="glorot_uniform",
@@ -240,9 +263,9 @@ class LSTM(_Recurrent):
         b[self.units:2 * self.units] += self.forget_bias
         return b
 
-    def _sequence(self, x, params, keep, grad_norms):
-        return lstm_sequence(x, *params, mask=keep, truncate=self.truncate,
-                             return_state=not self.return_sequences, grad_norms=grad_norms)
+    def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False):
+        return lstm_sequence(x, *params, *initial, mask=keep, truncate=self.truncate,
+                             return_state=return_state, grad_norms=grad_norms)
 
 
 @layers.register("gru")
@@ -276,6 +299,6 @@ class GRU(_Recurrent):
         super().__init__(units, return_sequences, bidirectional, truncate, init, recurrent_init, bias_init,
                          record_grad_norms, in_features, rng)
 
-    def _sequence(self, x, params, keep, grad_norms):
-        return gru_sequence(x, *params, mask=keep, truncate=self.truncate,
-                            return_state=not self.return_sequences, grad_norms=grad_norms)
+    def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False):
+        return gru_sequence(x, *params, *initial, mask=keep, truncate=self.truncate,
+                            return_state=return_state, grad_norms=grad_norms)

@@ -18,6 +18,8 @@ from dlx.tensor import Tensor
 class _NoiseLayer(Module):
     """A layer with its own generator; built (seeded) by ``build`` or from ``rng``."""
 
+    per_step = True  # the identity in eval mode
+
     def __init__(self, rng: np.random.Generator | None = None):
         super().__init__()
         self.rng: np.random.Generator | None = None
