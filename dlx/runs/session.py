@@ -31,6 +31,7 @@ from dlx.runs.checkpoint import save_checkpoint
 from dlx.runs.files import atomic_write_text
 from dlx.runs.metrics_log import MetricsLog
 from dlx.runs.rundir import create_run_dir
+from dlx.runs.splits import SPLITS_NAME, write_splits
 from dlx.runs.summary import package_versions, read_summary, write_summary
 
 ENDED = ("finished", "early_stopped", "pruned", "diverged", "interrupted", "failed")
@@ -107,6 +108,15 @@ class RunSession:
         """Append a metrics row (``metrics.jsonl``/``.csv``) and a line to ``run.log``."""
         self.metrics.append(row)
         self.log(line if line is not None else "  ".join(f"{k} {v}" for k, v in row.items()))
+
+    def save_splits(self, indices: dict) -> None:
+        """``splits.npz``: the indices of the train/validation/test parts into the loaded data set.
+
+        Written once, when the run starts; a resumed run keeps the file it has.
+        """
+        if not (self.run_dir / SPLITS_NAME).is_file():
+            write_splits(self.run_dir, indices)
+            self.log("splits: " + ", ".join(f"{name} {len(part)}" for name, part in indices.items()))
 
     def checkpoint(self, snapshot: Snapshot | Callable[[], Snapshot], force: bool = False) -> None:
         """Keep ``snapshot`` (name -> (arrays, meta)) in memory; write it when the interval has passed.
