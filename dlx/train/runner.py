@@ -15,6 +15,7 @@ import numpy as np
 import yaml
 
 from dlx.config import LoadedConfig, load_config
+from dlx.data.sources import data_files_read
 from dlx.errors import DlxError
 from dlx.models.builder import describe_model
 from dlx.runs import atomic_write_json, plot_history
@@ -54,10 +55,11 @@ def run_in_folder(loaded: LoadedConfig, folder: str | Path | None = None, splits
     missing key is an empty split); None splits as the config says. ``hook(row)`` returning
     True stops the run after that epoch with status ``pruned``.
     """
-    experiment = prepare(loaded) if splits is None else prepare_indexed(loaded, splits)
+    with data_files_read() as files:
+        experiment = prepare(loaded) if splits is None else prepare_indexed(loaded, splits)
     c = loaded.config
     session = RunSession.create(results_dir or c.output.results_dir, c.output.run_name, resolved_yaml(loaded),
-                                folder, experiment.settings.checkpoint_seconds)
+                                folder, experiment.settings.checkpoint_seconds, files)
     return train_in(experiment, session, reporter, hook)
 
 
@@ -77,8 +79,9 @@ def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None)
                        f"give a run folder under results/")
     saved = read_splits(run_dir)  # a fold or a curve point resumes on its own samples
     loaded = load_config(config_file)
-    experiment = prepare(loaded) if saved is None else prepare_indexed(loaded, saved)
-    session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds)
+    with data_files_read() as files:
+        experiment = prepare(loaded) if saved is None else prepare_indexed(loaded, saved)
+    session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds, files)
     return train_in(experiment, session, reporter, hook, checkpoint)
 
 

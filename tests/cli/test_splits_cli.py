@@ -4,6 +4,7 @@ Each test runs the real CLI in fresh processes, on folders another process wrote
 """
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -63,6 +64,8 @@ def test_each_fold_saves_the_indices_it_trained_and_validated_on(cv_folder):
         np.testing.assert_array_equal(saved["train"], part.pool_indices[train_idx])
         np.testing.assert_array_equal(saved["validation"], part.pool_indices[val_idx])
         assert saved["test"].size == 0
+        provenance = json.loads((sweep / "trials" / str(i) / "summary.json").read_text())["provenance"]
+        assert [Path(name).name for name in provenance["data"]] == ["breast_cancer.csv"]  # a trial's record too
 
 
 def test_a_run_saves_the_split_it_drew_and_evaluates_on_it(tmp_path):
