@@ -51,15 +51,29 @@ def git_state() -> dict:
     return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
 
 
+@lru_cache(maxsize=1)
+def _thread_pools():
+    """threadpoolctl's view of the loaded libraries, found once per process (finding them takes ~50 ms)."""
+    from threadpoolctl import ThreadpoolController
+    return ThreadpoolController()
+
+
 def blas_info() -> list[dict]:
-    """The BLAS libraries NumPy and the others loaded: ``internal_api``, ``version`` and ``threads`` of each."""
+    """The BLAS libraries loaded (NumPy's, SciPy's): ``internal_api``, ``version`` and ``threads`` of each.
+
+    The libraries are those loaded when the first run of the process ended; the threads are read now.
+    """
     try:
-        from threadpoolctl import threadpool_info
-        pools = threadpool_info()
+        pools = _thread_pools().info()
     except Exception:  # noqa: BLE001  (a record of the machine must never fail the run)
         return []
     return [{"internal_api": pool.get("internal_api"), "version": pool.get("version"),
              "threads": pool.get("num_threads")} for pool in pools if pool.get("user_api") == "blas"]
+
+
+@lru_cache(maxsize=1)
+def _versions() -> tuple:
+    return tuple(package_versions().items())  # importlib.metadata scans site-packages: ~40 ms a call
 
 
 def platform_info() -> dict:
@@ -70,4 +84,4 @@ def platform_info() -> dict:
 def provenance(data_files: dict[str, str] | None = None) -> dict:
     """The provenance record of a run that read ``data_files`` (absolute path -> SHA-256)."""
     return {"git": dict(git_state()), "data": dict(sorted((data_files or {}).items())),
-            "versions": package_versions(), "blas": blas_info(), "platform": platform_info()}
+            "versions": dict(_versions()), "blas": blas_info(), "platform": platform_info()}
