@@ -103,3 +103,15 @@ def test_a_damaged_splits_file_is_one_line(tmp_path, content):
     else:
         (run / "splits.npz").write_bytes(content)
     assert_one_error_line(dlx("evaluate", run, cwd=tmp_path), "splits.npz", "train it again")
+
+
+def test_a_learning_curve_point_saves_its_share_of_the_training_split(tmp_path):
+    config = write(tmp_path, BREAST_CANCER_SMALL)
+    done = dlx("curve", "learning", config, "--fractions", "0.5", "--results", tmp_path / "r", cwd=tmp_path)
+    assert done.returncode == 0, output_of(done)
+    loaded = load_config(config)
+    _, drawn = load_split_indices(loaded, seeded_generators(loaded.config.training.seed)["data"])
+    saved = saved_splits(next((tmp_path / "r" / "sweeps").glob("*/*/trials/*")))
+    assert len(saved["train"]) == round(0.5 * len(drawn["train"])) and np.isin(saved["train"], drawn["train"]).all()
+    np.testing.assert_array_equal(saved["validation"], drawn["validation"])
+    np.testing.assert_array_equal(saved["test"], drawn["test"])
