@@ -35,3 +35,7 @@ class CheckpointError(DlxError):
 
 class DivergenceError(DlxError):
     """Training produced a NaN, infinite or exploding loss."""
+
+
+class DlxWarning(UserWarning):
+    """Something a user should know that does not stop the command (the CLI prints it as one line)."""

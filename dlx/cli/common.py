@@ -37,6 +37,25 @@ def user_errors():
         abort(f"{error.strerror or error}: '{error.filename}'; check the path")
 
 
+@contextmanager
+def warning_lines():
+    """Show each ``DlxWarning`` raised inside as one yellow ``warning:`` line on standard error."""
+    import warnings
+
+    from dlx.errors import DlxWarning
+    caught = []
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DlxWarning)
+            yield
+    finally:
+        for warning in caught:
+            if issubclass(warning.category, DlxWarning):
+                console(stderr=True).print(f"[yellow]warning:[/] {_one_line(str(warning.message))}")
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+
+
 def fmt(value) -> str:
     """A number for every table the CLI prints: 4 significant digits; '' for None; 'nan' for NaN."""
     if value is None:

@@ -6,7 +6,7 @@ from typing import Optional
 
 import typer
 
-from dlx.cli.common import console, fmt, user_errors
+from dlx.cli.common import console, fmt, user_errors, warning_lines
 
 
 def explain(
@@ -21,7 +21,7 @@ def explain(
     report: bool = typer.Option(False, "--report", help="Gather RUN_DIR/explanations/ into explanations.html."),
 ):
     """Explain RUN_DIR with --method (into RUN_DIR/explanations/), or gather every explanation with --report."""
-    with user_errors():
+    with user_errors(), warning_lines():
         from dlx.errors import DlxError
         if method is None and not report:
             raise DlxError("give --method (see dlx list explainers) or --report")

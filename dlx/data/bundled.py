@@ -16,13 +16,19 @@ from pathlib import Path
 import numpy as np
 
 from dlx.data.dataset import Dataset
+from dlx.data.sources import note_data_file
 from dlx.registry import datasets
+
+
+SKLEARN_FILES = {"load_iris": "iris.csv", "load_wine": "wine_data.csv", "load_breast_cancer": "breast_cancer.csv",
+                 "load_digits": "digits.csv.gz"}  # the file each of scikit-learn's loaders reads
 
 
 def _bundled(loader_name: str, name: str, task: str) -> Dataset:
     from sklearn import datasets as sklearn_datasets
 
     bunch = getattr(sklearn_datasets, loader_name)()
+    note_sklearn_file(loader_name)
     return Dataset(bunch.data.astype(np.float32), bunch.target.astype(np.int64), task, name,
                    feature_names=[str(f) for f in bunch.feature_names],
                    class_names=[str(c) for c in bunch.target_names])
@@ -38,13 +44,19 @@ def _sklearn_data_file(name: str) -> Path | None:
     return None
 
 
+def note_sklearn_file(loader_name: str) -> None:
+    """Note the file that scikit-learn's ``loader_name`` reads, for the run's provenance (``dlx.data.sources``)."""
+    note_data_file(_sklearn_data_file(SKLEARN_FILES[loader_name]))
+
+
 def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     """(pixels (1797, 64) float32 in 0..16, labels int64), as ``sklearn.datasets.load_digits``."""
-    path = _sklearn_data_file("digits.csv.gz")
+    path = _sklearn_data_file(SKLEARN_FILES["load_digits"])
     if path is None:
         from sklearn.datasets import load_digits
         bunch = load_digits()
         return bunch.data.astype(np.float32), bunch.target.astype(np.int64)
+    note_data_file(path)
     with gzip.open(path, "rt") as handle:
         table = np.loadtxt(handle, delimiter=",", dtype=np.float64)
     return table[:, :-1].astype(np.float32), table[:, -1].astype(np.int64)

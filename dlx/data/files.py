@@ -15,6 +15,7 @@ from typing import Literal
 import numpy as np
 
 from dlx.data.dataset import TASKS, Dataset
+from dlx.data.sources import note_data_file
 from dlx.errors import ConfigError, DataError
 from dlx.registry import datasets
 
@@ -89,6 +90,7 @@ def read_csv_rows(file: Path, path, delimiter: str = ",") -> list[list[str]]:
         delimiter (default ","): the cell separator.
     """
     data = Path(file).read_bytes()
+    note_data_file(file)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -214,6 +216,7 @@ def npz(path: str, rng: np.random.Generator | None = None, x_key: str = "X", y_k
         'binary'
     """
     file = existing_file(path)
+    note_data_file(file)
     with open(file, "rb") as handle:
         if handle.read(4) != b"PK\x03\x04":
             raise DataError(f"'{path}' is not a .npz file (a zip of arrays); save it with np.savez")

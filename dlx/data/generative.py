@@ -67,7 +67,9 @@ def digits_images(binarised: bool = False, flatten: bool = True, threshold: floa
     """
     from sklearn.datasets import load_digits
 
+    from dlx.data.bundled import note_sklearn_file
     bunch = load_digits()
+    note_sklearn_file("load_digits")
     X = (bunch.data / 16.0).astype(np.float32)  # 0..16 dark cells of a 4x4 block -> [0, 1]
     if binarised:
         X = binarise(X, threshold)

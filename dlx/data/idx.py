@@ -17,6 +17,7 @@ import numpy as np
 
 from dlx.data.dataset import Dataset
 from dlx.data.download import dataset_folder
+from dlx.data.sources import note_data_file
 from dlx.errors import ConfigError, DataError
 from dlx.registry import datasets
 
@@ -81,6 +82,7 @@ def read_idx(file, expected_magic: int | None = None, max_bytes: int = MAX_IDX_B
     """
     file = Path(file)
     try:
+        note_data_file(file)
         with _open(file) as handle:
             shape, dtype, header = _read_header(handle, file, expected_magic)
             declared = math.prod(shape) * dtype.itemsize  # Python int: no overflow

@@ -22,6 +22,7 @@ from dlx.data.characters import CharCorpus, default_text
 from dlx.data.checks import register_task_name
 from dlx.data.dataset import Dataset
 from dlx.data.sequences import TAGS, adding_problem, copy_task, parity, sine_forecast, tagging_task
+from dlx.data.sources import note_data_file
 from dlx.errors import ConfigError, DataError
 from dlx.registry import datasets
 
@@ -116,6 +117,7 @@ def _read_text(path: str | None, limit: int | None) -> str:
                         f"or leave it out for the built-in text")
     try:
         text = file.read_text(encoding="utf-8")
+        note_data_file(file)
     except UnicodeDecodeError:
         raise DataError(f"characters: '{path}' is not UTF-8 text; convert it, e.g. iconv -t utf-8") from None
     return text if limit is None else text[:limit]

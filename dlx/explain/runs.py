@@ -13,7 +13,7 @@ from dlx.config import load_config
 from dlx.errors import DlxError
 from dlx.explain.target import ExplainTarget, target_for_model
 from dlx.inference import load_run
-from dlx.train.experiment import load_splits, seeded_generators
+from dlx.inference.splits import chosen_splits, run_splits
 
 SPLITS = ("train", "validation", "test")
 
@@ -21,7 +21,7 @@ SPLITS = ("train", "validation", "test")
 def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTarget, np.ndarray]:
     """The run's network behind its scaler (gradients reach the raw input), and the raw inputs of ``split``.
 
-    The splits are rebuilt from the run's config and seed, exactly as the run drew them.
+    The splits are the run's own (its ``splits.npz``; a run without one: drawn again from its config and seed).
     """
     run_dir = Path(run_dir)
     if not run_dir.is_dir():
@@ -32,10 +32,8 @@ def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTar
     if not (run_dir / "config.yaml").is_file():
         raise DlxError(f"'{run_dir}' has no config.yaml; give the folder of a dlx run")
     loaded = load_config(run_dir / "config.yaml")
-    splits = load_splits(loaded, seeded_generators(loaded.config.training.seed)["data"])
-    train, chosen = splits["train"], splits[split]
-    if len(chosen) == 0:
-        raise DlxError(f"the run's {split} split is empty; choose another with --split")
+    splits = run_splits(run_dir, loaded)
+    train, chosen = splits["train"], splits[chosen_splits(splits, loaded, split)[0]]
     target = target_for_model(run.network, run.task.name, train.X, train.y, preprocess=run.scaler,
                               feature_names=run.feature_names, class_names=run.class_names)
     return target, chosen.X

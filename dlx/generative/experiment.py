@@ -13,6 +13,7 @@ from typing import Callable
 import numpy as np
 import yaml
 
+from dlx.data.sources import data_files_read
 from dlx.errors import ConfigError
 from dlx.generative.building import build_generative_model, save_generative
 from dlx.generative.data import GenerativeData, load_generative_data
@@ -57,9 +58,11 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
     kind = (config.get("model") or {}).get("kind")
     training = {**_training(config, GAN_KEYS if kind == "gan" else TRAIN_KEYS), **(overrides or {})}
     rng = np.random.default_rng(int(training.pop("seed", 0)))
-    data = load_generative_data(config.get("dataset") or {}, rng)
+    with data_files_read() as files:
+        data = load_generative_data(config.get("dataset") or {}, rng)
     model = build_generative_model(config["model"], data.X_train.shape[1:], rng)  # shapes checked: no folder yet
-    session = RunSession.create(results_dir, run_name, yaml.safe_dump(config, sort_keys=False), folder=folder)
+    session = RunSession.create(results_dir, run_name, yaml.safe_dump(config, sort_keys=False), folder=folder,
+                                data_files=files)
     with session:
         def record(row: dict) -> None:
             session.record(row)

@@ -6,11 +6,12 @@ from pathlib import Path
 from dlx.config import load_config
 from dlx.errors import DlxError
 from dlx.inference.loaded import load_run
-from dlx.train.experiment import load_splits, seeded_generators
+from dlx.inference.splits import chosen_splits, run_splits
 
 
 def evaluate_run(run_dir: Path | str, split: str = "test") -> dict[str, dict]:
-    """Metrics of the run's saved model on ``split`` (or all splits), rebuilt with the run's seed.
+    """Metrics of the run's saved model on ``split`` (or all its non-empty splits), on the samples the run
+    saved in ``splits.npz`` (a run without it: the splits drawn again with the run's seed, and a DlxWarning).
 
     The loaded model takes raw inputs (its scaler is its first layer), so the splits are not scaled here.
     """
@@ -19,11 +20,6 @@ def evaluate_run(run_dir: Path | str, split: str = "test") -> dict[str, dict]:
         raise DlxError(f"'{run_dir}' has no config.yaml; give the folder of a dlx run")
     run = load_run(run_dir)
     loaded = load_config(run_dir / "config.yaml")
-    splits = load_splits(loaded, seeded_generators(loaded.config.training.seed)["data"])
-    chosen = ["train", "validation", "test"] if split == "all" else [split]
-    results = {}
-    for name in chosen:
-        if len(splits[name]) == 0:
-            raise DlxError(f"the run's {name} split is empty (dataset.{name} fraction is 0); choose another split")
-        results[name] = run.task.evaluate(run.model, splits[name], run.loss, run.n_outputs)
-    return results
+    splits = run_splits(run_dir, loaded)
+    return {name: run.task.evaluate(run.model, splits[name], run.loss, run.n_outputs)
+            for name in chosen_splits(splits, loaded, split)}

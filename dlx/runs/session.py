@@ -30,8 +30,10 @@ from dlx.errors import DlxError
 from dlx.runs.checkpoint import save_checkpoint
 from dlx.runs.files import atomic_write_text
 from dlx.runs.metrics_log import MetricsLog
+from dlx.runs.provenance import provenance
 from dlx.runs.rundir import create_run_dir
-from dlx.runs.summary import package_versions, read_summary, write_summary
+from dlx.runs.splits import SPLITS_NAME, write_splits
+from dlx.runs.summary import read_summary, write_summary
 
 ENDED = ("finished", "early_stopped", "pruned", "diverged", "interrupted", "failed")
 Snapshot = dict[str, tuple[dict, dict]]  # checkpoint name -> (arrays, JSON meta)
@@ -48,10 +50,13 @@ class RunSession:
         run_dir: an existing run folder (use ``create`` for a new one, ``reopen`` to resume).
         checkpoint_seconds (default 30): write checkpoints at most this often; whatever ends
             the run writes the last snapshot.
+        data_files (default None): absolute path -> SHA-256 of the data files the run read
+            (``dlx.data.sources.data_files_read``), for the summary's ``provenance``.
     """
 
-    def __init__(self, run_dir: Path, checkpoint_seconds: float = 30.0):
+    def __init__(self, run_dir: Path, checkpoint_seconds: float = 30.0, data_files: dict[str, str] | None = None):
         self.run_dir = Path(run_dir)
+        self.data_files = dict(data_files or {})
         self.metrics = MetricsLog(self.run_dir)
         self.checkpoint_seconds = checkpoint_seconds
         self.status = "running"
@@ -68,7 +73,7 @@ class RunSession:
     # ---- opening ------------------------------------------------------------------------------
     @classmethod
     def create(cls, results_dir: str | Path, run_name: str, config_text: str, folder: str | Path | None = None,
-               checkpoint_seconds: float = 30.0) -> "RunSession":
+               checkpoint_seconds: float = 30.0, data_files: dict[str, str] | None = None) -> "RunSession":
         """A new run folder (``<results_dir>/<run_name>/<stamp>-<hex>/``, or exactly ``folder``,
         which must not exist yet) with ``config.yaml``, ``plots/`` and a ``running`` summary."""
         if folder is None:
@@ -81,12 +86,13 @@ class RunSession:
                 raise DlxError(f"run folder '{run_dir}' exists already; a run never reuses a folder") from None
             (run_dir / "plots").mkdir()
         atomic_write_text(run_dir / "config.yaml", config_text)
-        session = cls(run_dir, checkpoint_seconds)
+        session = cls(run_dir, checkpoint_seconds, data_files)
         session._write_status()
         return session
 
     @classmethod
-    def reopen(cls, run_dir: str | Path, checkpoint_seconds: float = 30.0) -> "RunSession":
+    def reopen(cls, run_dir: str | Path, checkpoint_seconds: float = 30.0,
+               data_files: dict[str, str] | None = None) -> "RunSession":
         """An interrupted run's folder, to continue it (``dlx train --resume``)."""
         run_dir = Path(run_dir)
         if (run_dir / "summary.json").is_file():
@@ -94,7 +100,7 @@ class RunSession:
             if status in ENDED and status not in ("interrupted", "failed"):
                 raise DlxError(f"run '{run_dir}' is already {status.replace('_', ' ')}; "
                                f"start a new run with dlx train CONFIG")
-        session = cls(run_dir, checkpoint_seconds)
+        session = cls(run_dir, checkpoint_seconds, data_files)
         session.log("resumed")
         session._write_status()
         return session
@@ -107,6 +113,15 @@ class RunSession:
         """Append a metrics row (``metrics.jsonl``/``.csv``) and a line to ``run.log``."""
         self.metrics.append(row)
         self.log(line if line is not None else "  ".join(f"{k} {v}" for k, v in row.items()))
+
+    def save_splits(self, indices: dict) -> None:
+        """``splits.npz``: the indices of the train/validation/test parts into the loaded data set.
+
+        Written once, when the run starts; a resumed run keeps the file it has.
+        """
+        if not (self.run_dir / SPLITS_NAME).is_file():
+            write_splits(self.run_dir, indices)
+            self.log("splits: " + ", ".join(f"{name} {len(part)}" for name, part in indices.items()))
 
     def checkpoint(self, snapshot: Snapshot | Callable[[], Snapshot], force: bool = False) -> None:
         """Keep ``snapshot`` (name -> (arrays, meta)) in memory; write it when the interval has passed.
@@ -137,7 +152,7 @@ class RunSession:
         self.flush()
         self.status = status
         self.summary = {"status": status, "message": message, "run_dir": str(self.run_dir), **summary,
-                        "versions": package_versions()}
+                        "provenance": provenance(self.data_files)}
         write_summary(self.run_dir, self.summary)
         self.log(f"{status}: {message}" if message else status)
         return self.summary
@@ -171,7 +186,7 @@ class RunSession:
         finally:
             self.summary = {"status": status, "message": message, "error": None if interrupted else message,
                             "run_dir": str(self.run_dir), "epochs_completed": len(self.metrics.rows),
-                            "versions": package_versions()}
+                            "provenance": provenance(self.data_files)}
             write_summary(self.run_dir, self.summary)
             self.status = status
             self.log(f"{status}: {message}")

@@ -1,7 +1,8 @@
 """The learning-rate range test (Smith, 2017; as fastai's ``lr_find``).
 
 Train from the config's initial weights for at most one epoch while the learning rate
-grows exponentially from ``min_lr`` to ``max_lr``, one step per mini-batch; stop when the
+grows exponentially from ``min_lr`` to ``max_lr``, one step per mini-batch (the trainer's
+own step: its loss, masks, noise and penalties); stop when the
 smoothed loss exceeds ``explode`` times its lowest value (or turns NaN). The loss
 against the learning rate falls, flattens and explodes; the suggestion is the rate at
 the lowest smoothed loss divided by 10 (a step safely before the explosion, fastai's
@@ -28,8 +29,8 @@ from dlx.errors import ConfigError
 from dlx.runs import atomic_write_json, atomic_write_text
 from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
-from dlx.tensor import Tensor
 from dlx.train.experiment import prepare
+from dlx.train.loop import Trainer
 
 
 @dataclass
@@ -61,20 +62,16 @@ def lr_range_test(loaded: LoadedConfig, min_lr: float = 1e-6, max_lr: float = 1.
     if not 0 < min_lr < max_lr:
         raise ConfigError(f"lr-find needs 0 < --min-lr < --max-lr, got {min_lr:g} and {max_lr:g}")
     x = prepare(loaded)
-    train = x.splits["train"]
-    targets = x.task.targets(train, x.loss, x.n_outputs)
-    batches = list(minibatches(len(train), loaded.config.training.batch_size, x.rngs["shuffle"]))[:max_steps]
+    trainer = Trainer(x)  # its step's loss and gradients: padding masked, noise and penalties as in training
+    batches = list(minibatches(len(x.splits["train"]), x.settings.batch_size, x.rngs["shuffle"]))[:max_steps]
     result = LRFindResult(config_lr=x.rate.base)  # the config's rate, or the optimiser's own
     average, best = 0.0, math.inf
     x.model.train()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step, (lr, idx) in enumerate(zip(schedule(min_lr, max_lr, len(batches)), batches), start=1):
-            loss = x.loss(x.model(Tensor(train.X[idx])), targets[idx])
-            x.optimiser.zero_grad()
-            loss.backward()
+            value = trainer.gradients(idx)
             x.optimiser.lr = float(lr)
             x.optimiser.step()
-            value = loss.item()
             average = beta * average + (1 - beta) * value
             smooth = average / (1 - beta ** step)
             result.lrs.append(float(lr))

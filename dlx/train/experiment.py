@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from dlx.config import LoadedConfig
-from dlx.data import Dataset, get_scaler, resolve_batch_size, split_dataset
+from dlx.data import Dataset, get_scaler, resolve_batch_size, split_indices
 from dlx.data.dataset import CLASSIFICATION_TASKS
 from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, ShapeError
@@ -75,6 +75,7 @@ class Experiment:
     guard: DivergenceGuard
     early_stopping: bool = False
     warnings: list[str] = field(default_factory=list)
+    split_indices: dict[str, np.ndarray] = field(default_factory=dict)  # into the loaded data set (splits.npz)
 
     @property
     def config(self):
@@ -93,10 +94,22 @@ def load_dataset(loaded: LoadedConfig, rng: np.random.Generator) -> Dataset:
     return datasets.get(c.name)(rng=rng, **c.options)
 
 
-def load_splits(loaded: LoadedConfig, rng: np.random.Generator) -> dict[str, Dataset]:
+def load_split_indices(loaded: LoadedConfig, rng: np.random.Generator) -> tuple[Dataset, dict[str, np.ndarray]]:
+    """The whole data set and the indices of its train/validation/test parts, drawn as the config says."""
     c = loaded.config.dataset
-    return split_dataset(load_dataset(loaded, rng), validation=c.validation, test=c.test, rng=rng,
-                         stratify=c.stratify)
+    full = load_dataset(loaded, rng)
+    return full, split_indices(full, validation=c.validation, test=c.test, rng=rng, stratify=c.stratify)
+
+
+def load_splits(loaded: LoadedConfig, rng: np.random.Generator) -> dict[str, Dataset]:
+    full, indices = load_split_indices(loaded, rng)
+    return subsets(full, indices)
+
+
+def subsets(full: Dataset, indices: dict) -> dict[str, Dataset]:
+    """The train/validation/test parts of ``full`` at ``indices`` (a missing part is empty)."""
+    return {key: full.subset(np.asarray(indices.get(key, []), dtype=np.int64))
+            for key in ("train", "validation", "test")}
 
 
 def scale_splits(splits: dict[str, Dataset], scaler) -> dict[str, Dataset]:
@@ -118,16 +131,19 @@ def loss_spec(c, task: Task) -> tuple[str, dict]:
 def prepare(loaded: LoadedConfig) -> Experiment:
     """Load and split the data, then ``prepare_from_splits``; ConfigError/ShapeError before any training."""
     check_components(loaded)
-    splits = load_splits(loaded, seeded_generators(loaded.config.training.seed)["data"])
-    return prepare_from_splits(loaded, splits)
+    full, indices = load_split_indices(loaded, seeded_generators(loaded.config.training.seed)["data"])
+    return prepare_from_splits(loaded, subsets(full, indices), indices)
 
 
-def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Experiment:
+def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset],
+                        indices: dict[str, np.ndarray] | None = None) -> Experiment:
     """Everything a run needs for splits already chosen (by ``prepare``, a fold, a subset).
 
     The scaler is fitted on ``splits["train"]`` only; ``training.seed`` seeds the
     initialisation, shuffling and noise. The model's shapes are checked layer by
     layer before it is built. The config must have passed ``check_components``.
+    ``indices`` (default None: none recorded) says where the splits lie in the loaded data
+    set; the run saves them as ``splits.npz``.
     """
     c = loaded.config
     rngs = seeded_generators(c.training.seed)
@@ -155,7 +171,8 @@ def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset]) -> Exp
                       optimiser, ScheduledRate(optimiser, get_schedule(c.optimiser.schedule), c.training.epochs),
                       get_augmentation(list(c.dataset.augment)) if c.dataset.augment else None, rngs,
                       settings(c, model, early and stopper.restore_best), stopper,
-                      DivergenceGuard(c.training.divergence_factor), early, [str(w.message) for w in caught])
+                      DivergenceGuard(c.training.divergence_factor), early, [str(w.message) for w in caught],
+                      {key: np.asarray(part, dtype=np.int64) for key, part in (indices or {}).items()})
 
 
 def check_data(loaded: LoadedConfig, train: Dataset) -> None:
@@ -190,5 +207,5 @@ def settings(c, model, restore_best: bool) -> TrainSettings:
                          restore_best=restore_best)
 
 
-__all__ = ["Experiment", "TrainSettings", "check_components", "load_dataset", "load_splits", "prepare",
-           "prepare_from_splits", "scale_splits", "seeded_generators"]
+__all__ = ["Experiment", "TrainSettings", "check_components", "load_dataset", "load_split_indices", "load_splits",
+           "prepare", "prepare_from_splits", "scale_splits", "seeded_generators", "subsets"]

@@ -76,23 +76,39 @@ class Trainer:
         total, seen = 0.0, 0
         x.model.train()
         for step, idx in enumerate(batches, start=1):
-            inputs, targets, mask, target_mask = batch_parts(train, self.targets, idx)
-            if x.augment is not None:
-                inputs = x.augment(inputs, x.rngs["noise"])
-            if s.input_noise:
-                inputs = inputs + x.rngs["noise"].normal(0.0, s.input_noise, inputs.shape).astype(inputs.dtype)
-            with WeightNoise(self.noisy_weights, s.weight_noise, x.rngs["noise"]):
-                loss = x.task.loss_value(x.loss, forward_masked(x.model, Tensor(inputs), mask), targets, target_mask)
-                x.optimiser.zero_grad()
-                loss.backward()
-            add_penalty_gradients(s.penalties)
+            value = self.gradients(idx)
             x.rate.set(epoch - 1 + (step - 1) / len(batches))
-            value = loss.item()
             x.guard.check(value, epoch, step, x.rate.base)
             x.optimiser.step()
             total += value * len(idx)
             seen += len(idx)
         return total / max(seen, 1)
+
+    def batch_inputs(self, idx: np.ndarray) -> tuple:
+        """(inputs, targets, mask, target mask) of the training samples ``idx`` as a step sees them:
+        padded sequences cut to the batch's longest, then the augmentation and the input noise."""
+        x, s = self.x, self.settings
+        inputs, targets, mask, target_mask = batch_parts(x.splits["train"], self.targets, idx)
+        if x.augment is not None:
+            inputs = x.augment(inputs, x.rngs["noise"])
+        if s.input_noise:
+            inputs = inputs + x.rngs["noise"].normal(0.0, s.input_noise, inputs.shape).astype(inputs.dtype)
+        return inputs, targets, mask, target_mask
+
+    def gradients(self, idx: np.ndarray) -> float:
+        """The gradients of one training step on the samples ``idx`` (zeroed first; weight noise and the
+        L1/L2 penalties included); returns the batch's loss. Stepping the optimiser is the caller's.
+
+        The range test (``dlx.sweep.lrfind``) steps on these gradients too, so both see one loss.
+        """
+        x = self.x
+        inputs, targets, mask, target_mask = self.batch_inputs(idx)
+        with WeightNoise(self.noisy_weights, self.settings.weight_noise, x.rngs["noise"]):
+            loss = masked_loss(x, inputs, targets, mask, target_mask)
+            x.optimiser.zero_grad()
+            loss.backward()
+        add_penalty_gradients(self.settings.penalties)
+        return loss.item()
 
     def measure_gradient_flow(self, epoch: int) -> None:
         """||dL/dh_t|| per step of each recurrent layer on the first training batch (no optimiser step)."""
@@ -101,8 +117,7 @@ class Trainer:
             return
         idx = np.arange(min(resolve_batch_size(self.settings.batch_size, len(x.splits["train"])), 64))
         inputs, targets, mask, target_mask = batch_parts(x.splits["train"], self.targets, idx)
-        self.flow.measure(epoch, lambda: x.task.loss_value(x.loss, forward_masked(x.model, Tensor(inputs), mask),
-                                                           targets, target_mask))
+        self.flow.measure(epoch, lambda: masked_loss(x, inputs, targets, mask, target_mask))
         self.state.gradient_flow = self.flow.records
 
     def epoch_row(self, epoch: int, running_loss: float, seconds: float) -> dict:
@@ -212,6 +227,12 @@ class Trainer:
             self.x.model.load_state_dict(self.state.best_state)
             return True
         return False
+
+
+def masked_loss(x, inputs: np.ndarray, targets: np.ndarray, mask, target_mask) -> Tensor:
+    """The experiment's loss of the model on one batch; ``mask`` (B, T) keeps padding out of the
+    model, ``target_mask`` out of the loss (None: nothing is padded)."""
+    return x.task.loss_value(x.loss, forward_masked(x.model, Tensor(inputs), mask), targets, target_mask)
 
 
 def batch_parts(train, targets: np.ndarray, idx: np.ndarray) -> tuple:

@@ -15,12 +15,14 @@ import numpy as np
 import yaml
 
 from dlx.config import LoadedConfig, load_config
+from dlx.data.sources import data_files_read
 from dlx.errors import DlxError
 from dlx.models.builder import describe_model
 from dlx.runs import atomic_write_json, plot_history
 from dlx.runs.session import RunSession
+from dlx.runs.splits import read_splits
 from dlx.train.experiment import Experiment, check_components, load_dataset, prepare, prepare_from_splits, \
-    seeded_generators
+    seeded_generators, subsets
 from dlx.train.gradient_flow import plot_gradient_flow
 from dlx.train.loop import LoopState, Reporter, Trainer
 from dlx.train.state import save_model_file
@@ -53,10 +55,11 @@ def run_in_folder(loaded: LoadedConfig, folder: str | Path | None = None, splits
     missing key is an empty split); None splits as the config says. ``hook(row)`` returning
     True stops the run after that epoch with status ``pruned``.
     """
-    experiment = prepare(loaded) if splits is None else prepare_indexed(loaded, splits)
+    with data_files_read() as files:
+        experiment = prepare(loaded) if splits is None else prepare_indexed(loaded, splits)
     c = loaded.config
     session = RunSession.create(results_dir or c.output.results_dir, c.output.run_name, resolved_yaml(loaded),
-                                folder, experiment.settings.checkpoint_seconds)
+                                folder, experiment.settings.checkpoint_seconds, files)
     return train_in(experiment, session, reporter, hook)
 
 
@@ -64,9 +67,7 @@ def prepare_indexed(loaded: LoadedConfig, splits: dict) -> Experiment:
     """``prepare`` for splits given as indices into the whole data set (a fold, a subset)."""
     check_components(loaded)
     full = load_dataset(loaded, seeded_generators(loaded.config.training.seed)["data"])
-    parts = {key: full.subset(np.asarray(splits.get(key, []), dtype=np.int64))
-             for key in ("train", "validation", "test")}
-    return prepare_from_splits(loaded, parts)
+    return prepare_from_splits(loaded, subsets(full, splits), splits)
 
 
 def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None) -> RunResult:
@@ -76,8 +77,11 @@ def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None)
     if not config_file.is_file() or not checkpoint.is_file():
         raise DlxError(f"'{run_dir}' is not a resumable dlx run (needs config.yaml and checkpoints/last.npz); "
                        f"give a run folder under results/")
-    experiment = prepare(load_config(config_file))
-    session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds)
+    saved = read_splits(run_dir)  # a fold or a curve point resumes on its own samples
+    loaded = load_config(config_file)
+    with data_files_read() as files:
+        experiment = prepare(loaded) if saved is None else prepare_indexed(loaded, saved)
+    session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds, files)
     return train_in(experiment, session, reporter, hook, checkpoint)
 
 
@@ -89,6 +93,8 @@ def train_in(experiment: Experiment, session: RunSession, reporter=None, hook=No
     and the epochs completed, and is raised again as one line (``RunFailed``).
     """
     with session:
+        if experiment.split_indices:  # None are known for splits given as data sets
+            session.save_splits(experiment.split_indices)
         for warning in experiment.warnings:
             session.log(f"warning: {warning}")
         trainer = Trainer(experiment, session, reporter, hook)

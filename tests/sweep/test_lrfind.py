@@ -3,11 +3,15 @@ import json
 import math
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
+import pytest
 
-from dlx.config import parse_config
+from dlx.config import load_config, parse_config
 from dlx.sweep.lrfind import lr_range_test, schedule, suggest
+from dlx.train.experiment import prepare
+from dlx.train.loop import Trainer
 from tests.conftest import BREAST_CANCER_SMALL
 
 
@@ -38,3 +42,25 @@ def test_the_command_writes_the_plot_and_prints_the_suggestion(tmp_path):
     folder = next((tmp_path / "r" / "lr-find" / "small").iterdir())
     saved = json.loads((folder / "lr_find.json").read_text())
     assert saved["suggestion"] > 0 and (folder / "plots" / "lr_find.png").stat().st_size > 1000
+
+
+class FirstStep(Exception):
+    """Stops the trainer after it has computed its first batch's loss."""
+
+
+def test_on_one_masked_batch_lr_find_and_the_trainer_compute_the_same_loss():
+    """Padded sentences: both see the mask (lr-find once computed 1.9530 on this batch, the trainer 1.9439)."""
+    loaded = load_config(Path(__file__).resolve().parents[2] / "configs" / "tagging_gru.yaml")
+    found = lr_range_test(loaded, max_steps=1)
+    x = prepare(loaded)  # the same seed: the same initial weights and the same first batch
+    assert x.splits["train"].lengths is not None and x.splits["train"].lengths.min() < x.splits["train"].X.shape[1]
+    seen = []
+
+    def first_loss(value, *where):
+        seen.append(value)
+        raise FirstStep
+
+    x.guard.check = first_loss
+    with pytest.raises(FirstStep):
+        Trainer(x).train_epoch(1)
+    assert found.losses[0] == seen[0]

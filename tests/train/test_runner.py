@@ -47,7 +47,7 @@ def test_a_run_folder_holds_every_result(tmp_path):
     summary = json.loads((d / "summary.json").read_text())
     assert summary["status"] == "finished" and summary["seed"] == 3
     assert {"test_loss", "test_accuracy"} <= set(summary["test"])
-    assert "numpy" in summary["versions"]
+    assert "numpy" in summary["provenance"]["versions"]
     assert not list(d.rglob("*.tmp"))
     assert load_config(d / "config.yaml").config.training.seed == 3
 
