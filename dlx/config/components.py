@@ -165,9 +165,12 @@ def add_component_schemas(schema: dict, layer_extras: dict | None = None) -> dic
         layer_items.append({"type": "object", "properties": {name: arguments}, "required": [name],
                             "additionalProperties": False, "description": _doc(cls)})
     definitions = schema.setdefault("$defs", {})
+    definitions.update(graph_item_schemas(layer_items))
     model = definitions["ModelConfig"]["properties"]
     model["layers"] = {"description": model["layers"].get("description", ""),
-                       "anyOf": [{"type": "array", "items": {"anyOf": layer_items}}, {"type": "null"}]}
+                       "anyOf": [{"$ref": "#/$defs/Layers"}, {"type": "null"}]}
+    model["blocks"]["anyOf"][0]["additionalProperties"] = {"$ref": "#/$defs/Layers"}
+    model["nodes"]["anyOf"][0]["additionalProperties"] = {"$ref": "#/$defs/GraphNode"}
     optimiser = definitions["OptimiserConfig"]
     optimiser["properties"]["name"]["enum"] = optimisers.names()
     for name, target in sorted(optimisers.canonical().items()):
@@ -176,3 +179,31 @@ def add_component_schemas(schema: dict, layer_extras: dict | None = None) -> dic
     optimiser["properties"]["schedule"] = {"description": optimiser["properties"]["schedule"].get("description"),
                                            "anyOf": _named_component_schemas(schedules) + [{"type": "null"}]}
     return schema
+
+
+MERGES = ["add", "concat", "multiply"]  # dlx.nn.graph.MERGES and SHORTCUTS (tests/models/test_graph.py checks)
+SHORTCUTS = ["auto", "identity", "projection"]
+
+
+def graph_item_schemas(layer_items: list[dict]) -> dict:
+    """``$defs`` for a list of layers whose items may also be graph items (dlx.models.graph)."""
+    layers = {"$ref": "#/$defs/Layers"}
+
+    def item(key: str, value: dict) -> dict:
+        return {"type": "object", "properties": {key: value}, "required": [key], "additionalProperties": False}
+
+    def options(properties: dict, required: list) -> dict:
+        return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+    graph_items = [
+        item("residual", {"anyOf": [layers, options({"layers": layers, "shortcut": {"enum": SHORTCUTS}}, ["layers"])],
+                          "description": "out = f(x) + x (or + a projection W_s x when the shapes differ)"}),
+        item("branches", options({"paths": {"type": "array", "items": layers, "minItems": 2},
+                                  "merge": {"enum": MERGES}, "axis": {"type": "integer"}}, ["paths"])),
+        item("repeat", options({"times": {"type": "integer", "minimum": 1}, "layers": layers}, ["times", "layers"])),
+        item("use", {"type": "string", "description": "a block of model.blocks; every use shares its weights"}),
+    ]
+    sources = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    return {"Layers": {"type": "array", "items": {"anyOf": layer_items + graph_items}, "minItems": 1},
+            "GraphNode": options({"from": sources, "merge": {"enum": MERGES}, "axis": {"type": "integer"},
+                                  "layers": layers}, [])}
