@@ -12,6 +12,7 @@ from dlx.errors import ShapeError
 from dlx.nn import Conv2D, Dense, Graph, GraphNode, ReLU, Sequential, Tanh
 from dlx.nn.graph import Branches, Residual, SharedBlock, merged_shape
 from dlx.tensor import Tensor, gradcheck
+from tests.nn.test_layers_common import _restore, _swap_parameters
 
 
 def built64(model, input_shape, seed=0):
@@ -24,26 +25,17 @@ def built64(model, input_shape, seed=0):
 
 def check_gradients(model, *inputs):
     """gradcheck of ``model(*inputs)`` with respect to the inputs and every parameter (each once)."""
-    named = list(model.named_parameters())
     count = len(inputs)
 
     def forward(*values):
-        originals = []
-        for (dotted, _), value in zip(named, values[count:]):
-            owner_path, _, attr = dotted.rpartition(".")
-            owner = model
-            for part in owner_path.split(".") if owner_path else []:
-                owner = owner[int(part)] if part.isdigit() else getattr(owner, part)
-            originals.append((owner, attr, getattr(owner, attr)))
-            setattr(owner, attr, value)
+        originals = _swap_parameters(model, values[count:])
         try:
             out = model(*values[:count])
             return out if isinstance(out, Tensor) else sum(o.sum() for o in out)
         finally:
-            for owner, attr, value in originals:
-                setattr(owner, attr, value)
+            _restore(originals)
 
-    return gradcheck(forward, [*inputs, *[p.data.copy() for _, p in named]])
+    return gradcheck(forward, [*inputs, *[p.data.copy() for p in model.parameters()]])
 
 
 def test_residual_identity_and_projection_pass_gradcheck(rng):
