@@ -77,6 +77,8 @@ class ModelConfig(Strict):
             raise ValueError("'layers' is empty; list at least one layer")
         if (self.inputs is not None or self.outputs is not None) and self.nodes is None:
             raise ValueError("'inputs' and 'outputs' name a graph's values; give them with 'nodes'")
+        if self.blocks is not None and self.name is not None:
+            raise ValueError("'blocks' are used by 'layers' or 'nodes' ('- use: NAME'), not by a named model")
         return self
 
 

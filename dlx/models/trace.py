@@ -101,17 +101,7 @@ class Tracer:
                 shape, source = self.walk(item, shape, source, path + (i,), depth, block)
             return shape, source
         if isinstance(module, Residual):
-            out, last = self.walk(module.body, shape, source, path + ("layers",), depth + 1, block)
-            try:
-                projection = module.shortcut_module(shape)
-                shortcut = projection.output_shape(shape) if projection is not None else shape
-                merged = merged_shape([out, shortcut], "add")
-            except ShapeError as error:
-                raise located(error, path, "residual:") from None
-            if projection is not None:
-                source = self.add(path + ("shortcut",), "projection", shortcut, [source], depth + 1, block,
-                                  projection, shape)
-            return merged, self.add(path, "add", merged, [last, source], depth, block)
+            return self.residual(module, shape, source, path, depth, block)
         if isinstance(module, Branches):
             ends = [self.walk(p, shape, source, path + ("paths", i), depth + 1, block)
                     for i, p in enumerate(module.paths)]
@@ -133,6 +123,21 @@ class Tracer:
         except ShapeError as error:
             raise located(error, path, label) from None
         return out, self.add(path, label, out, [source], depth, block, module, tuple(shape))
+
+    def residual(self, module: Residual, shape: tuple, source: int, path: tuple, depth: int,
+                 block: str | None) -> tuple[tuple, int]:
+        """The body's nodes, the projection's (if the shortcut needs one) and their sum."""
+        out, last = self.walk(module.body, shape, source, path + ("layers",), depth + 1, block)
+        try:
+            projection = module.shortcut_module(shape)
+            shortcut = projection.output_shape(shape) if projection is not None else shape
+            merged = merged_shape([out, shortcut], "add")
+        except ShapeError as error:
+            raise located(error, path, "residual:") from None
+        if projection is not None:
+            source = self.add(path + ("shortcut",), "projection", shortcut, [source], depth + 1, block,
+                              projection, shape)
+        return merged, self.add(path, "add", merged, [last, source], depth, block)
 
     def graph(self, graph: Graph, input_shape) -> None:
         try:
