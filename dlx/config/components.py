@@ -63,9 +63,33 @@ def with_component_defaults(config: dict) -> dict:
             for key, value in own_defaults(schedules.get(schedule["name"])).items():
                 schedule.setdefault(key, value)
     model = config.get("model")
-    if isinstance(model, dict) and isinstance(model.get("layers"), list):
-        model["layers"] = [_layer_with_defaults(spec) for spec in model["layers"]]
+    if isinstance(model, dict):
+        model["layers"] = _chain_with_defaults(model.get("layers"))
+        for name, block in (model.get("blocks") or {}).items():
+            model["blocks"][name] = _chain_with_defaults(block)
+        for node in (model.get("nodes") or {}).values():
+            if isinstance(node, dict) and "layers" in node:
+                node["layers"] = _chain_with_defaults(node["layers"])
     return config
+
+
+def _chain_with_defaults(items):
+    """A list of layers with their defaults, graph items too (their own defaults: merge, axis, shortcut)."""
+    return [_item_with_defaults(spec) for spec in items] if isinstance(items, list) else items
+
+
+def _item_with_defaults(spec):
+    key, value = next(iter(spec.items())) if isinstance(spec, dict) and len(spec) == 1 else (None, None)
+    if key == "residual" and isinstance(value, list):
+        return {key: _chain_with_defaults(value)}
+    if key in ("residual", "repeat") and isinstance(value, dict):
+        defaults = {"shortcut": "auto"} if key == "residual" else {}
+        return {key: {**value, **{k: v for k, v in defaults.items() if k not in value},
+                      "layers": _chain_with_defaults(value.get("layers"))}}
+    if key == "branches" and isinstance(value, dict) and isinstance(value.get("paths"), list):
+        return {key: {"merge": "concat", "axis": 0, **value,
+                      "paths": [_chain_with_defaults(path) for path in value["paths"]]}}
+    return spec if key == "use" else _layer_with_defaults(spec)
 
 
 def _layer_with_defaults(spec):
@@ -168,7 +192,7 @@ def add_component_schemas(schema: dict, layer_extras: dict | None = None) -> dic
     definitions.update(graph_item_schemas(layer_items))
     model = definitions["ModelConfig"]["properties"]
     model["layers"] = {"description": model["layers"].get("description", ""),
-                       "anyOf": [{"$ref": "#/$defs/Layers"}, {"type": "null"}]}
+                       "anyOf": [definitions["Layers"], {"type": "null"}]}  # inline: editors show its items
     model["blocks"]["anyOf"][0]["additionalProperties"] = {"$ref": "#/$defs/Layers"}
     model["nodes"]["anyOf"][0]["additionalProperties"] = {"$ref": "#/$defs/GraphNode"}
     optimiser = definitions["OptimiserConfig"]

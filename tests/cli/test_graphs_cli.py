@@ -5,6 +5,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 import dlx.data  # noqa: F401  (registers the data sets)
 from dlx.registry import datasets
@@ -92,3 +93,15 @@ def test_summary_of_the_graph_counts_the_shared_block_once_and_draws_it(tmp_path
                                             ["0", f"{16 * 9 * 16 * 64:,}"]]  # weights once, work twice
     assert [row for row in rows if row and row[0] == "total"][0][1] == "13,938"
     assert "projection" in result.stdout and "concat" in result.stdout and out.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_config_show_fills_the_defaults_inside_graph_items_and_its_output_loads_again(tmp_path):
+    shown = dlx("config", "show", GRAPH_CONFIG, cwd=tmp_path)
+    assert shown.returncode == 0, output_of(shown)
+    resolved = yaml.safe_load(shown.stdout)
+    branches = resolved["model"]["layers"][3]["branches"]
+    assert branches["merge"] == "concat" and branches["axis"] == 0
+    assert branches["paths"][1][0]["conv2d"]["stride"] == 1  # a layer's own default, inside a branch
+    assert resolved["model"]["blocks"]["conv_unit"][0]["conv2d"]["init"] == "he_uniform"
+    again = dlx("summary", write(tmp_path, shown.stdout, "resolved.yaml"), cwd=tmp_path)
+    assert again.returncode == 0 and "13,938" in again.stdout, output_of(again)

@@ -130,3 +130,15 @@ def test_plain_chains_build_the_same_sequential_with_the_same_weights():
 def test_the_editor_schema_knows_the_merges_and_shortcuts():
     from dlx.config import components
     assert components.MERGES == list(MERGES) and components.SHORTCUTS == list(SHORTCUTS)
+
+
+def test_the_model_record_check_accepts_graphs_and_names_a_missing_block(rng):
+    from dlx.errors import CheckpointError
+    from dlx.runs.records import check_record
+    model = build_model(ENCODER_DECODER, SHAPES, 3, rng)
+    meta = {"kind": "model", "task": "regression", "loss": "mse",
+            "description": json.loads(json.dumps(describe_model(model, SHAPES, 3)))}
+    check_record(Path("model.npz"), meta)
+    del meta["description"]["blocks"]
+    with pytest.raises(CheckpointError, match="description.architecture.nodes.0.body.layers.0 uses block 'encoder'"):
+        check_record(Path("model.npz"), meta)
