@@ -55,7 +55,7 @@ def draw_graph(nodes: list[TracedNode], path: Path, title: str = "") -> Path:
     for node in nodes:
         for source in node.inputs:
             (x0, y0), (x1, y1) = place[source], place[node.index]
-            bend = 0.0 if abs(y0 - y1) <= 1.3 or x0 != x1 else 0.35  # a shortcut past its block curves aside
+            bend = 0.0 if abs(y0 - y1) <= 1.3 or x0 != x1 else 0.5  # a shortcut past its block curves aside
             axes.annotate("", xy=(x1, y1 + 0.3), xytext=(x0, y0 - 0.3),
                           arrowprops={"arrowstyle": "->", "color": "0.35", "connectionstyle": f"arc3,rad={bend}"})
     for node in nodes:

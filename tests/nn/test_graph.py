@@ -138,3 +138,14 @@ def test_a_concat_block_equals_a_pytorch_module(rng):
     out = block(Tensor(images.numpy()))
     assert out.shape == (2, 5, 5, 5)
     np.testing.assert_allclose(out.data, expected.detach().numpy(), rtol=0, atol=1e-8)
+
+
+def test_projection_shortcuts_for_vectors_sequences_and_strided_images():
+    from dlx.nn import TimeDense
+    from dlx.nn.graph import projection_for
+    assert isinstance(projection_for((5,), (3,)), Dense) and projection_for((5,), (3,)).bias is False
+    per_step = projection_for((7, 4), (7, 6))
+    assert isinstance(per_step, TimeDense) and per_step.output_shape((7, 4)) == (7, 6)
+    assert projection_for((3, 9, 9), (8, 3, 3)).stride == (3, 3)  # floor((9 - 1) / 3) + 1 = 3
+    with pytest.raises(ShapeError, match="no projection shortcut maps"):
+        projection_for((3, 8, 8), (8,))
