@@ -67,10 +67,9 @@ def check_components(loaded: LoadedConfig) -> None:
     if c.model.name:
         factory = _lookup(loaded, ("model", "name"), models, c.model.name)
         _check_kwargs(loaded, ("model", "options"), factory, c.model.options)
-    elif is_graph_config(c.model.model_dump()):  # every layer as below, at its place in the graph
+    elif is_graph_config(section := c.model.model_dump()):  # every layer as below, at its place in the graph
         try:
-            GraphBuilder(c.model.model_dump(), lambda path, spec: _checked_layer(loaded, ("model",) + path, spec)) \
-                .model(c.model.model_dump())
+            GraphBuilder(section, lambda path, spec: _checked_layer(loaded, ("model",) + path, spec)).model(section)
         except GraphSpecError as error:
             raise loaded.error(("model",) + error.key_path, str(error)) from None
     else:
