@@ -114,8 +114,8 @@ class Graph(Module):
                 raise ShapeError(f"the graph's inputs {missing} have no shape; give {self.inputs}")
             return {name: tuple(input_shape[name]) for name in self.inputs}
         if len(self.inputs) != 1:
-            raise ShapeError(f"the graph has inputs {self.inputs}; one input shape {tuple(input_shape)} "
-                             f"cannot feed them all")
+            raise ShapeError(f"the graph has inputs {self.inputs} but is given one input of shape "
+                             f"{tuple(input_shape)}; give the graph one input, or data with one array per input")
         return {self.inputs[0]: tuple(input_shape)}
 
     def value_shapes(self, input_shape, rng: np.random.Generator | None = None) -> dict[str, tuple[int, ...]]:
