@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import typer
 
-from dlx.cli import config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, sample, sweep, train
+from dlx.cli import (config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, sample, summary,
+                     sweep, train)
 from dlx.cli.common import state
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -29,6 +30,7 @@ app.command("lr-find")(lr_find.lr_find)
 app.add_typer(curves.curve_app, name="curve")
 app.add_typer(config_cmd.config_app, name="config")
 app.command("schema")(config_cmd.schema)
+app.command("summary")(summary.summary)
 
 
 def main() -> None:

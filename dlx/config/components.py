@@ -63,9 +63,33 @@ def with_component_defaults(config: dict) -> dict:
             for key, value in own_defaults(schedules.get(schedule["name"])).items():
                 schedule.setdefault(key, value)
     model = config.get("model")
-    if isinstance(model, dict) and isinstance(model.get("layers"), list):
-        model["layers"] = [_layer_with_defaults(spec) for spec in model["layers"]]
+    if isinstance(model, dict):
+        model["layers"] = _chain_with_defaults(model.get("layers"))
+        for name, block in (model.get("blocks") or {}).items():
+            model["blocks"][name] = _chain_with_defaults(block)
+        for node in (model.get("nodes") or {}).values():
+            if isinstance(node, dict) and "layers" in node:
+                node["layers"] = _chain_with_defaults(node["layers"])
     return config
+
+
+def _chain_with_defaults(items):
+    """A list of layers with their defaults, graph items too (their own defaults: merge, axis, shortcut)."""
+    return [_item_with_defaults(spec) for spec in items] if isinstance(items, list) else items
+
+
+def _item_with_defaults(spec):
+    key, value = next(iter(spec.items())) if isinstance(spec, dict) and len(spec) == 1 else (None, None)
+    if key == "residual" and isinstance(value, list):
+        return {key: _chain_with_defaults(value)}
+    if key in ("residual", "repeat") and isinstance(value, dict):
+        defaults = {"shortcut": "auto"} if key == "residual" else {}
+        return {key: {**value, **{k: v for k, v in defaults.items() if k not in value},
+                      "layers": _chain_with_defaults(value.get("layers"))}}
+    if key == "branches" and isinstance(value, dict) and isinstance(value.get("paths"), list):
+        return {key: {"merge": "concat", "axis": 0, **value,
+                      "paths": [_chain_with_defaults(path) for path in value["paths"]]}}
+    return spec if key == "use" else _layer_with_defaults(spec)
 
 
 def _layer_with_defaults(spec):
@@ -165,9 +189,12 @@ def add_component_schemas(schema: dict, layer_extras: dict | None = None) -> dic
         layer_items.append({"type": "object", "properties": {name: arguments}, "required": [name],
                             "additionalProperties": False, "description": _doc(cls)})
     definitions = schema.setdefault("$defs", {})
+    definitions.update(graph_item_schemas(layer_items))
     model = definitions["ModelConfig"]["properties"]
     model["layers"] = {"description": model["layers"].get("description", ""),
-                       "anyOf": [{"type": "array", "items": {"anyOf": layer_items}}, {"type": "null"}]}
+                       "anyOf": [definitions["Layers"], {"type": "null"}]}  # inline: editors show its items
+    model["blocks"]["anyOf"][0]["additionalProperties"] = {"$ref": "#/$defs/Layers"}
+    model["nodes"]["anyOf"][0]["additionalProperties"] = {"$ref": "#/$defs/GraphNode"}
     optimiser = definitions["OptimiserConfig"]
     optimiser["properties"]["name"]["enum"] = optimisers.names()
     for name, target in sorted(optimisers.canonical().items()):
@@ -176,3 +203,31 @@ def add_component_schemas(schema: dict, layer_extras: dict | None = None) -> dic
     optimiser["properties"]["schedule"] = {"description": optimiser["properties"]["schedule"].get("description"),
                                            "anyOf": _named_component_schemas(schedules) + [{"type": "null"}]}
     return schema
+
+
+MERGES = ["add", "concat", "multiply"]  # dlx.nn.graph.MERGES and SHORTCUTS (tests/models/test_graph.py checks)
+SHORTCUTS = ["auto", "identity", "projection"]
+
+
+def graph_item_schemas(layer_items: list[dict]) -> dict:
+    """``$defs`` for a list of layers whose items may also be graph items (dlx.models.graph)."""
+    layers = {"$ref": "#/$defs/Layers"}
+
+    def item(key: str, value: dict) -> dict:
+        return {"type": "object", "properties": {key: value}, "required": [key], "additionalProperties": False}
+
+    def options(properties: dict, required: list) -> dict:
+        return {"type": "object", "properties": properties, "required": required, "additionalProperties": False}
+
+    graph_items = [
+        item("residual", {"anyOf": [layers, options({"layers": layers, "shortcut": {"enum": SHORTCUTS}}, ["layers"])],
+                          "description": "out = f(x) + x (or + a projection W_s x when the shapes differ)"}),
+        item("branches", options({"paths": {"type": "array", "items": layers, "minItems": 2},
+                                  "merge": {"enum": MERGES}, "axis": {"type": "integer"}}, ["paths"])),
+        item("repeat", options({"times": {"type": "integer", "minimum": 1}, "layers": layers}, ["times", "layers"])),
+        item("use", {"type": "string", "description": "a block of model.blocks; every use shares its weights"}),
+    ]
+    sources = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    return {"Layers": {"type": "array", "items": {"anyOf": layer_items + graph_items}, "minItems": 1},
+            "GraphNode": options({"from": sources, "merge": {"enum": MERGES}, "axis": {"type": "integer"},
+                                  "layers": layers}, [])}

@@ -45,24 +45,40 @@ class DatasetConfig(Strict):
         return self
 
 
-LayerSpec = Union[str, dict[str, Union[dict[str, Any], None]]]
+LayerSpec = Union[str, dict[str, Any]]  # - relu, - dense: {units: 8}, or a graph item (dlx.models.graph)
 
 
 class ModelConfig(Strict):
-    """Either a list of layers (``- dense: {units: 64}``, ``- relu``) or a registered model name."""
+    """A list of layers (``- dense: {units: 64}``, ``- relu``), a graph of nodes, or a registered model name.
+
+    Layers may also be graph items (``residual``, ``branches``, ``repeat``, ``use``) and
+    ``blocks`` named chains used with ``- use: NAME``; see dlx/models/graph.py.
+    """
 
     layers: list[LayerSpec] | None = Field(None, description="layers in order; input sizes are inferred; every "
                                            "layer also accepts l1, l2 (its own penalties) and "
-                                           "frozen: true (no gradient, no update)")
+                                           "frozen: true (no gradient, no update); items may be residual, "
+                                           "branches, repeat or use (a block)")
     name: str | None = Field(None, description="a registered model (dlx list models) instead of layers")
     options: dict[str, Any] = Field(default_factory=dict, description="keyword arguments of the named model")
+    blocks: dict[str, list[LayerSpec]] | None = Field(None, description="named chains of layers, used with "
+                                                      "'- use: NAME'; every use shares one set of weights")
+    inputs: list[str] | None = Field(None, description="names of a graph's inputs (default: one, named input)")
+    nodes: dict[str, dict[str, Any]] | None = Field(None, description="a graph instead of layers: named nodes in "
+                                                    "order, each {from, merge, axis, layers}")
+    outputs: list[str] | None = Field(None, description="the nodes a graph returns (default: the last node)")
 
     @model_validator(mode="after")
     def _layers_or_name(self):
-        if (self.layers is None) == (self.name is None):
-            raise ValueError("give either 'layers' (a list) or 'name' (a registered model), not both or neither")
+        if sum(x is not None for x in (self.layers, self.name, self.nodes)) != 1:
+            raise ValueError("give either 'layers' (a list), 'nodes' (a graph) or 'name' (a registered model), not "
+                             "two of them or none")
         if self.layers is not None and not self.layers:
             raise ValueError("'layers' is empty; list at least one layer")
+        if (self.inputs is not None or self.outputs is not None) and self.nodes is None:
+            raise ValueError("'inputs' and 'outputs' name a graph's values; give them with 'nodes'")
+        if self.blocks is not None and self.name is not None:
+            raise ValueError("'blocks' are used by 'layers' or 'nodes' ('- use: NAME'), not by a named model")
         return self
 
 

@@ -23,8 +23,11 @@ import numpy as np
 
 import dlx.nn  # noqa: F401  (registers the layers)
 from dlx.errors import ConfigError, ShapeError
+from dlx.models.graph import build_graph_model, is_graph_config, is_graph_model, module_from_config
 from dlx.models.memory import check_layers_memory
+from dlx.models.trace import check_traced_memory, trace_model
 from dlx.nn import Module, Sequential
+from dlx.nn.graph import shared_blocks
 from dlx.registry import layers, models
 
 FORMAT = "dlx-model"
@@ -84,6 +87,8 @@ def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
     if config.get("name"):
         factory = models.get(config["name"])
         model = factory(output_size=output_size, **config.get("options", {}))
+    elif is_graph_config(config):  # blocks, residual, branches, repeat, shared blocks, several inputs
+        return build_graph_model(config, input_shape, output_size, rng, batch_size, memory_limit)
     else:
         model = Sequential([create_layer(*layer_spec(spec), output_size) for spec in config["layers"]])
     model.output_shape(tuple(input_shape))  # fails with layer index, name and both shapes
@@ -113,19 +118,33 @@ def final_activation(model: Module) -> str:
 
 
 def describe_model(model: Module, input_shape, output_size: int) -> dict:
-    """A JSON-serialisable description: enough to rebuild the architecture."""
-    return {"format": FORMAT, "version": 1, "input_shape": list(input_shape), "output_size": output_size,
-            "architecture": model.get_config(), "parameters": model.num_parameters()}
+    """A JSON-serialisable description: enough to rebuild the architecture.
+
+    A model with shared blocks describes each block once, under ``blocks``; its uses
+    say ``{"name": "use", "block": NAME}``. A graph of several inputs has one
+    ``input_shape`` per input name.
+    """
+    shape = {k: list(v) for k, v in input_shape.items()} if isinstance(input_shape, dict) else list(input_shape)
+    description = {"format": FORMAT, "version": 1, "input_shape": shape, "output_size": output_size,
+                   "architecture": model.get_config(), "parameters": model.num_parameters()}
+    blocks = shared_blocks(model)
+    if blocks:
+        description["blocks"] = {name: block.get_config() for name, block in blocks.items()}
+    return description
 
 
 def model_from_description(description: dict) -> Module:
     """Rebuild an (untrained) model from ``describe_model``'s output."""
     if description.get("format") != FORMAT:
         raise ConfigError("not a dlx model description (model.json); give the folder of a dlx run")
-    model = _from_config(description["architecture"])
-    input_shape = tuple(description["input_shape"])
-    model.output_shape(input_shape)
-    check_layers_memory(getattr(model, "layers", [model]), input_shape, batch_size=1024)  # predictions' batches
+    architecture, shape = description["architecture"], description["input_shape"]
+    input_shape = {k: tuple(v) for k, v in shape.items()} if isinstance(shape, dict) else tuple(shape)
+    model = module_from_config(architecture, description.get("blocks", {}), _from_config)
+    if is_graph_model(model):
+        check_traced_memory(trace_model(model, input_shape), batch_size=1024)  # predictions' batches
+    else:
+        model.output_shape(input_shape)
+        check_layers_memory(getattr(model, "layers", [model]), input_shape, batch_size=1024)
     model.build(input_shape, np.random.default_rng(0))
     return model
 

@@ -3,6 +3,8 @@ from dlx.nn.activation import LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Soft
 from dlx.nn.container import Sequential, forward_masked
 from dlx.nn.conv import Conv1D, Conv2D
 from dlx.nn.embedding import Embedding
+from dlx.nn.functional import Graph, GraphNode
+from dlx.nn.graph import Branches, Residual, SharedBlock
 from dlx.nn.init import get_initialiser
 from dlx.nn.linear import Dense, TimeDense
 from dlx.nn.module import Module, Parameter
@@ -18,4 +20,5 @@ __all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvT
            "Flatten", "GRU", "GaussianNoise", "GlobalAvgPool2D", "IRNN", "InputScaler", "LSTM", "MaxPool2D", "Dense",
            "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Reshape", "Sequential", "SimpleRNN",
            "TimeDense", "Upsample2D",
+           "Branches", "Graph", "GraphNode", "Residual", "SharedBlock",
            "Sigmoid", "Softmax", "Tanh", "forward_masked", "get_initialiser"]

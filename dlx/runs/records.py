@@ -60,16 +60,43 @@ def _check_description(path: Path, description: dict) -> None:
     import dlx.models  # noqa: F401  (fills the layer and model registries in a fresh process)
     import dlx.nn  # noqa: F401
     shape = description.get("input_shape")
-    if not isinstance(shape, list) or not all(type(n) is int and n > 0 for n in shape):
+    shapes = list(shape.values()) if isinstance(shape, dict) and shape else [shape]  # a graph: one per input
+    if not all(isinstance(s, list) and all(type(n) is int and n > 0 for n in s) for s in shapes):
         raise CheckpointError(f"'{path}': description.input_shape must be a list of positive integers, "
                               f"got {shape!r}; {WHAT_TO_DO}")
     architecture = description.get("architecture")
     if not isinstance(architecture, dict):
         raise CheckpointError(f"'{path}': description.architecture is missing or not an object; {WHAT_TO_DO}")
-    _check_layer(path, architecture, "description.architecture", depth=0)
+    blocks = description.get("blocks", {})
+    if not isinstance(blocks, dict):
+        raise CheckpointError(f"'{path}': description.blocks is not an object; {WHAT_TO_DO}")
+    _check_layer(path, architecture, "description.architecture", depth=0, blocks=blocks)
+    for name, block in blocks.items():
+        _check_layer(path, block, f"description.blocks.{name}", depth=1, blocks=blocks)
 
 
-def _check_layer(path: Path, config: dict, where: str, depth: int) -> None:
+GRAPH_PARTS = {  # graph layers (dlx.models.graph): the keys that hold one part, or a list of parts
+    "residual": {"body": dict}, "branches": {"paths": list}, "graph": {"nodes": list}, "node": {"body": (dict, None)},
+}
+
+
+def _check_graph_layer(path: Path, config: dict, where: str, depth: int, blocks: dict) -> None:
+    name = config["name"]
+    if name == "use":
+        if config.get("block") not in blocks:
+            raise CheckpointError(f"'{path}': {where} uses block {config.get('block')!r}, which description.blocks "
+                                  f"does not describe; {WHAT_TO_DO}")
+        return
+    for key, kind in GRAPH_PARTS[name].items():
+        value = config.get(key)
+        if kind == (dict, None) and value is None:
+            continue
+        parts = value if kind is list and isinstance(value, list) else [value]
+        for i, part in enumerate(parts):
+            _check_layer(path, part, f"{where}.{key}" + (f".{i}" if kind is list else ""), depth + 1, blocks)
+
+
+def _check_layer(path: Path, config: dict, where: str, depth: int, blocks: dict | None = None) -> None:
     """Every layer config has a known ``name`` and only arguments its constructor takes."""
     if depth > 32 or not isinstance(config, dict):
         raise CheckpointError(f"'{path}': {where} is not a layer description; {WHAT_TO_DO}")
@@ -81,8 +108,10 @@ def _check_layer(path: Path, config: dict, where: str, depth: int) -> None:
         if not isinstance(children, list):
             raise CheckpointError(f"'{path}': {where}.layers is missing or not a list; {WHAT_TO_DO}")
         for i, child in enumerate(children):
-            _check_layer(path, child, f"{where}.layers.{i}", depth + 1)
+            _check_layer(path, child, f"{where}.layers.{i}", depth + 1, blocks)
         return
+    if name in GRAPH_PARTS or name == "use":
+        return _check_graph_layer(path, config, where, depth, blocks or {})
     if name not in layers and name not in models:
         raise CheckpointError(f"'{path}': {where} names an unknown layer '{name}'; {WHAT_TO_DO} "
                               f"(with a dlx that knows the layer)")

@@ -18,6 +18,7 @@ from dlx.config.components import argument_problem
 from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, UnknownNameError
 from dlx.models.builder import LAYER_KEYS, PENALTY_KEYS, create_layer, layer_spec
+from dlx.models.graph import GraphBuilder, GraphSpecError, is_graph_config
 from dlx.optim import get_schedule
 from dlx.registry import closest, datasets, layers, losses, models, optimisers
 from dlx.tasks import known_metrics
@@ -66,23 +67,14 @@ def check_components(loaded: LoadedConfig) -> None:
     if c.model.name:
         factory = _lookup(loaded, ("model", "name"), models, c.model.name)
         _check_kwargs(loaded, ("model", "options"), factory, c.model.options)
+    elif is_graph_config(section := c.model.model_dump()):  # every layer as below, at its place in the graph
+        try:
+            GraphBuilder(section, lambda path, spec: _checked_layer(loaded, ("model",) + path, spec)).model(section)
+        except GraphSpecError as error:
+            raise loaded.error(("model",) + error.key_path, str(error)) from None
     else:
         for i, spec in enumerate(c.model.layers):
-            try:
-                name, kwargs = layer_spec(spec)
-            except ConfigError as error:
-                raise loaded.error(("model", "layers", i), str(error)) from None
-            cls = _lookup(loaded, ("model", "layers", i), layers, name)
-            _check_kwargs(loaded, ("model", "layers", i, name), cls,
-                          {k: v for k, v in kwargs.items() if k not in LAYER_KEYS},
-                          skip=("self", "rng", "in_features"))
-            for key in PENALTY_KEYS:
-                if key in kwargs and not (isinstance(kwargs[key], (int, float)) and kwargs[key] >= 0):
-                    raise loaded.error(("model", "layers", i, name, key), f"must be a number >= 0, got {kwargs[key]!r}")
-            try:  # constructing a layer checks its arguments' values; building it needs the data
-                create_layer(name, kwargs, output_size=1)
-            except (DlxError, TypeError, ValueError) as error:
-                raise loaded.error(("model", "layers", i, name), str(error)) from None
+            _checked_layer(loaded, ("model", "layers", i), spec)
     if c.loss is not None:
         _check_named(loaded, ("loss",), losses, c.loss)
     optimiser = _lookup(loaded, ("optimiser", "name"), optimisers, c.optimiser.name)
@@ -97,6 +89,24 @@ def check_components(loaded: LoadedConfig) -> None:
             guess = closest(metric, known)
             hint = f"did you mean '{guess}'? " if guess else ""
             raise loaded.error(("training", "metrics", i), f"unknown metric '{metric}'; {hint}known: {', '.join(known)}")
+
+
+def _checked_layer(loaded: LoadedConfig, path: tuple, spec):
+    """The layer ``spec`` at ``path``, its name and arguments checked (unbuilt: building it needs the data)."""
+    try:
+        name, kwargs = layer_spec(spec)
+    except ConfigError as error:
+        raise loaded.error(path, str(error)) from None
+    cls = _lookup(loaded, path, layers, name)
+    _check_kwargs(loaded, path + (name,), cls, {k: v for k, v in kwargs.items() if k not in LAYER_KEYS},
+                  skip=("self", "rng", "in_features"))
+    for key in PENALTY_KEYS:
+        if key in kwargs and not (isinstance(kwargs[key], (int, float)) and kwargs[key] >= 0):
+            raise loaded.error(path + (name, key), f"must be a number >= 0, got {kwargs[key]!r}")
+    try:  # constructing a layer checks its arguments' values
+        return create_layer(name, kwargs, output_size=1)
+    except (DlxError, TypeError, ValueError) as error:
+        raise loaded.error(path + (name,), str(error)) from None
 
 
 def _check_named(loaded, path, registry, spec):

@@ -21,6 +21,7 @@ from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, ShapeError
 from dlx.losses import PAIRINGS, check_pairing
 from dlx.models.builder import build_model, check_output, final_activation, layer_spec
+from dlx.models.graph import structural
 from dlx.models.memory import memory_limit
 from dlx.optim import ScheduledRate, get_schedule
 from dlx.registry import datasets, losses, optimisers
@@ -125,7 +126,8 @@ def loss_spec(c, task: Task) -> tuple[str, dict]:
     if c.loss is not None:
         return component_spec(c.loss)
     last = c.model.layers[-1] if c.model.layers else None
-    return task.default_loss(layer_spec(last)[0] if last is not None else "linear"), {}
+    plain = last is not None and structural(last) is None  # a graph item ends in a merge or a block: linear
+    return task.default_loss(layer_spec(last)[0] if plain else "linear"), {}
 
 
 def prepare(loaded: LoadedConfig) -> Experiment:
@@ -160,8 +162,8 @@ def prepare_from_splits(loaded: LoadedConfig, splits: dict[str, Dataset],
         model = build_model(c.model, train.input_shape, outputs, rngs["init"],
                             resolve_batch_size(c.training.batch_size, len(train)), memory_limit(c.training.memory_limit))
         check_output(model, train.input_shape, outputs, expected=task.output_shape(train, outputs))
-    except ShapeError as error:
-        raise ShapeError(f"{loaded.where(('model',))}: {error}") from None
+    except ShapeError as error:  # a graph's error names its node's key path
+        raise ShapeError(f"{loaded.where(('model',) + getattr(error, 'key_path', ()))}: {error}") from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         check_pairing(final_activation(model), loss_key, train.task if train.task in PAIRINGS else None)

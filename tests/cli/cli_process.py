@@ -98,3 +98,9 @@ def metric_table(output: str) -> dict[str, float]:
             except ValueError:
                 pass
     return values
+
+
+def same_threads() -> dict:
+    """This process's environment (its BLAS thread settings: sums split over other thread counts round
+    differently, so bit-for-bit comparisons need the same) with this checkout's dlx first on the path."""
+    return dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
