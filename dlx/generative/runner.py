@@ -8,6 +8,7 @@ from pathlib import Path
 
 from dlx.config import apply_override, parse_mapping, read_config_text
 from dlx.config.loading import refuse_non_finite
+from dlx.errors import ConfigError
 from dlx.generative.experiment import check_sections, run_generative
 
 
@@ -28,5 +29,9 @@ def train_generative(path: str | Path, settings: list[str] = (), results_dir: st
     config = load_generative_config(path, settings)
     output = config.get("output") or {}
     root = results_dir or output.get("results_dir", "results")
-    return run_generative(config, None, on_row=on_row, results_dir=root,
-                          run_name=output.get("run_name") or Path(path).stem)
+    try:
+        return run_generative(config, None, on_row=on_row, results_dir=root,
+                              run_name=output.get("run_name") or Path(path).stem)
+    except ConfigError as error:  # the model and data checks know the key, not the file: name it
+        message = str(error)
+        raise (error if message.startswith(str(path)) else ConfigError(f"{path}: {message}")) from None
