@@ -8,6 +8,7 @@ Example::
 from __future__ import annotations
 
 import inspect
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -47,4 +48,9 @@ def explain_to_folder(target: ExplainTarget, method: str, run_dir: Path | str, X
                       index: int | None = None, seed: int = 0, split: str = "test", **options) -> Path:
     """Run the method and write it into a fresh RUN_DIR/explanations/<method>-<tag>-<stamp>/; returns the folder."""
     result = run_method(target, method, X, index, seed, split, **options)
-    return write_explanation(result, new_explanation_folder(run_dir, method, folder_tag(result)))
+    folder = new_explanation_folder(run_dir, method, folder_tag(result))
+    try:
+        return write_explanation(result, folder)
+    except BaseException:  # a full disk half-way through the pictures: leave no half-written folder
+        shutil.rmtree(folder, ignore_errors=True)
+        raise

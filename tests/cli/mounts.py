@@ -34,9 +34,10 @@ needs_mount = pytest.mark.skipif(not can_mount(), reason="needs unprivileged use
 
 
 def dlx_on_small_disk(*args, disk: Path, after: Path, size: str = "64k", copy: Path | None = None,
-                      read_only: bool = False, cwd: Path) -> subprocess.CompletedProcess:
+                      read_only: bool = False, full: bool = False, cwd: Path) -> subprocess.CompletedProcess:
     """``dlx ARGS`` with a ``size`` tmpfs mounted on ``disk`` (``copy``'s content put on it first, then
-    remounted read-only if asked); the disk's content is copied to ``after`` when dlx has exited."""
+    remounted read-only, or filled up to the last byte, if asked); the disk's content is copied to ``after``
+    when dlx has exited."""
     disk.mkdir(parents=True, exist_ok=True)
     after.mkdir(parents=True, exist_ok=True)
     steps = [f"mount -t tmpfs -o size={size} tmpfs {shlex.quote(str(disk))}"]
@@ -44,6 +45,8 @@ def dlx_on_small_disk(*args, disk: Path, after: Path, size: str = "64k", copy: P
         steps.append(f"cp -a {shlex.quote(str(copy))}/. {shlex.quote(str(disk))}/")
     if read_only:
         steps.append(f"mount -o remount,ro {shlex.quote(str(disk))}")
+    if full:  # fill what is left: the next write fails with ENOSPC
+        steps.append(f"{{ cat /dev/zero > {shlex.quote(str(disk / '.filler'))} 2>/dev/null; true; }}")
     command = " ".join(shlex.quote(str(a)) for a in (sys.executable, "-m", "dlx.cli.app", *args))
     script = (" && ".join(steps) + f" && {{ {command}; status=$?; cp -a {shlex.quote(str(disk))}/. "
               f"{shlex.quote(str(after))}/; exit $status; }}")

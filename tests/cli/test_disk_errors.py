@@ -85,3 +85,14 @@ def test_a_read_only_run_folder_is_one_line(runs, tmp_path, kind, args):
                                copy=run.parent, read_only=True, cwd=tmp_path)
     assert_one_error_line(result, "Read-only file system", str(on_disk), "somewhere writable")
     assert sorted(p.name for p in (tmp_path / "after" / run.name).iterdir()) == sorted(p.name for p in run.iterdir())
+
+
+@needs_mount
+def test_a_full_disk_while_writing_an_explanation_leaves_no_half_written_folder(runs, tmp_path):
+    run = runs["supervised"]
+    on_disk = tmp_path / "disk" / run.name
+    result = dlx_on_small_disk("explain", on_disk, "-m", "saliency", "-i", "0", disk=tmp_path / "disk",
+                               after=tmp_path / "after", size="8m", copy=run.parent, full=True, cwd=tmp_path)
+    assert_one_error_line(result, "No space left on device", "free disk space")
+    left = tmp_path / "after" / run.name / "explanations"
+    assert not (left.is_dir() and list(left.iterdir())), "a half-written explanation folder was left behind"
