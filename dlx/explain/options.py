@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import numbers
 
 import numpy as np
 import yaml
@@ -102,12 +103,12 @@ def _type_problem(parameter: inspect.Parameter, value) -> str | None:
     if value is None:
         return None if optional or kind is None else f"give a value ({kind})"
     if kind == "array":
-        return "an array cannot be given on the command line; leave it out"
-    if kind == "bool" and not isinstance(value, bool):
+        return None if isinstance(value, np.ndarray) else "an array, which only Python code can give; leave it out"
+    if kind == "bool" and not isinstance(value, (bool, np.bool_)):
         return "give true or false"
-    if kind == "int" and (isinstance(value, bool) or not isinstance(value, int)):
+    if kind == "int" and (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral)):
         return "give a whole number"
-    if kind == "float" and (isinstance(value, bool) or not isinstance(value, (int, float))):
+    if kind == "float" and (isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real)):
         return "give a number"
     if kind == "float" and not math.isfinite(value):
         return "give a finite number"
@@ -117,7 +118,7 @@ def _type_problem(parameter: inspect.Parameter, value) -> str | None:
 
 
 def _range_problem(name: str, value, target) -> str | None:
-    if not isinstance(value, (int, float)) or isinstance(value, bool):
+    if not isinstance(value, numbers.Real) or isinstance(value, (bool, np.bool_)):
         return None
     if name in COUNTS and value < 1:
         return "must be at least 1"
