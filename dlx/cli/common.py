@@ -1,6 +1,7 @@
 """What every command shares: the one path for user errors, and progress reporting."""
 from __future__ import annotations
 
+import errno
 import math
 import sys
 from contextlib import contextmanager
@@ -16,8 +17,9 @@ def console(stderr: bool = False):
 
 
 def abort(message: str, code: int = 1):
-    """Print one red line and exit with ``code``."""
-    console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    """Print one red line and exit with ``code`` (``message`` as written: '[ls]' stays, it is not markup)."""
+    from rich.markup import escape
+    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
 
 
@@ -34,7 +36,26 @@ def user_errors():
     except (FileNotFoundError, PermissionError, IsADirectoryError) as error:
         if state["debug"]:
             raise
-        abort(f"{error.strerror or error}: '{error.filename}'; check the path")
+        abort(f"{error.strerror or error}: '{error.filename}'; {_advice(error)}")
+    except OSError as error:
+        if state["debug"] or error.errno not in DISK_ERRORS:
+            raise
+        where = f": '{error.filename}'" if error.filename else ""
+        abort(f"{error.strerror}{where}; {_advice(error)}")
+
+
+# errno -> what to do; anything else the operating system reports is a bug and keeps its traceback
+DISK_ERRORS = {errno.ENOSPC: "free disk space (or write results elsewhere with --results) and run again",
+               errno.EDQUOT: "your disk quota is used up; free space (or write results elsewhere with --results)",
+               errno.EFBIG: "the file system refuses a file this large; write results elsewhere with --results",
+               errno.EROFS: "the folder is on a read-only disk; copy the run folder somewhere writable and run "
+                            "the command on the copy",
+               errno.EACCES: "check its permissions (a read-only run folder: run the command on a writable copy)",
+               errno.EPERM: "check its permissions (a read-only run folder: run the command on a writable copy)"}
+
+
+def _advice(error: OSError) -> str:
+    return DISK_ERRORS.get(error.errno, "check the path")
 
 
 @contextmanager

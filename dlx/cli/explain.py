@@ -17,7 +17,8 @@ def explain(
     layer: Optional[int] = typer.Option(None, "--layer", help="featvis: the layer index (-1: the output)."),
     unit: Optional[int] = typer.Option(None, "--unit", help="featvis: the unit (channel or output) of the layer."),
     seed: int = typer.Option(0, "--seed", help="Seeds sampling and noise; the same seed, the same explanation."),
-    option: Optional[list[str]] = typer.Option(None, "--option", "-o", help="A method option: -o num_samples=500."),
+    option: Optional[list[str]] = typer.Option(None, "--option", "-o",
+                                               help="A method option (its keyword arguments): -o n_samples=500."),
     report: bool = typer.Option(False, "--report", help="Gather RUN_DIR/explanations/ into explanations.html."),
 ):
     """Explain RUN_DIR with --method (into RUN_DIR/explanations/), or gather every explanation with --report."""
@@ -36,20 +37,14 @@ def explain(
 def _explain(run_dir, method, index, split, layer, unit, seed, option) -> Path:
     import json
 
-    import yaml
-
     import dlx.explain  # noqa: F401  (registers the explainers)
-    from dlx.errors import DlxError
     from dlx.explain import explain_to_folder
+    from dlx.explain.options import parse_options
     from dlx.explain.runs import target_for_run
     from dlx.registry import explainers
     explainers.get(method)  # an unknown method fails before any work, listing the known ones
     options = {key: value for key, value in (("layer", layer), ("unit", unit)) if value is not None}
-    for text in option:
-        key, sep, value = text.partition("=")
-        if not sep or not key.strip():
-            raise DlxError(f"--option {text}: write NAME=VALUE, e.g. --option num_samples=500")
-        options[key.strip()] = yaml.safe_load(value)
+    options.update(parse_options(option))
     target, X = target_for_run(run_dir, split)
     folder = explain_to_folder(target, method, run_dir, X=X, index=index, seed=seed, split=split, **options)
     summary = json.loads((folder / "explanation.json").read_text())

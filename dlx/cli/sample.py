@@ -8,7 +8,6 @@ A VAE or GAN run gives an image grid (or a 2-D scatter); a character language mo
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Optional
 
@@ -29,11 +28,15 @@ def sample(
     """Draw samples from the model of RUN_DIR: a picture (VAE, GAN) or text (language model)."""
     with user_errors():
         from dlx.errors import DlxError
+        from dlx.runs.run_kind import read_json_record, run_kind
+        if run_kind(run_dir)[0] == "reinforcement_learning":
+            raise DlxError(f"'{run_dir}' is a reinforcement-learning run; dlx sample works on VAE, GAN and "
+                           f"language-model runs; use dlx play {run_dir}")
         description = Path(run_dir) / "model.json"
         if not description.is_file():
             raise DlxError(f"'{run_dir}' is not a run folder (no model.json); give the folder of a VAE, GAN or "
                            f"language-model run")
-        if json.loads(description.read_text(encoding="utf-8")).get("task") == "language_model":
+        if read_json_record(description).get("task") == "language_model":
             from dlx.inference.text import sample_text
             text = sample_text(run_dir, length=length, temperature=temperature, seed_text=seed_text, seed=seed)
             typer.echo(text)

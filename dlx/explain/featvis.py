@@ -157,3 +157,6 @@ def feature_visualisation(target: ExplainTarget, layer=-1, unit: int = 0, rng: n
                           **options) -> Explanation:
     """Feature visualisation: activation maximisation from noise, with jitter/scale/rotation and L2/TV/blur."""
     return activation_maximisation(target, layer=layer, unit=unit, rng=rng, **options)
+
+
+feature_visualisation.passes_options_to = lambda target: activation_maximisation  # its options

@@ -170,3 +170,6 @@ def lime(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index: int 
         return result
     again = lambda: run(result.summary["class"]).arrays["attribution"]  # noqa: E731
     return assess(result, target, np.asarray(x, np.float64).reshape(target.input_shape), again, rng)
+
+
+lime.passes_options_to = lambda target: lime_image if target.is_image else lime_tabular  # its options

@@ -11,6 +11,7 @@ import html
 import json
 from pathlib import Path
 
+from dlx.errors import DlxError
 from dlx.runs.files import atomic_write_text
 
 SHOWN_FIELDS = ("index", "class_name", "layer", "unit", "score", "local_prediction", "intercept",
@@ -77,5 +78,8 @@ def report_for_run(run_dir: Path | str) -> Path:
     """RUN_DIR/explanations.html over every folder in RUN_DIR/explanations/ (oldest first)."""
     run_dir = Path(run_dir)
     root = run_dir / "explanations"
+    if not (run_dir / "summary.json").is_file() and not root.is_dir():
+        raise DlxError(f"'{run_dir}' is not a dlx run folder (no summary.json, no explanations/); give a run folder "
+                       f"under results/ (dlx train writes them), and explain it with --method before a --report")
     folders = sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
     return build_report(folders, run_dir / "explanations.html", f"Explanations of {run_dir.name}")

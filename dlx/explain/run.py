@@ -8,12 +8,14 @@ Example::
 from __future__ import annotations
 
 import inspect
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from dlx.errors import DlxError
 from dlx.explain.base import Explanation, check_applies, new_explanation_folder, write_explanation
+from dlx.explain.options import check_options
 from dlx.explain.target import ExplainTarget, check_index
 from dlx.registry import explainers
 
@@ -24,18 +26,13 @@ def run_method(target: ExplainTarget, method: str, X: np.ndarray | None = None, 
     or on the whole model (featvis, pdp, ale, mmd_critic, weights, tree_rules, adversarial_patch)."""
     fn = explainers.get(method)
     check_applies(method, target)
-    parameters = inspect.signature(fn).parameters
+    check_options(method, target, options)
     kwargs = {"rng": np.random.default_rng(seed), **options}
-    if "x" in parameters:
+    if "x" in inspect.signature(fn).parameters:
         if X is None or index is None:
             count = f"0..{len(X) - 1}" if X is not None else "a row of the split"
             raise DlxError(f"method '{method}' explains one instance; give --index N ({count})")
         kwargs.update(x=X[check_index(index, len(X), split)], index=int(index))
-    unknown = sorted(set(kwargs) - set(parameters)) if not any(
-        p.kind == p.VAR_KEYWORD for p in parameters.values()) else []
-    if unknown:
-        known = sorted(set(parameters) - {"target", "x", "rng"})
-        raise DlxError(f"method '{method}' has no option {', '.join(unknown)}; its options: {', '.join(known)}")
     return fn(target, **kwargs)
 
 
@@ -51,4 +48,9 @@ def explain_to_folder(target: ExplainTarget, method: str, run_dir: Path | str, X
                       index: int | None = None, seed: int = 0, split: str = "test", **options) -> Path:
     """Run the method and write it into a fresh RUN_DIR/explanations/<method>-<tag>-<stamp>/; returns the folder."""
     result = run_method(target, method, X, index, seed, split, **options)
-    return write_explanation(result, new_explanation_folder(run_dir, method, folder_tag(result)))
+    folder = new_explanation_folder(run_dir, method, folder_tag(result))
+    try:
+        return write_explanation(result, folder)
+    except BaseException:  # a full disk half-way through the pictures: leave no half-written folder
+        shutil.rmtree(folder, ignore_errors=True)
+        raise

@@ -14,6 +14,7 @@ from dlx.errors import DlxError
 from dlx.explain.target import ExplainTarget, target_for_model
 from dlx.inference import load_run
 from dlx.inference.splits import chosen_splits, run_splits
+from dlx.runs.run_kind import wrong_kind_message
 
 SPLITS = ("train", "validation", "test")
 
@@ -28,6 +29,9 @@ def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTar
         raise DlxError(f"run folder '{run_dir}' not found; give a folder under results/ (dlx train writes them)")
     if split not in SPLITS:
         raise DlxError(f"unknown split '{split}'; choose one of {', '.join(SPLITS)}")
+    wrong_kind = wrong_kind_message(run_dir, "explain", sequences=False)
+    if wrong_kind:
+        raise DlxError(wrong_kind)
     run = load_run(run_dir)
     if not (run_dir / "config.yaml").is_file():
         raise DlxError(f"'{run_dir}' has no config.yaml; give the folder of a dlx run")

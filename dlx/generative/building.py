@@ -14,14 +14,15 @@ data's shape) and ``model.npz`` (the parameters; read with ``allow_pickle=False`
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 
 from dlx.errors import CheckpointError, ConfigError, DlxError
 from dlx.generative.models import GAN, VAE, Autoencoder, DenoisingAutoencoder
+from dlx.runs.checkpoint import read_arrays
 from dlx.runs.files import atomic_save_npz, atomic_write_json
+from dlx.runs.run_kind import read_json_record
 
 FORMAT = "dlx-generative"
 KINDS = {"autoencoder": Autoencoder, "denoising_autoencoder": DenoisingAutoencoder, "vae": VAE, "gan": GAN}
@@ -50,12 +51,16 @@ def build_generative_model(section: dict, data_shape, rng: np.random.Generator):
     missing = [part for part in ("latent_dim", *PARTS[kind]) if part not in section]
     if missing:
         raise ConfigError(f"model.{missing[0]} is missing; a {kind} needs {', '.join(('latent_dim',) + PARTS[kind])}")
+    latent_dim = section["latent_dim"]
+    if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
+        raise ConfigError(f"model.latent_dim must be a positive whole number (the size of the code, z or the "
+                          f"noise), got {latent_dim!r}")
     options = dict(section.get("options") or {})
     if options and kind != "denoising_autoencoder":
         raise ConfigError(f"model.options are for the denoising autoencoder (noise, noise_level); remove them "
                           f"for a {kind}")
     first, second = (section[part] for part in PARTS[kind])
-    model = KINDS[kind](first, second, tuple(data_shape), int(section["latent_dim"]), rng, **options)
+    model = KINDS[kind](first, second, tuple(data_shape), latent_dim, rng, **options)
     model.section = section  # kept to rebuild the model from a run folder
     return model
 
@@ -74,15 +79,16 @@ def load_generative(folder):
     description_file = folder / "model.json"
     if not description_file.is_file():
         raise CheckpointError(f"no model.json in '{folder}'; give the folder of a finished dlx run")
-    description = json.loads(description_file.read_text())
+    description = read_json_record(description_file)
     if description.get("format") != FORMAT:
         raise NotGenerativeError(f"'{folder}' holds a {_kind_of(description)}, not a generative model; "
                                  f"dlx sample needs the run of a VAE or GAN config")
-    if not (folder / "model.npz").is_file():
-        raise CheckpointError(f"no model.npz in '{folder}'; the run did not finish saving its model")
+    if not isinstance(description.get("model"), dict) or not isinstance(description.get("data_shape"), list):
+        raise CheckpointError(f"'{description_file}' lacks 'model' or 'data_shape'; the run folder is damaged: "
+                              f"restore the file or train the run again")
+    arrays = read_arrays(folder / "model.npz")
     model = build_generative_model(description["model"], description["data_shape"], np.random.default_rng(0))
-    with np.load(folder / "model.npz", allow_pickle=False) as arrays:
-        model.load_state_dict({name: arrays[name] for name in arrays.files})
+    model.load_state_dict(arrays)
     return model
 
 

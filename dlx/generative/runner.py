@@ -4,10 +4,12 @@
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from dlx.config import apply_override, parse_mapping, read_config_text
 from dlx.config.loading import refuse_non_finite
+from dlx.errors import ConfigError
 from dlx.generative.experiment import check_sections, run_generative
 
 
@@ -28,5 +30,18 @@ def train_generative(path: str | Path, settings: list[str] = (), results_dir: st
     config = load_generative_config(path, settings)
     output = config.get("output") or {}
     root = results_dir or output.get("results_dir", "results")
-    return run_generative(config, None, on_row=on_row, results_dir=root,
-                          run_name=output.get("run_name") or Path(path).stem)
+    try:
+        return run_generative(config, None, on_row=on_row, results_dir=root,
+                              run_name=output.get("run_name") or Path(path).stem)
+    except ConfigError as error:  # the model and data checks know the key, not the file: name it
+        message = str(error)
+        raise (error if message.startswith(str(path)) else ConfigError(located(path, message))) from None
+
+
+def located(path: str | Path, message: str) -> str:
+    """``message`` behind ``file:line:``, the line of the key path it starts with (``model.latent_dim ...``)."""
+    key = re.match(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)+", message)
+    _, lines = parse_mapping(read_config_text(path), str(path))
+    parts = tuple(key.group(0).split(".")) if key else ()
+    line = next((lines[parts[:end]] for end in range(len(parts), 0, -1) if parts[:end] in lines), None)
+    return f"{path}:{line}: {message}" if line else f"{path}: {message}"

@@ -24,6 +24,7 @@ from dlx.models.builder import model_from_description
 from dlx.nn import InputScaler, Module, Sequential
 from dlx.registry import losses
 from dlx.runs import load_checkpoint
+from dlx.runs.run_kind import wrong_kind_message
 from dlx.tasks import Task, get_task, predict_outputs
 from dlx.train.state import unprefixed
 
@@ -89,6 +90,9 @@ def load_run(run_dir: Path | str) -> LoadedRun:
     """Open the run folder ``run_dir`` (or its ``model.npz``); CheckpointError for anything else."""
     run_dir = Path(run_dir)
     path = run_dir / "model.npz" if run_dir.is_dir() else run_dir
+    wrong_kind = wrong_kind_message(path.parent, "evaluate, predict and explain")
+    if wrong_kind:
+        raise CheckpointError(wrong_kind)
     if not path.exists():
         raise CheckpointError(f"'{path}' not found; give the folder of a finished dlx run (it holds model.npz)")
     arrays, meta = load_checkpoint(path)

@@ -121,10 +121,26 @@ class Agent:
         if meta.get("agent") != self.registry_name:
             raise CheckpointError(f"the checkpoint holds agent '{meta.get('agent')}', not "
                                   f"'{self.registry_name}'; load it with the agent that saved it")
+        self.check_shapes(arrays)
         self.steps, self.episodes = int(meta["steps"]), int(meta["episodes"])
         self.rng.bit_generator.state = meta["rng"]
         self.env.unwrapped.np_random.bit_generator.state = meta["env_rng"]
         self.load_arrays(arrays, meta.get("own", {}))
+
+    def check_shapes(self, arrays: dict[str, np.ndarray]) -> None:
+        """A CheckpointError when saved arrays do not fit the environment this agent was set up on."""
+        for name, expected in self.arrays().items():
+            if name not in arrays:
+                continue
+            saved, needed = tuple(np.shape(arrays[name])), tuple(np.shape(expected))
+            grows = bool(needed) and needed[0] == 0  # an empty buffer (replay memory) grows along its first axis
+            if (saved[1:] != needed[1:]) if grows else (saved != needed):
+                shown = ("N",) + needed[1:] if grows else needed
+                raise CheckpointError(
+                    f"the checkpoint's '{name}' has shape {saved} but the environment "
+                    f"({self.env.spec.id if self.env.spec else 'of config.yaml'}) needs "
+                    f"{shown}: was the run's config.yaml edited after training? restore it, "
+                    f"or train a new run for this environment")
 
     def arrays(self) -> dict[str, np.ndarray]:
         raise NotImplementedError

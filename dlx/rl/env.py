@@ -52,6 +52,9 @@ def make_env(settings: EnvironmentSettings, render_mode: str | None = None, warn
         kwargs["render_mode"] = render_mode
     try:
         return gymnasium.make(settings.id, disable_env_checker=not warn, **kwargs)
+    except gymnasium.error.DependencyNotInstalled as error:
+        raise ConfigError(f"environment: {settings.id} needs a package that is not installed ({error}); "
+                          f"install it, or choose another environment") from None
     except TypeError as error:
         raise ConfigError(f"environment: {settings.id} does not take the options {sorted(settings.options)} "
                           f"({error}); see the environment's documentation for its keyword arguments") from None

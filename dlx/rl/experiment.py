@@ -47,7 +47,7 @@ def load_rl_config(path: str | Path, overrides: dict | None = None, settings: li
         first = error.errors()[0]
         where = ".".join(str(part) for part in first["loc"])
         line = _line_of(first["loc"], raw, lines)
-        raise ConfigError(f"{source}{line}: {where}: {first['msg']}") from None
+        raise ConfigError(f"{source}{line}: {where}: {first['msg'].removeprefix('Value error, ')}") from None
 
 
 def _line_of(loc: tuple, raw: dict, lines: dict) -> str:

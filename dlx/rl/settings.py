@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
 class Strict(BaseModel):
@@ -36,6 +36,14 @@ class EnvironmentSettings(Strict):
                                                 "is_slippery: true}")
     max_episode_steps: int | None = Field(None, ge=1, description="time limit; default: the registered one "
                                                                    "(1000 where none is registered)")
+
+    @field_validator("options")
+    @classmethod
+    def _no_render_mode(cls, options: dict) -> dict:
+        if "render_mode" in options:  # "human" opens a window every step (and needs pygame)
+            raise ValueError("render_mode is chosen by dlx, not the config: training draws nothing, and "
+                             "'dlx play RUN --render' prints the frames; remove render_mode")
+        return options
 
 
 class ExplorationSettings(Strict):

@@ -99,6 +99,17 @@ def _read_all_arrays(path: Path) -> dict[str, np.ndarray]:
     return arrays
 
 
+def read_arrays(path: Path | str) -> dict[str, np.ndarray]:
+    """Every array of a plain ``.npz`` (no ``__dlx__`` record needed), pickle disabled; CheckpointError for
+    a missing, truncated or damaged file."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"'{path}' does not exist; the run did not finish saving its model")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(f"'{path}' is not an .npz file (not a zip archive, or truncated); {WHAT_TO_GIVE}")
+    return _read_all_arrays(path)
+
+
 def _decode_record(path: Path, record: np.ndarray) -> dict[str, Any]:
     """The ``meta`` of a ``__dlx__`` record, after checking format and version."""
     if record.dtype != np.uint8 or record.ndim != 1:

@@ -34,6 +34,8 @@ def _open_temp_beside(target: Path) -> tuple[Path, int]:
             return temp, os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
         except FileExistsError:
             continue
+        except OSError as error:  # a read-only folder or a full disk: name the file the caller asked for
+            raise _naming(error, target) from None
     raise FileExistsError(f"could not create a temporary file beside '{target}'")
 
 
@@ -59,10 +61,20 @@ def atomic_write(path: Path | str, write: Callable[[BinaryIO], None]) -> Path:
             file.flush()
             os.fsync(file.fileno())
         os.replace(temp, target)
+    except OSError as error:  # ENOSPC in write or fsync has no file name: give the target's
+        temp.unlink(missing_ok=True)
+        raise _naming(error, target) from error
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
     return target
+
+
+def _naming(error: OSError, target: Path) -> OSError:
+    """``error`` with ``target`` as its file name (a new error of the same class when the name differs)."""
+    if error.errno is None or error.filename == str(target):
+        return error
+    return type(error)(error.errno, error.strerror, str(target))
 
 
 def atomic_write_bytes(path: Path | str, data: bytes) -> Path:

@@ -59,6 +59,10 @@ def lr_range_test(loaded: LoadedConfig, min_lr: float = 1e-6, max_lr: float = 1.
         beta (default 0.9): smoothing of the loss curve.
         explode (default 4.0): stop when the smoothed loss exceeds this times its lowest value.
     """
+    for name, value in (("--min-lr", min_lr), ("--max-lr", max_lr)):
+        if not math.isfinite(value):
+            raise ConfigError(f"lr-find needs finite learning rates, got {name} {value:g}; "
+                              f"e.g. --min-lr 1e-6 --max-lr 1")
     if not 0 < min_lr < max_lr:
         raise ConfigError(f"lr-find needs 0 < --min-lr < --max-lr, got {min_lr:g} and {max_lr:g}")
     x = prepare(loaded)

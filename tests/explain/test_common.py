@@ -93,5 +93,5 @@ def test_user_errors_are_one_line():
         run_method(target, "saliency", target.train_X, 40)
     with pytest.raises(DlxError, match=r"method 'one_pixel' applies to binary/multiclass models on image data"):
         run_method(target, "one_pixel", target.train_X, 0)
-    with pytest.raises(DlxError, match=r"method 'saliency' has no option colour; its options: "):
+    with pytest.raises(DlxError, match=r"method 'saliency' has no option 'colour'; its options: "):
         run_method(target, "saliency", target.train_X, 0, colour=1)
