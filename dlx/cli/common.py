@@ -17,7 +17,8 @@ def console(stderr: bool = False):
 
 def abort(message: str, code: int = 1):
     """Print one red line and exit with ``code``."""
-    console(stderr=True).print(f"[bold red]error:[/] {message}", markup=True)
+    from rich.markup import escape  # a message may hold brackets: pip install -e '.[ray]', lr[0.1]
+    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}", markup=True)
     raise typer.Exit(code)
 
 

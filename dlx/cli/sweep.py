@@ -28,7 +28,8 @@ def sweep(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Parallel trials (default: the cores)."),
     backend: str = typer.Option("local", "--backend", help="local (process pool), ray, or serial (in this process, "
                                                           "for debugging)."),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray)."),
+    address: Optional[str] = typer.Option(None, "--address", help="A Ray cluster's HOST:PORT (default: a local Ray of "
+                                                                "its own on 127.0.0.1; RAY_ADDRESS is not read)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="A sweep folder: run only its missing trials."),
     prune: Optional[str] = typer.Option(None, "--prune", help="asha: stop poor trials early."),
     results: Optional[Path] = typer.Option(None, "--results", help="Results folder (default: the config's)."),
