@@ -76,8 +76,9 @@ def load_generative(folder):
         raise CheckpointError(f"no model.json in '{folder}'; give the folder of a finished dlx run")
     description = json.loads(description_file.read_text())
     if description.get("format") != FORMAT:
-        raise NotGenerativeError(f"'{folder}' holds a {_kind_of(description)}, not a generative model; "
-                                 f"dlx sample needs the run of a VAE or GAN config")
+        raise NotGenerativeError(f"'{folder}' holds a {_kind_of(description)}, not a generative model or a "
+                                 f"language model; dlx sample needs the run of a VAE or GAN config (a picture) or "
+                                 f"of a character language model (text, e.g. configs/char_lm.yaml)")
     if not (folder / "model.npz").is_file():
         raise CheckpointError(f"no model.npz in '{folder}'; the run did not finish saving its model")
     model = build_generative_model(description["model"], description["data_shape"], np.random.default_rng(0))

@@ -175,7 +175,16 @@ def parse_sweep(text: str, source: str = "<sweep>", overrides: list[str] = (), f
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a sweep file must be a mapping (name, base, parameters, ...), "
                           f"got {type(raw).__name__}")
+    if looks_like_a_config(raw):
+        raise ConfigError(f"{source} is an experiment config, not a sweep file; say what to vary: dlx sweep "
+                          f"{source} --param optimiser.lr --values 1e-4,1e-3,1e-2 (or give a sweep file, see "
+                          f"experiments/sweeps/)")
     return sweep_from_mapping(raw, source, lines, overrides, folder)
+
+
+def looks_like_a_config(raw: dict) -> bool:
+    """A mapping with neither ``base`` nor ``parameters`` whose keys are not a sweep's: an experiment config."""
+    return not {"base", "parameters"} & raw.keys() and bool(raw.keys() - SweepSpec.model_fields.keys())
 
 
 def sweep_from_mapping(raw: dict, source: str, lines: dict | None = None, overrides: list[str] = (),
