@@ -71,6 +71,7 @@ def parse_value(text: str):
 
 def load_target(target: Path, set_: list[str], params: list[str], values: list[str], seeds, metric, goal, prune):
     """The sweep of a sweep file, or of a config and ``--param``/``--values`` pairs."""
+    from dlx.config.loading import default_run_name
     from dlx.errors import ConfigError
     from dlx.sweep.spec import load_sweep, sweep_from_mapping
     overrides = list(set_) + [f"{key}={value}" for key, value in (("seeds", seeds), ("metric", metric),
@@ -85,7 +86,7 @@ def load_target(target: Path, set_: list[str], params: list[str], values: list[s
         raise ConfigError(f"give one --values for each --param ({len(params)} --param, {len(values)} --values)")
     if not target.is_file():
         raise ConfigError(f"config file '{target}' not found; give the path of a YAML config (see configs/)")
-    raw = {"name": target.stem, "base": str(target),
+    raw = {"name": default_run_name(target), "base": str(target),
            "parameters": {p: [parse_value(v) for v in text.split(",") if v.strip()] for p, text in zip(params, values)}}
     return sweep_from_mapping(raw, "--param", overrides=overrides)
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlx.config import apply_override, parse_mapping, read_config_text
-from dlx.config.loading import refuse_non_finite
+from dlx.config.loading import default_run_name, refuse_non_finite
 from dlx.generative.experiment import check_sections, run_generative
 
 
@@ -29,4 +29,4 @@ def train_generative(path: str | Path, settings: list[str] = (), results_dir: st
     output = config.get("output") or {}
     root = results_dir or output.get("results_dir", "results")
     return run_generative(config, None, on_row=on_row, results_dir=root,
-                          run_name=output.get("run_name") or Path(path).stem)
+                          run_name=output.get("run_name") or default_run_name(path))

@@ -4,7 +4,7 @@ Every executor takes the planned trials, a ``Coordinator`` (progress and pruning
 ``dlx.sweep.asha``) and two callbacks of the driver: ``on_result(planned, result)`` as
 each trial ends and ``on_tick(progress)`` a few times a second. Only the driver
 writes the sweep's files; on Ray a trial runs in a scratch folder on its node and
-sends its files back, which the driver writes into ``trials/<id>/``.
+sends its files back, which the driver writes into its folder under ``trials/``.
 
 - ``run_serial``: one trial after another (tests, debugging).
 - ``run_pool``: a local pool, spawn start method, one BLAS thread per worker; the

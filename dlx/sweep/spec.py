@@ -30,7 +30,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dlx.config.loading import LoadedConfig, read_config_text, read_yaml
+from dlx.config.loading import LoadedConfig, default_run_name, read_config_text, read_yaml
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override
 from dlx.errors import ConfigError
@@ -238,5 +238,5 @@ def _base_config(loaded: LoadedSweep, folder: Path | None) -> tuple[dict, str]:
         raise loaded.error(("base",), f"'{found}' is not a config mapping")
     raw.setdefault("output", {})
     if isinstance(raw["output"], dict):
-        raw["output"].setdefault("run_name", found.stem)
+        raw["output"].setdefault("run_name", default_run_name(found))
     return raw, str(found)
