@@ -46,8 +46,10 @@ def plot_loss_curves(records: list[dict], path: Path) -> Path | None:
         points = [(row["epoch"], row[key]) for row in history
                   if isinstance(row.get(key), (int, float)) and math.isfinite(row[key])]
         if record["status"] == "diverged" and not points:  # no finite value at all: marked at the top
+            label = f"{record['group']} (diverged)" if record["group"] not in shown else None
+            shown.add(record["group"])
             axes.plot(history[-1].get("epoch", 1) if history else 1, 0.97, "v", color="red", markersize=8,
-                      transform=axes.get_xaxis_transform())
+                      transform=axes.get_xaxis_transform(), label=label)
         if not points:
             continue
         xs, ys = zip(*points)

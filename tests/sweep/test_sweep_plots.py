@@ -59,7 +59,7 @@ def test_loss_curves_draw_every_diverged_trial_the_title_promises(drawn):
     axes = drawn(plots.plot_loss_curves, records)
     assert "red v: diverged" in axes.get_title()
     red_marks = [line for line in axes.get_lines() if line.get_marker() == "v" and line.get_color() == "red"]
-    assert len(red_marks) == 2
+    assert len(red_marks) == 2 and "lr=10.0 (diverged)" in legend_texts(axes)
 
 
 def test_loss_curves_title_names_only_the_marks_drawn(drawn):
