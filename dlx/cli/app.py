@@ -11,10 +11,32 @@ app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in 
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 
 
+def show_version(value: bool) -> None:
+    if value:
+        from dlx import __version__
+        typer.echo(f"dlx {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def main_options(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors.")):
+def main_options(debug: bool = typer.Option(False, "--debug", help="Show tracebacks for errors."),
+                 version: bool = typer.Option(False, "--version", callback=show_version, is_eager=True,
+                                              help="Print the version of dlx and exit.")):
     """A deep-learning lab written from scratch in NumPy: train, evaluate and inspect models from YAML configs."""
     state["debug"] = debug
+
+
+def flags_without_a_type() -> None:
+    """Typer prints ``<bool>`` after a flag (--debug, --help) as if it took a value; show nothing there."""
+    from typer.core import TyperOption
+    typed = TyperOption.display_type_rich
+
+    def display_type_rich(self, ctx):
+        return None if self.is_flag else typed(self, ctx)
+    TyperOption.display_type_rich = display_type_rich
+
+
+flags_without_a_type()
 
 
 app.command("train")(train.train)

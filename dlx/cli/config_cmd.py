@@ -20,7 +20,7 @@ def show(
     """Print CONFIG with overrides applied and every default filled in, after checking it.
 
     A hyperparameter the config leaves out shows the component's own default
-    (``{name: adadelta}`` trains with lr 1.0, ``adam`` with 0.001).
+    ({name: adadelta} trains with lr 1.0, adam with 0.001).
     """
     with user_errors():
         import yaml

@@ -48,8 +48,17 @@ def _explain(run_dir, method, index, split, layer, unit, seed, option) -> Path:
     target, X = target_for_run(run_dir, split)
     folder = explain_to_folder(target, method, run_dir, X=X, index=index, seed=seed, split=split, **options)
     summary = json.loads((folder / "explanation.json").read_text())
-    shown = {k: summary[k] for k in ("class", "score", "local_prediction", "success", "rank_correlation")
-             if isinstance(summary.get(k), (int, float, str))}
+    shown = [f"{label} {fmt(summary[key])}" for key, label in SUMMARY_LABELS.items()
+             if isinstance(summary.get(key), (int, float, str))]
     if shown:
-        console().print("  ".join(f"{k} {fmt(v)}" for k, v in shown.items()))
+        console().print("; ".join(shown))
     return folder
+
+
+SUMMARY_LABELS = {  # the headline figures of explanation.json, as a reader needs them named
+    "class": "explained class",
+    "score": "surrogate fit (weighted R^2 on the perturbed samples)",
+    "local_prediction": "surrogate's output at the row",
+    "success": "attack succeeded",
+    "rank_correlation": "rank correlation with a randomised model",
+}

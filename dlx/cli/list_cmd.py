@@ -44,8 +44,13 @@ def list_components(kind: Optional[str] = typer.Argument(None, help=f"One of: {'
             registry = registries[name]
             describe = _explainer_line if name == "explainers" else registry.describe
             for component in sorted(registry.canonical()):
-                table.add_row(component, describe(component))
+                table.add_row(component, plain(describe(component)))
             out.print(table)
+
+
+def plain(text: str) -> str:
+    """A docstring line for a terminal: ``name`` (reStructuredText literal) shown as name."""
+    return text.replace("``", "")
 
 
 def _explainer_line(name: str) -> str:

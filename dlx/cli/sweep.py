@@ -28,7 +28,8 @@ def sweep(
     workers: Optional[int] = typer.Option(None, "--workers", min=1, help="Parallel trials (default: the cores)."),
     backend: str = typer.Option("local", "--backend", help="local (process pool), ray, or serial (in this process, "
                                                           "for debugging)."),
-    address: Optional[str] = typer.Option(None, "--address", help="Ray cluster address (default: a local Ray)."),
+    address: Optional[str] = typer.Option(None, "--address", help="A Ray cluster's HOST:PORT (default: a local Ray of "
+                                                                "its own on 127.0.0.1; RAY_ADDRESS is not read)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="A sweep folder: run only its missing trials."),
     prune: Optional[str] = typer.Option(None, "--prune", help="asha: stop poor trials early."),
     results: Optional[Path] = typer.Option(None, "--results", help="Results folder (default: the config's)."),
@@ -70,6 +71,7 @@ def parse_value(text: str):
 
 def load_target(target: Path, set_: list[str], params: list[str], values: list[str], seeds, metric, goal, prune):
     """The sweep of a sweep file, or of a config and ``--param``/``--values`` pairs."""
+    from dlx.config.loading import default_run_name
     from dlx.errors import ConfigError
     from dlx.sweep.spec import load_sweep, sweep_from_mapping
     overrides = list(set_) + [f"{key}={value}" for key, value in (("seeds", seeds), ("metric", metric),
@@ -84,7 +86,7 @@ def load_target(target: Path, set_: list[str], params: list[str], values: list[s
         raise ConfigError(f"give one --values for each --param ({len(params)} --param, {len(values)} --values)")
     if not target.is_file():
         raise ConfigError(f"config file '{target}' not found; give the path of a YAML config (see configs/)")
-    raw = {"name": target.stem, "base": str(target),
+    raw = {"name": default_run_name(target), "base": str(target),
            "parameters": {p: [parse_value(v) for v in text.split(",") if v.strip()] for p, text in zip(params, values)}}
     return sweep_from_mapping(raw, "--param", overrides=overrides)
 

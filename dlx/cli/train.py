@@ -85,18 +85,18 @@ def report(result) -> None:
     out = console()
     summary = result.summary
     table = Table(title=f"{summary['status']} after {summary['epochs_completed']} epochs", title_justify="left")
-    table.add_column("metric")
-    for column in ("final", "best", "test"):
-        table.add_column(column, justify="right")
     final, best, test = summary.get("final") or {}, summary.get("best") or {}, summary.get("test") or {}
-    names = [k[len("val_"):] for k in final if k.startswith("val_")] or \
-            [k[len("train_"):] for k in final if k.startswith("train_")]
-    for name in names:
-        key = f"val_{name}" if f"val_{name}" in final else f"train_{name}"
-        table.add_row(key, fmt(final.get(key)), fmt(best.get(key)), fmt(test.get(f"test_{name}")))
+    part = "val" if any(k.startswith("val_") for k in final) else "train"  # the split of final and best
+    table.add_column("metric")
+    for column in (f"final {part}", f"best {part}", "test"):
+        table.add_column(column, justify="right")
+    names = [k[len(part) + 1:] for k in final if k.startswith(f"{part}_")]
+    for name in names:  # a row per metric; the columns say which split each number comes from
+        key = f"{part}_{name}"
+        table.add_row(name, fmt(final.get(key)), fmt(best.get(key)), fmt(test.get(f"test_{name}")))
     for key, value in test.items():  # test-only figures, e.g. a language model's n-gram baselines
         if key[len("test_"):] not in names and isinstance(value, (int, float)):
-            table.add_row(key, "", "", fmt(value))
+            table.add_row(key.removeprefix("test_"), "", "", fmt(value))
     if summary.get("final"):
         out.print(table)
     for warning in summary.get("warnings") or []:

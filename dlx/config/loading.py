@@ -50,7 +50,16 @@ class LoadedConfig:
 def load_config(path: str | Path, overrides: list[str] = ()) -> LoadedConfig:
     """Read, override and validate a YAML config; raises ConfigError with file, line and key path."""
     text = read_config_text(path)
-    return parse_config(text, str(path), overrides, default_run_name=Path(path).stem)
+    return parse_config(text, str(path), overrides, default_run_name=default_run_name(path))
+
+
+def default_run_name(path: str | Path) -> str:
+    """The one naming rule for results folders when a config (or sweep) names none: the file's name
+    without ``.yaml``, ``_`` written as ``-`` (``configs/frozenlake_vi.yaml`` -> ``frozenlake-vi``).
+
+    ``output.run_name`` (a sweep file's ``name``) overrides it; every command that writes results
+    uses this rule, so ``dlx train``, ``dlx sweep --param`` and ``dlx cv`` of one file share a name."""
+    return Path(path).stem.replace("_", "-")
 
 
 def read_config_text(path: str | Path) -> str:

@@ -81,8 +81,9 @@ def load_generative(folder):
         raise CheckpointError(f"no model.json in '{folder}'; give the folder of a finished dlx run")
     description = read_json_record(description_file)
     if description.get("format") != FORMAT:
-        raise NotGenerativeError(f"'{folder}' holds a {_kind_of(description)}, not a generative model; "
-                                 f"dlx sample needs the run of a VAE or GAN config")
+        raise NotGenerativeError(f"'{folder}' holds a {_kind_of(description)}, not a generative model or a "
+                                 f"language model; dlx sample needs the run of a VAE or GAN config (a picture) or "
+                                 f"of a character language model (text, e.g. configs/char_lm.yaml)")
     if not isinstance(description.get("model"), dict) or not isinstance(description.get("data_shape"), list):
         raise CheckpointError(f"'{description_file}' lacks 'model' or 'data_shape'; the run folder is damaged: "
                               f"restore the file or train the run again")

@@ -8,7 +8,7 @@ import re
 from pathlib import Path
 
 from dlx.config import apply_override, parse_mapping, read_config_text
-from dlx.config.loading import refuse_non_finite
+from dlx.config.loading import default_run_name, refuse_non_finite
 from dlx.errors import ConfigError
 from dlx.generative.experiment import check_sections, run_generative
 
@@ -32,7 +32,7 @@ def train_generative(path: str | Path, settings: list[str] = (), results_dir: st
     root = results_dir or output.get("results_dir", "results")
     try:
         return run_generative(config, None, on_row=on_row, results_dir=root,
-                              run_name=output.get("run_name") or Path(path).stem)
+                              run_name=output.get("run_name") or default_run_name(path))
     except ConfigError as error:  # the model and data checks know the key, not the file: name it
         message = str(error)
         raise (error if message.startswith(str(path)) else ConfigError(located(path, message))) from None

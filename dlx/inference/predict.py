@@ -12,27 +12,53 @@ from dlx.errors import DataError
 from dlx.inference.loaded import load_run
 
 
-def read_features(path: Path, feature_names: list[str] | None) -> np.ndarray:
-    """The numeric feature matrix of a CSV; columns chosen by the training data's names when it had them."""
+def read_features(path: Path, feature_names: list[str] | None, header: bool | None = None) -> np.ndarray:
+    """The numeric feature matrix of a CSV; columns chosen by the training data's names when it had them.
+
+    ``header``: True, the first row names the columns; False, every row is data; None (default),
+    decided by ``has_header``. No row is ever dropped without this decision.
+    """
     path = Path(path)
     if not path.is_file():
-        raise DataError(f"input file '{path}' not found; give a CSV with a header row")
+        raise DataError(f"input file '{path}' not found; give a CSV of feature values, one row per sample")
     rows = read_csv_rows(path, path)
-    if len(rows) < 2:
-        raise DataError(f"'{path}' has no data rows; give a header row and one row per sample")
-    header, body = rows[0], rows[1:]
-    columns = list(range(len(header)))
-    if feature_names and all(name in header for name in feature_names):
-        columns = [header.index(name) for name in feature_names]
+    if header is None:
+        header = bool(rows) and has_header(rows[0], feature_names)
+    names, body = (rows[0], rows[1:]) if header else (None, rows)
+    if not body:
+        raise DataError(f"'{path}' has no data rows (only a header: {', '.join(names or [])}); give one row "
+                        f"per sample" if names else f"'{path}' is empty; give one row of feature values per sample")
+    columns = list(range(len(body[0])))
+    if names and feature_names and all(name in names for name in feature_names):
+        columns = [names.index(name) for name in feature_names]
     try:
         return np.array([[float(row[i]) for i in columns] for row in body], dtype=np.float32)
     except (ValueError, IndexError):
-        raise DataError(f"'{path}' has a non-numeric or missing value; every feature must be a number") from None
+        first = "; is the first row a header? add --header" if not header else ""
+        raise DataError(f"'{path}' has a non-numeric or missing value; every feature must be a number{first}"
+                        ) from None
 
 
-def predict_csv(run_dir: Path, input_csv: Path) -> str:
+def has_header(first_row: list[str], feature_names: list[str] | None) -> bool:
+    """The rule for ``--header`` left out: the first row is a header when it is the training feature
+    names, or when any of its cells is not a number; a first row of numbers is data."""
+    if feature_names and [cell.strip() for cell in first_row] == list(feature_names):
+        return True
+    return not all(_is_number(cell) for cell in first_row)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def predict_csv(run_dir: Path, input_csv: Path, header: bool | None = None) -> str:
+    """The predictions for every data row of ``input_csv`` as CSV text (see ``read_features`` for ``header``)."""
     run = load_run(run_dir)
-    X = read_features(input_csv, run.feature_names)
+    X = read_features(input_csv, run.feature_names, header)
     decisions, scores = run.predict(X)
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")

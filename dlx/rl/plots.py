@@ -41,13 +41,14 @@ def _column(rows: list[dict], key: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def plot_raw_and_smoothed(rows: list[dict], key: str, path, ylabel: str, window: int = 100) -> Path | None:
-    """One metric per episode, raw (faint) and as a moving average."""
+    """One metric per episode as faint dots (a line through thousands of 0/1 returns is a solid band)
+    and its moving average as the line to read."""
     episodes, values = _column(rows, key)
     if not len(values):
         return None
     figure = new_figure(6, 4)
     axes = figure.add_subplot()
-    axes.plot(episodes, values, alpha=0.3, linewidth=0.8, label="per episode")
+    axes.plot(episodes, values, ".", markersize=2, alpha=0.25, linestyle="none", label="per episode")
     axes.plot(episodes, smooth(values, window), linewidth=2, label=f"mean of last {window}")
     axes.set(title=f"{ylabel} per episode", xlabel="episode", ylabel=ylabel)
     axes.grid(alpha=0.3)
@@ -142,16 +143,24 @@ def plot_value_grid(values: np.ndarray, policy: np.ndarray, layout: GridLayout, 
     axes = figure.add_subplot()
     image = axes.imshow(grid, cmap="viridis")
     figure.colorbar(image, ax=axes, shrink=0.8)
-    for state, action in enumerate(np.asarray(policy)):
+    for state, action in enumerate(np.asarray(policy)):  # letter top left, arrow in the middle, value below
         r, c = divmod(state, cols)
+        ink = _ink_on(image.cmap(image.norm(grid[r, c])))
         if letters[r, c]:
-            axes.text(c, r - 0.3, letters[r, c], ha="center", va="center", color="white", fontsize=9)
+            axes.text(c - 0.44, r - 0.44, letters[r, c], ha="left", va="top", color=ink, fontsize=8)
         if not skip[state]:
             dx, dy = layout.arrows[int(action)]
-            axes.arrow(c - 0.2 * dx, r - 0.2 * dy, 0.3 * dx, 0.3 * dy, head_width=0.15, color="white")
-        axes.text(c, r + 0.32, f"{grid[r, c]:.2f}", ha="center", va="center", color="white", fontsize=7)
+            axes.arrow(c - 0.2 * dx, r - 0.2 * dy, 0.4 * dx, 0.4 * dy, head_width=0.15, head_length=0.12,
+                       length_includes_head=True, color=ink)
+        axes.text(c, r + 0.44, f"{grid[r, c]:.2f}", ha="center", va="bottom", color=ink, fontsize=7)
     axes.set(title=title, xticks=[], yticks=[])
     return save_png(figure, path)
+
+
+def _ink_on(background) -> str:
+    """Black on a light cell, white on a dark one (relative luminance of the RGB colour)."""
+    red, green, blue = background[:3]
+    return "black" if 0.2126 * red + 0.7152 * green + 0.0722 * blue > 0.5 else "white"
 
 
 def plot_rl_run(agent, rows: list[dict], out_dir, bound: float | None = None) -> list[Path]:

@@ -20,6 +20,7 @@ import numpy as np
 import yaml
 from threadpoolctl import threadpool_limits
 
+from dlx.config.loading import default_run_name
 from dlx.errors import DlxError
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
 from dlx.rl.play import play
@@ -38,7 +39,7 @@ def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None
     config = load_rl_config(path, settings=list(settings))
     agent, env = prepare(config)  # an unknown environment or an agent that cannot act there fails here
     text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
-    session = RunSession.create(results_dir or "results", Path(path).stem, text, folder)
+    session = RunSession.create(results_dir or "results", default_run_name(path), text, folder)
     return train_in(session, agent, env, config, str(path), reporter)
 
 

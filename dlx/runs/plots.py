@@ -217,8 +217,9 @@ def plot_curves(
     return save_png(figure, path)
 
 
-def _image_tiles(images: Any) -> tuple[np.ndarray, bool]:
-    """Images as (N, H, W) grey or (N, H, W, 3) colour tiles, each scaled to [0, 1]."""
+def _image_tiles(images: Any, own_range: bool = True) -> tuple[np.ndarray, bool]:
+    """Images as (N, H, W) grey or (N, H, W, 3) colour tiles, each scaled to [0, 1] (``own_range``)
+    or as they are."""
     array = np.asarray(images, dtype=np.float64)
     if array.ndim == 2:
         array = array[None]
@@ -230,6 +231,8 @@ def _image_tiles(images: Any) -> tuple[np.ndarray, bool]:
         raise ShapeError(f"images have shape {array.shape}; give (N, H, W) or (N, C, H, W)")
     if array.shape[0] == 0:
         raise ShapeError("no images to plot; give at least one image")
+    if not own_range:
+        return array, array.ndim == 4
     axes = tuple(range(1, array.ndim))
     low = np.nanmin(array, axis=axes, keepdims=True)
     span = np.nanmax(array, axis=axes, keepdims=True) - low
@@ -239,9 +242,10 @@ def _image_tiles(images: Any) -> tuple[np.ndarray, bool]:
 
 def plot_image_grid(
     images: Any, path: Path | str, titles: Sequence[str] | None = None,
-    ncols: int = 8, cmap: str = "gray", title: str | None = None,
+    ncols: int = 8, cmap: str = "gray", title: str | None = None, value_label: str | None = None,
 ) -> Path:
-    """A grid of images, each normalised to its own range (filters, feature maps, samples).
+    """A grid of images, each normalised to its own range (samples), or all on one colour scale with a
+    colour bar (filters, feature maps: ``value_label`` names what the colours measure).
 
     Shape: ``(N, H, W)`` grey; ``(N, 1, H, W)`` grey; ``(N, 3, H, W)`` colour;
     ``(N, C, H, W)`` with other ``C`` gives one grey tile per channel (N*C tiles).
@@ -253,27 +257,41 @@ def plot_image_grid(
         ncols: tiles per row.
         cmap: colour map for grey tiles.
         title: a title over the whole grid.
+        value_label: if given, one scale for every tile (symmetric about 0 for values of both
+            signs) and a colour bar with this label.
 
     Example::
 
         plot_image_grid(conv.weight.data, "plots/filters.png")          # (16, 1, 5, 5)
         plot_image_grid(x[:8, 0], "plots/inputs.png", titles=[str(y) for y in labels[:8]])
     """
-    tiles, colour = _image_tiles(images)
+    tiles, colour = _image_tiles(images, own_range=value_label is None)
     count = tiles.shape[0]
     if titles is not None and len(titles) != count:
         raise ShapeError(f"{len(titles)} titles for {count} images; give one title per image or none")
     ncols = max(1, min(int(ncols), count))
     nrows = math.ceil(count / ncols)
-    figure = new_figure(1.5 * ncols, 1.5 * nrows + (0.4 if title else 0.0))
+    tile = max(1.5, 3.5 / ncols)  # inches; a lone image is large enough for its title
+    figure = new_figure(tile * ncols + (1.0 if value_label else 0.0), tile * nrows + (0.5 if title else 0.0))
     grid = figure.subplots(nrows, ncols, squeeze=False)
+    low, high = _colour_range(tiles) if value_label else (0.0, 1.0)
     for index, axes in enumerate(grid.flat):
         axes.set_axis_off()
         if index >= count:
             continue
-        axes.imshow(tiles[index], cmap=None if colour else cmap, vmin=0.0, vmax=1.0, interpolation="nearest")
+        image = axes.imshow(tiles[index], cmap=None if colour else cmap, vmin=low, vmax=high, interpolation="nearest")
         if titles is not None:
             axes.set_title(str(titles[index]), fontsize=8)
+    if value_label:
+        figure.colorbar(image, ax=grid, label=value_label, shrink=0.9)
     if title:
         figure.suptitle(title)
     return save_png(figure, path)
+
+
+def _colour_range(values: np.ndarray) -> tuple[float, float]:
+    """One scale for all tiles: symmetric about 0 when the values have both signs."""
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    if low < 0 < high:
+        low, high = -max(-low, high), max(-low, high)
+    return (low, high) if high > low else (low - 0.5, high + 0.5)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections import Counter
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -111,19 +112,33 @@ def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None =
               results_root: str | None = None, resume_dir: str | Path | None = None, display=None) -> SweepOutcome:
     """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports."""
     check_backend(backend)
-    sweep_dir, plan = prepare_sweep(loaded, results_root, resume_dir)
-    return execute_sweep(loaded, plan, sweep_dir, backend, workers, address, display)
+    plan = validate(loaded)
+    with backend_connection(backend, workers, address):  # Ray is reached before the sweep folder is made
+        sweep_dir, plan = prepare_sweep(loaded, results_root, resume_dir, plan)
+        return execute_sweep(loaded, plan, sweep_dir, backend, workers, address, display)
 
 
 def check_backend(backend: str) -> None:
     if backend not in ("local", "ray", "serial"):
         raise ConfigError(f"unknown backend '{backend}'; use local, ray or serial")
+    if backend == "ray":
+        from dlx.sweep.ray_backend import check_ray_installed
+        check_ray_installed()
 
 
-def prepare_sweep(loaded: LoadedSweep, results_root: str | None = None, resume_dir: str | Path | None = None
-                  ) -> tuple[Path, list[PlannedTrial]]:
-    """Check everything, then create the sweep folder (or reopen ``resume_dir``); the trials placed in it."""
-    plan = validate(loaded)
+def backend_connection(backend: str, workers: int | None, address: str | None):
+    """Ray started or joined for the block (``--backend ray``); nothing for the other backends."""
+    if backend != "ray":
+        return nullcontext()
+    from dlx.sweep.ray_backend import ray_connection
+    return ray_connection(workers, address)
+
+
+def prepare_sweep(loaded: LoadedSweep, results_root: str | None = None, resume_dir: str | Path | None = None,
+                  plan: list[PlannedTrial] | None = None) -> tuple[Path, list[PlannedTrial]]:
+    """Check everything (unless ``plan`` is the checked plan), then create the sweep folder (or reopen
+    ``resume_dir``); the trials placed in it."""
+    plan = validate(loaded) if plan is None else plan
     if resume_dir is not None:
         sweep_dir = Path(resume_dir)
     else:
@@ -173,7 +188,8 @@ def _execute(loaded, todo, backend, workers, address, sweep_dir, display) -> Non
         display.result(item, record)
 
     if backend == "ray":
-        executors.run_ray(todo, coordinator_args, workers, address, on_result, display.tick)
+        from dlx.sweep.ray_backend import run_ray
+        run_ray(todo, coordinator_args, workers, address, on_result, display.tick)
     elif backend == "serial":
         executors.run_serial(todo, Coordinator(*coordinator_args), on_result, display.tick)
     else:

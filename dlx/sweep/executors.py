@@ -4,13 +4,13 @@ Every executor takes the planned trials, a ``Coordinator`` (progress and pruning
 ``dlx.sweep.asha``) and two callbacks of the driver: ``on_result(planned, result)`` as
 each trial ends and ``on_tick(progress)`` a few times a second. Only the driver
 writes the sweep's files; on Ray a trial runs in a scratch folder on its node and
-sends its files back, which the driver writes into ``trials/<id>/``.
+sends its files back, which the driver writes into its folder under ``trials/``.
 
 - ``run_serial``: one trial after another (tests, debugging).
 - ``run_pool``: a local pool, spawn start method, one BLAS thread per worker; the
   coordinator lives in a manager process and its proxy goes to the workers. Workers
   and the manager ignore Ctrl-C: the driver catches it and ends them.
-- ``run_ray``: Ray tasks (``import ray`` happens only here); a local Ray is started
+- ``run_ray`` (``dlx.sweep.ray_backend``): Ray tasks; a local Ray of its own is started
   for the sweep when no address is given; the coordinator is a Ray actor.
 
 Ctrl-C (KeyboardInterrupt) stops queued trials and the workers and propagates to
@@ -21,13 +21,9 @@ from __future__ import annotations
 import concurrent.futures as futures
 import multiprocessing
 import os
-import shutil
 import signal
-import tempfile
 from contextlib import contextmanager
-from dataclasses import replace
 from multiprocessing.managers import BaseManager
-from pathlib import Path
 
 from dlx.sweep.asha import Coordinator
 from dlx.sweep.objective import ObjectiveTrial, run_objective_trial
@@ -146,82 +142,3 @@ def _stop_pool(pool) -> None:
             process.terminate()
     for process in processes:
         process.join(timeout=5)
-
-
-# ---- Ray --------------------------------------------------------------------------------------
-class RayCoordinatorClient:
-    """What a Ray task holds: calls to the coordinator actor, made synchronous."""
-
-    def __init__(self, actor):
-        self.actor = actor
-
-    def started(self, trial_id: str) -> None:
-        import ray
-        ray.get(self.actor.started.remote(trial_id))
-
-    def epoch(self, trial_id: str, row: dict) -> bool:
-        import ray
-        return ray.get(self.actor.epoch.remote(trial_id, row))
-
-
-def run_packed(trial, trial_id: str, coordinator) -> tuple[TrialResult, dict[str, bytes]]:
-    """Run a trial in a scratch folder on this node; return its result and the files it wrote."""
-    one_blas_thread()
-    scratch = Path(tempfile.mkdtemp(prefix="dlx-trial-"))
-    try:
-        result = execute_trial(replace(trial, folder=str(scratch / trial_id)), trial_id, coordinator)
-        root = scratch / trial_id
-        files = {str(p.relative_to(root)): p.read_bytes() for p in root.rglob("*") if p.is_file()} \
-            if root.is_dir() else {}
-        return result, files
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-def unpack(item, result: TrialResult, files: dict[str, bytes]) -> TrialResult:
-    """Write a Ray trial's files into its folder in the sweep; point its result there."""
-    from dlx.runs import atomic_write_bytes
-    folder = Path(item.trial.folder)
-    for relative, data in files.items():
-        (folder / relative).parent.mkdir(parents=True, exist_ok=True)
-        atomic_write_bytes(folder / relative, data)
-    result.run_dir = str(folder)
-    if result.summary:
-        result.summary["run_dir"] = str(folder)
-    return result
-
-
-def run_ray(planned, coordinator_args: tuple, workers: int | None, address: str | None, on_result, on_tick) -> None:
-    """Run trials as Ray tasks at ``address`` (None: a local Ray started for this sweep)."""
-    import ray
-    started_here = not ray.is_initialized()
-    if started_here:
-        options = {"address": address} if address else {"num_cpus": workers or os.cpu_count()}
-        ray.init(**options, include_dashboard=False, log_to_driver=False, configure_logging=False)
-    try:
-        actor = ray.remote(Coordinator).options(num_cpus=0).remote(*coordinator_args)
-        client = RayCoordinatorClient(actor)
-        task = ray.remote(num_cpus=1, max_retries=0)(run_packed)
-        pending = {task.remote(item.trial, item.id, client): item for item in planned}
-        try:
-            while pending:
-                done, _ = ray.wait(list(pending), num_returns=1, timeout=TICK_SECONDS)
-                for ref in done:
-                    item = pending.pop(ref)
-                    on_result(item, _ray_result(ray, ref, item))
-                on_tick(ray.get(actor.progress.remote()))
-        except BaseException:
-            for ref in pending:
-                ray.cancel(ref, force=True)
-            raise
-    finally:
-        if started_here:
-            ray.shutdown()
-
-
-def _ray_result(ray, ref, item) -> TrialResult:
-    try:
-        result, files = ray.get(ref)
-    except Exception as error:  # noqa: BLE001  (a task that died is a failed trial)
-        return TrialResult(item.id, "failed", f"{type(error).__name__}: {error}", item.trial.folder)
-    return unpack(item, result, files)

@@ -7,7 +7,7 @@
       trials.jsonl    one record per finished trial (appended as results arrive)
       summary.csv     one row per group: mean and std over seeds, best first
       state.json      the sweep's status (running, finished, interrupted) and counts
-      report.md  report.html  plots/*.png  trials/<id>/ (each a complete run)
+      report.md  report.html  plots/*.png  trials/<values>_seed=<seed>_<id>/ (each a complete run)
 
 Cross-validation and curves can reuse these functions for their own sweeps.
 

@@ -17,6 +17,7 @@ from dlx.runs.plots import new_figure, save_png
 from dlx.sweep.groups import mean_and_std, metric_value
 
 MAX_LEGEND = 16
+FINISHED = ("finished", "early_stopped")  # trials whose last value is the end of their training
 
 
 def _colours(labels: list[str]) -> dict[str, tuple]:
@@ -41,8 +42,14 @@ def plot_loss_curves(records: list[dict], path: Path) -> Path | None:
     axes = figure.add_subplot()
     shown = set()
     for record in records:
-        points = [(row["epoch"], row[key]) for row in record.get("history") or []
+        history = record.get("history") or []
+        points = [(row["epoch"], row[key]) for row in history
                   if isinstance(row.get(key), (int, float)) and math.isfinite(row[key])]
+        if record["status"] == "diverged" and not points:  # no finite value at all: marked at the top
+            label = f"{record['group']} (diverged)" if record["group"] not in shown else None
+            shown.add(record["group"])
+            axes.plot(history[-1].get("epoch", 1) if history else 1, 0.97, "v", color="red", markersize=8,
+                      transform=axes.get_xaxis_transform(), label=label)
         if not points:
             continue
         xs, ys = zip(*points)
@@ -60,7 +67,10 @@ def plot_loss_curves(records: list[dict], path: Path) -> Path | None:
     objective = any("x" in (r.get("history") or [{}])[0] for r in records if r.get("history"))
     axes.set_xlabel("step" if objective else "epoch")
     axes.set_ylabel(key)
-    axes.set_title(f"{key} of every trial (dashed, x: pruned; red v: diverged)")
+    statuses = {r["status"] for r in records}
+    keys = [text for status, text in (("pruned", "dashed, x: pruned"), ("diverged", "red v: diverged"))
+            if status in statuses]
+    axes.set_title(f"{key} of every trial" + (f" ({'; '.join(keys)})" if keys else ""))
     axes.legend(fontsize=7, loc="best")
     return save_png(figure, path)
 
@@ -71,7 +81,11 @@ def _lr_path(records: list[dict]) -> str | None:
 
 
 def plot_metric_vs_lr(records: list[dict], metric: str, path: Path) -> Path | None:
-    """The final metric against the learning rate (log axis), one line per other setting; diverged: red x."""
+    """The final metric against the learning rate (log axis), one line per other setting.
+
+    Lines join only trials that trained to the end (finished or early-stopped): a pruned trial's
+    value is from an earlier epoch, so it is drawn alone (grey o, not joined); diverged: red x at the
+    top. A legend entry appears only for what is drawn."""
     lr_path = _lr_path(records)
     if lr_path is None:
         return None
@@ -86,20 +100,30 @@ def plot_metric_vs_lr(records: list[dict], metric: str, path: Path) -> Path | No
     finite = [v for v in finite if math.isfinite(v)]
     top = max(finite) if finite else 1.0
     for name, by_lr in series.items():
-        lrs = sorted(by_lr)
-        stats = [mean_and_std([metric_value(r, metric) for r in by_lr[lr] if r["status"] != "diverged"])
-                 for lr in lrs]
+        lrs = [lr for lr in sorted(by_lr) if any(r["status"] in FINISHED for r in by_lr[lr])]
+        stats = [mean_and_std([metric_value(r, metric) for r in by_lr[lr] if r["status"] in FINISHED]) for lr in lrs]
         axes.errorbar(lrs, [m for m, _ in stats], yerr=[0 if math.isnan(s) else s for _, s in stats],
                       marker="o", capsize=3, label=name)
-        diverged = [lr for lr in lrs if any(r["status"] == "diverged" for r in by_lr[lr])]
-        axes.plot(diverged, [top] * len(diverged), "x", color="red", markersize=10)
-    axes.plot([], [], "x", color="red", label="diverged")
+    _mark_unfinished(axes, records, lr_path, metric, top)
     axes.set_xscale("log")
     axes.set_xlabel(lr_path)
     axes.set_ylabel(f"{metric} (last epoch; mean ± std over seeds)")
     axes.set_title(f"{metric} against the learning rate")
     axes.legend(fontsize=7)
     return save_png(figure, path)
+
+
+def _mark_unfinished(axes, records: list[dict], lr_path: str, metric: str, top: float) -> None:
+    """Pruned trials as lone grey circles at their last value; diverged ones as red x at ``top``."""
+    pruned = [(float(r["params"][lr_path]), metric_value(r, metric)) for r in records if r["status"] == "pruned"]
+    pruned = [(lr, v) for lr, v in pruned if math.isfinite(v)]
+    if pruned:
+        axes.plot(*zip(*pruned), "o", color="grey", fillstyle="none", linestyle="none",
+                  label="pruned (value at its last epoch)")
+    diverged = sorted({float(r["params"][lr_path]) for r in records if r["status"] == "diverged"})
+    if diverged:
+        axes.plot(diverged, [top] * len(diverged), "x", color="red", markersize=10, linestyle="none",
+                  label="diverged")
 
 
 def plot_optimiser_bars(table: list[dict], metric: str, goal: str, path: Path) -> Path | None:

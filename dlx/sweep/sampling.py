@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import re
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -99,8 +100,16 @@ def plan_sweep(loaded: LoadedSweep) -> list[PlannedTrial]:
 
 
 def place(plan: list[PlannedTrial], sweep_dir: str | Path) -> list[PlannedTrial]:
-    """The trials with their folders, ``<sweep_dir>/trials/<id>``."""
-    return [replace(p, trial=replace(p.trial, folder=str(Path(sweep_dir) / "trials" / p.id))) for p in plan]
+    """The trials with their folders, ``<sweep_dir>/trials/<values>_seed=<seed>_<id>`` (``trial_folder_name``)."""
+    return [replace(p, trial=replace(p.trial, folder=str(Path(sweep_dir) / "trials" / trial_folder_name(p))))
+            for p in plan]
+
+
+def trial_folder_name(item: PlannedTrial) -> str:
+    """``lr=0.001_seed=0_3f2a9c01b7e4``: the group's values and the seed a person reads, then the id that
+    keeps the name unique; characters a file name should not hold become ``-``, long values are cut."""
+    readable = re.sub(r"[^A-Za-z0-9._=+-]+", "-", group_label(item.params).replace(" ", "_"))[:80]
+    return f"{readable}_seed={item.seed}_{item.id}" if readable else f"seed={item.seed}_{item.id}"
 
 
 def _check_paths(loaded: LoadedSweep, trial_class) -> None:

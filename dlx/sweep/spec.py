@@ -30,7 +30,7 @@ from typing import Any, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from dlx.config.loading import LoadedConfig, read_config_text, read_yaml
+from dlx.config.loading import LoadedConfig, default_run_name, read_config_text, read_yaml
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override
 from dlx.errors import ConfigError
@@ -175,7 +175,16 @@ def parse_sweep(text: str, source: str = "<sweep>", overrides: list[str] = (), f
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: a sweep file must be a mapping (name, base, parameters, ...), "
                           f"got {type(raw).__name__}")
+    if looks_like_a_config(raw):
+        raise ConfigError(f"{source} is an experiment config, not a sweep file; say what to vary: dlx sweep "
+                          f"{source} --param optimiser.lr --values 1e-4,1e-3,1e-2 (or give a sweep file, see "
+                          f"experiments/sweeps/)")
     return sweep_from_mapping(raw, source, lines, overrides, folder)
+
+
+def looks_like_a_config(raw: dict) -> bool:
+    """A mapping with neither ``base`` nor ``parameters`` whose keys are not a sweep's: an experiment config."""
+    return not {"base", "parameters"} & raw.keys() and bool(raw.keys() - SweepSpec.model_fields.keys())
 
 
 def sweep_from_mapping(raw: dict, source: str, lines: dict | None = None, overrides: list[str] = (),
@@ -229,5 +238,5 @@ def _base_config(loaded: LoadedSweep, folder: Path | None) -> tuple[dict, str]:
         raise loaded.error(("base",), f"'{found}' is not a config mapping")
     raw.setdefault("output", {})
     if isinstance(raw["output"], dict):
-        raw["output"].setdefault("run_name", found.stem)
+        raw["output"].setdefault("run_name", default_run_name(found))
     return raw, str(found)

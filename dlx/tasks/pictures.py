@@ -45,9 +45,10 @@ def write_cnn_pictures(model, example: np.ndarray, label: str, plots: Path) -> l
     filters = weight.reshape(out * inp, kh, kw)
     titles = [f"{o}" if inp == 1 else f"{o}.{c}" for o in range(out) for c in range(inp)]
     written = [plot_image_grid(filters, plots / "filters.png", titles=titles, cmap="coolwarm",
-                               title=f"layer {index}: {out} filters {kh}x{kw}")]
+                               title=f"layer {index}: {out} filters {kh}x{kw}", value_label="weight")]
     maps = feature_maps(model, index, example)
     written.append(plot_image_grid(maps, plots / "feature_maps.png", titles=[str(c) for c in range(len(maps))],
-                                   title=f"feature maps of one example (label {label})"))
+                                   title=f"feature maps of one example (label {label})", cmap="viridis",
+                                   value_label="activation"))
     written.append(plot_image_grid(example, plots / "example.png", title=f"the example (label {label})"))
     return written

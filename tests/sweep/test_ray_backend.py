@@ -1,20 +1,27 @@
-"""``--backend ray`` against a real Ray cluster started in a subprocess: the same summary as the local pool."""
+"""``--backend ray``: a real Ray cluster, a local Ray of its own, and each Ray failure as one line.
+
+Every Ray here is independent of what earlier clusters left behind: its own temporary folder and
+token, a home folder whose ``~/.ray/auth_token`` is stale on purpose, and all traffic on 127.0.0.1.
+"""
+import importlib.util
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import yaml
 
+from tests.cli.cli_process import assert_one_error_line, dlx
 from tests.conftest import BREAST_CANCER_SMALL
 
-pytest.importorskip("ray")
-pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
+needs_ray = pytest.mark.skipif(importlib.util.find_spec("ray") is None, reason="needs the ray extra (pip install "
+                                                                                "-e '.[ray]')")
 
 
 def free_port() -> int:
@@ -24,16 +31,35 @@ def free_port() -> int:
 
 
 @pytest.fixture
-def ray_cluster(tmp_path):
-    """``ray start --head --block`` in a subprocess; ending that process ends its cluster."""
-    port = free_port()
+def stale_ray_leftovers(tmp_path):
+    """What earlier clusters leave: a token in ``~/.ray`` and a session record pointing at a dead cluster.
+
+    Returns the environment that shows them to Ray (HOME, and RAY_TMPDIR: Ray's default temp folder).
+    """
+    home, ray_tmp = tmp_path / "home", Path(tempfile.mkdtemp(prefix="stale-", dir="/tmp"))
+    (home / ".ray").mkdir(parents=True)
+    (home / ".ray" / "auth_token").write_text("0" * 64)  # not the token of any cluster below
+    (ray_tmp / "ray").mkdir()
+    (ray_tmp / "ray" / "ray_current_cluster").write_text(f"127.0.0.1:{free_port()}")  # nobody listens there
+    yield {"HOME": str(home), "RAY_TMPDIR": str(ray_tmp), "RAY_USAGE_STATS_ENABLED": "0"}
+    shutil.rmtree(ray_tmp, ignore_errors=True)
+
+
+@pytest.fixture
+def ray_cluster(stale_ray_leftovers):
+    """``ray start --head --block`` on 127.0.0.1 with its own folder and token; ending it ends the cluster.
+
+    Yields ``(address, environment)``: the environment holds the cluster's token for the driver.
+    """
+    port, folder = free_port(), tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths
+    env = {**os.environ, **stale_ray_leftovers, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": "1" * 64,
+           "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
+           "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     ray = shutil.which("ray", path=os.path.dirname(sys.executable)) or shutil.which("ray")
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
-           "RAY_USAGE_STATS_ENABLED": "0"}
     head = subprocess.Popen([ray, "start", "--head", "--block", f"--port={port}", "--num-cpus=2",
-                             "--include-dashboard=false", "--disable-usage-stats"],
+                             "--node-ip-address=127.0.0.1", f"--temp-dir={folder}", "--include-dashboard=false",
+                             "--disable-usage-stats"],
                             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-    address = f"127.0.0.1:{port}"
     deadline = time.time() + 120
     while time.time() < deadline:  # the GCS accepts connections when the cluster is up
         try:
@@ -42,27 +68,80 @@ def ray_cluster(tmp_path):
         except OSError:
             time.sleep(0.5)
     time.sleep(2)
-    yield address
+    yield f"127.0.0.1:{port}", {k: env[k] for k in (*stale_ray_leftovers, "RAY_AUTH_MODE", "RAY_AUTH_TOKEN")}
     head.terminate()
     try:
         head.wait(timeout=60)
     except subprocess.TimeoutExpired:
         head.kill()
+    shutil.rmtree(folder, ignore_errors=True)
 
 
+def write_sweep(folder: Path, seeds: int = 2) -> None:
+    (folder / "small.yaml").write_text(BREAST_CANCER_SMALL)
+    (folder / "s.yaml").write_text(yaml.safe_dump({"name": "s", "base": "small.yaml", "set": ["training.epochs=2"],
+                                                   "parameters": {"optimiser.lr": [0.003, 0.03]}, "seeds": seeds}))
+
+
+def sweep_summary(results: Path, trials: int) -> str:
+    sweep_dir = next((results / "sweeps" / "s").iterdir())
+    folders = list((sweep_dir / "trials").iterdir())
+    assert len(folders) == trials and all((t / "summary.json").is_file() for t in folders)  # written by the driver
+    return (sweep_dir / "summary.csv").read_text()
+
+
+@needs_ray
+@pytest.mark.slow
 def test_a_ray_cluster_gives_the_summary_of_the_local_pool(tmp_path, ray_cluster):
-    (tmp_path / "small.yaml").write_text(BREAST_CANCER_SMALL)
-    (tmp_path / "s.yaml").write_text(yaml.safe_dump({"name": "s", "base": "small.yaml", "set": ["training.epochs=2"],
-                                                     "parameters": {"optimiser.lr": [0.003, 0.03]}, "seeds": 2}))
+    address, env = ray_cluster
+    write_sweep(tmp_path)
+    on_ray = dlx("sweep", "s.yaml", "--backend", "ray", "--address", address, "--results", "ray", cwd=tmp_path,
+                 env=env, timeout=600)
+    assert on_ray.returncode == 0, on_ray.stderr[-3000:]
+    pooled = dlx("sweep", "s.yaml", "--workers", "2", "--results", "pool", cwd=tmp_path, timeout=600)
+    assert pooled.returncode == 0, pooled.stderr[-3000:]
+    assert sweep_summary(tmp_path / "ray", 4) == sweep_summary(tmp_path / "pool", 4)
+
+
+@needs_ray
+@pytest.mark.slow
+def test_a_wrong_token_is_one_line_that_names_the_token(tmp_path, ray_cluster):
+    address, env = ray_cluster
+    write_sweep(tmp_path, seeds=1)
+    result = dlx("sweep", "s.yaml", "--backend", "ray", "--address", address, "--results", "r", cwd=tmp_path,
+                 env={**env, "RAY_AUTH_TOKEN": "2" * 64}, timeout=300)
+    assert_one_error_line(result, f"the Ray cluster at {address} refused this driver's token", "RAY_AUTH_TOKEN")
+    assert not (tmp_path / "r").exists()
+
+
+@needs_ray
+@pytest.mark.slow
+def test_a_local_ray_starts_despite_a_stale_session_record_and_token(tmp_path, stale_ray_leftovers):
+    """Without --address dlx starts a Ray of its own; the record and ~/.ray/auth_token are not used."""
+    write_sweep(tmp_path, seeds=1)
+    result = dlx("sweep", "s.yaml", "--backend", "ray", "--workers", "2", "--results", "r", cwd=tmp_path,
+                 env=stale_ray_leftovers, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+    sweep_summary(tmp_path / "r", 2)
+    assert (Path(stale_ray_leftovers["HOME"]) / ".ray" / "auth_token").read_text() == "0" * 64
+
+
+@needs_ray
+def test_no_cluster_at_the_address_is_one_line_and_no_folder(tmp_path):
+    write_sweep(tmp_path, seeds=1)
+    address = f"127.0.0.1:{free_port()}"
+    result = dlx("sweep", "s.yaml", "--backend", "ray", "--address", address, "--results", "r", cwd=tmp_path)
+    assert_one_error_line(result, f"no Ray cluster answers at {address}", "ray start --head")
+    assert not (tmp_path / "r").exists()
+
+
+def test_a_missing_ray_package_is_one_line_before_any_folder(tmp_path):
+    """``sys.modules['ray'] = None`` is how Python sees a package that is not installed."""
+    write_sweep(tmp_path, seeds=1)
+    code = ("import sys; sys.modules['ray'] = None; from dlx.cli.app import main; "
+            "sys.argv = ['dlx', 'sweep', 's.yaml', '--backend', 'ray', '--results', 'r']; main()")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
-    summaries = []
-    for backend in (["--backend", "ray", "--address", ray_cluster], ["--workers", "2"]):
-        done = subprocess.run([sys.executable, "-m", "dlx.cli.app", "sweep", "s.yaml", *backend, "--results",
-                               str(tmp_path / backend[-1].replace(":", "_"))], cwd=tmp_path, env=env,
-                              capture_output=True, text=True, timeout=600)
-        assert done.returncode == 0, done.stderr[-3000:]
-        sweep_dir = next((tmp_path / backend[-1].replace(":", "_") / "sweeps" / "s").iterdir())
-        summaries.append((sweep_dir / "summary.csv").read_text())
-        trials = list((sweep_dir / "trials").iterdir())
-        assert len(trials) == 4 and all((t / "summary.json").is_file() for t in trials)  # written by the driver
-    assert summaries[0] == summaries[1]
+    result = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True,
+                            timeout=120)
+    assert_one_error_line(result, "--backend ray needs the ray package", "pip install -e '.[ray]'")
+    assert not (tmp_path / "r").exists()

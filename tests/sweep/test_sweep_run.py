@@ -30,7 +30,7 @@ def test_a_failing_trial_is_recorded_with_its_cause_while_the_others_finish(tmp_
     assert "ShapeError" in report and "| small_lr_loses |" in report
     for name in ("loss_curves", "metric_vs_lr"):
         assert (outcome.sweep_dir / "plots" / f"{name}.png").stat().st_size > 1000
-    assert all((outcome.sweep_dir / "trials" / r["id"] / "summary.json").is_file()
+    assert all((outcome.sweep_dir / r["run_dir"] / "summary.json").is_file()
                for r in lines if r["status"] == "finished")
 
 
