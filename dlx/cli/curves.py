@@ -42,9 +42,10 @@ def learning(
 ):
     """Train CONFIG on growing shares of its training split; plot training and validation error."""
     with user_errors():
-        from dlx.config import load_config
+        from dlx.experiments import load_experiment, require_command
         from dlx.sweep.curves import learning_curve
-        loaded = load_config(config, set_ or [])
+        loaded = load_experiment(config, set_ or [])
+        require_command(loaded, "curve")
         result = learning_curve(loaded, parse_fractions(fractions), repeats,
                                 results_dir=str(results) if results else None, reporter=trial_reporter())
     columns = ["fraction", "n_train", "train_error", "val_error", "train_loss", "val_loss"]
@@ -61,9 +62,10 @@ def capacity(
 ):
     """Train CONFIG once per value of --param; plot training and validation error against it."""
     with user_errors():
-        from dlx.config import load_config
+        from dlx.experiments import load_experiment, require_command
         from dlx.sweep.capacity import capacity_sweep
-        loaded = load_config(config, set_ or [])
+        loaded = load_experiment(config, set_ or [])
+        require_command(loaded, "curve")
         result = capacity_sweep(loaded, param, split_list(values, "--values", "2,8,32,128"),
                                 results_dir=str(results) if results else None, reporter=trial_reporter())
     best = (result.summary.get("best") or {}).get("trial")

@@ -18,9 +18,10 @@ def cv(
 ):
     """Cross-validate CONFIG: train a model per fold, report each validation metric's mean and std."""
     with user_errors():
-        from dlx.config import load_config
+        from dlx.experiments import load_experiment, require_command
         from dlx.sweep.crossval import cross_validate
-        loaded = load_config(config, set_ or [])
+        loaded = load_experiment(config, set_ or [])
+        require_command(loaded, "cv")
         result = cross_validate(loaded, k, results_dir=str(results) if results else None,
                                 reporter=trial_reporter())
     report_cv(result)

@@ -9,8 +9,9 @@ from dlx.inference.loaded import load_run
 from dlx.train.experiment import load_splits, seeded_generators
 
 
-def evaluate_run(run_dir: Path | str, split: str = "test") -> dict[str, dict]:
+def evaluate_run(run_dir: Path | str, split: str = "test", read_config=load_config) -> dict[str, dict]:
     """Metrics of the run's saved model on ``split`` (or all splits), rebuilt with the run's seed.
+    ``read_config(path)``: how the run's config.yaml is read (``dlx evaluate``: the front door).
 
     The loaded model takes raw inputs (its scaler is its first layer), so the splits are not scaled here.
     """
@@ -18,7 +19,7 @@ def evaluate_run(run_dir: Path | str, split: str = "test") -> dict[str, dict]:
     if not (run_dir / "config.yaml").is_file():
         raise DlxError(f"'{run_dir}' has no config.yaml; give the folder of a dlx run")
     run = load_run(run_dir)
-    loaded = load_config(run_dir / "config.yaml")
+    loaded = read_config(run_dir / "config.yaml")
     splits = load_splits(loaded, seeded_generators(loaded.config.training.seed)["data"])
     chosen = ["train", "validation", "test"] if split == "all" else [split]
     results = {}

@@ -85,8 +85,7 @@ def check_components(loaded: LoadedConfig) -> None:
                 raise loaded.error(("model", "layers", i, name), str(error)) from None
     if c.loss is not None:
         _check_named(loaded, ("loss",), losses, c.loss)
-    optimiser = _lookup(loaded, ("optimiser", "name"), optimisers, c.optimiser.name)
-    _check_kwargs(loaded, ("optimiser",), optimiser, c.optimiser.hyperparameters(), skip=("self", "params"))
+    check_optimiser(loaded, ("optimiser",), c.optimiser)
     if c.optimiser.schedule is not None:
         _build(loaded, ("optimiser", "schedule"), get_schedule, c.optimiser.schedule)
     for i, spec in enumerate(c.dataset.augment):
@@ -97,6 +96,12 @@ def check_components(loaded: LoadedConfig) -> None:
             guess = closest(metric, known)
             hint = f"did you mean '{guess}'? " if guess else ""
             raise loaded.error(("training", "metrics", i), f"unknown metric '{metric}'; {hint}known: {', '.join(known)}")
+
+
+def check_optimiser(loaded: LoadedConfig, path: tuple, section) -> None:
+    """The optimiser of ``section`` (an ``OptimiserConfig`` at ``path``) exists and takes its hyperparameters."""
+    optimiser = _lookup(loaded, path + ("name",), optimisers, section.name)
+    _check_kwargs(loaded, path, optimiser, section.hyperparameters(), skip=("self", "params"))
 
 
 def _check_named(loaded, path, registry, spec):
