@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from dlx.config.schema import Float, Int, LayerSpec, OptimiserConfig, OutputConfig, Strict
 
@@ -123,19 +123,28 @@ class GenerativeConfig(Strict):
     training: GenerativeTraining = Field(default_factory=GenerativeTraining)
     output: OutputConfig = Field(default_factory=OutputConfig)
 
-    @model_validator(mode="after")
-    def _training_of_the_kind(self):
-        gan = self.model.kind == "gan"
-        defaults = GAN_DEFAULTS if gan else EPOCH_DEFAULTS
-        given = {k for k in self.training.model_fields_set if k != "seed"}
-        wrong = sorted(given - set(defaults))
+    @field_validator("discriminator_optimiser")
+    @classmethod
+    def _only_for_a_gan(cls, optimiser, info: ValidationInfo):
+        model = info.data.get("model")
+        if optimiser is not None and model is not None and model.kind != "gan":
+            raise ValueError(f"a discriminator's optimiser is for a GAN; remove it for a {model.kind}")
+        return optimiser
+
+    @field_validator("training")
+    @classmethod
+    def _training_of_the_kind(cls, training: GenerativeTraining, info: ValidationInfo):
+        """Only the settings of the model's loop; the loop's defaults for those not given."""
+        model = info.data.get("model")
+        if model is None:  # the model's own error is reported
+            return training
+        defaults = GAN_DEFAULTS if model.kind == "gan" else EPOCH_DEFAULTS
+        wrong = sorted(set(training.model_fields_set) - {"seed", *defaults})
         if wrong:
-            raise ValueError(f"training.{wrong[0]} is not a setting of a {self.model.kind}; allowed: "
+            raise ValueError(f"training.{wrong[0]} is not a setting of a {model.kind}; allowed: "
                              f"{', '.join(['seed', *defaults])}")
-        if self.discriminator_optimiser is not None and not gan:
-            raise ValueError(f"discriminator_optimiser is for a GAN; remove it for a {self.model.kind}")
         for key, value in defaults.items():
-            if getattr(self.training, key) is None:
-                setattr(self.training, key, value)
-        return self
+            if getattr(training, key) is None:
+                setattr(training, key, value)
+        return training
 
