@@ -165,3 +165,18 @@ def test_a_new_kind_is_one_new_file_and_one_registration_line(tmp_path):
                 tmp_path / "results")
     assert swept.returncode == 0, swept.stdout + swept.stderr
     assert "by total (max)" in swept.stdout
+
+
+def test_a_q_learning_sweep_runs_on_the_pool_and_ranks_by_the_evaluation(tmp_path):
+    result = dlx("sweep", ROOT / "configs" / "frozenlake_q.yaml", "--param", "agent.alpha", "--values", "0.1,0.5",
+                 "--set", "budget.episodes=200", "--set", "evaluation.episodes=50", "--workers", "2",
+                 "--results", tmp_path / "results", cwd=tmp_path, timeout=300)
+    assert result.returncode == 0, output_of(result)
+    assert "by eval_mean_return (max)" in result.stdout
+    sweep_dir = next((tmp_path / "results" / "sweeps" / "frozenlake_q").iterdir())
+    rows = list(csv.DictReader((sweep_dir / "summary.csv").open()))
+    assert {r["group"] for r in rows} == {"alpha=0.1", "alpha=0.5"}
+    assert all(0 <= float(r["eval_success_rate_mean"]) <= 1 for r in rows)
+    assert (sweep_dir / "report.html").is_file()
+    records = [json.loads(line) for line in (sweep_dir / "trials.jsonl").read_text().splitlines()]
+    assert all(r["summary"]["test"]["eval_mean_return"] == r["metric"] for r in records)
