@@ -41,6 +41,7 @@ def run(loaded, folder=None, results_dir=None, on_epoch=None):
                              run_name=output.run_name or Path(loaded.source).stem)
     test = summary.get("test") if isinstance(summary.get("test"), dict) else {}
     summary["final"] = rows[-1] if rows else {}
+    summary["epochs_completed"] = sum(row.get("epoch") != 0 for row in rows)  # a VAE's epoch 0: before training
     summary["test"] = {**{f"test_{k}": v for k, v in test.items()},
                        **{k: v for k, v in summary.items() if k in TEST_METRICS}}
     return RunResult(Path(summary["run_dir"]), summary["status"], summary, summary.get("message", ""), rows)

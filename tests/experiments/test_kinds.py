@@ -96,6 +96,7 @@ def test_a_vae_sweep_of_the_latent_size_runs_on_the_pool(tmp_path):
     rows = list(csv.DictReader((sweep_dir / "summary.csv").open()))
     assert {r["group"] for r in rows} == {"latent_dim=2", "latent_dim=4"}
     assert all(float(r["val_neg_elbo_mean"]) > 0 for r in rows)  # the kind's metric: nats per image
+    assert all(float(r["epochs_mean"]) == 1 for r in rows)  # the epochs trained (not the row before training)
     assert (sweep_dir / "report.html").is_file()
     assert "by val_neg_elbo (min)" in result.stdout
 
