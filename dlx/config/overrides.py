@@ -113,7 +113,8 @@ def _check_known_key(node: dict, parts: list[str], override: str, schema, raw, w
 
 def _unknown_path(override, path, candidates, where=None) -> ConfigError:
     guess = closest(path[-1], sorted(set(candidates)))
-    hint = f"; did you mean '{guess}'?" if guess else ""
+    hint = f"; did you mean '{guess}'?" if guess else f"; known: {', '.join(sorted(set(map(str, candidates))))}" \
+        if candidates else ""
     return ConfigError(f"--set {override}: {where(path) if where else ''}unknown key '{dotted(path)}'{hint}")
 
 
