@@ -130,7 +130,7 @@ def test_every_shipped_config_validates_against_the_editor_schema_and_a_typo_doe
     import dlx.optim  # noqa: F401
     from dlx.config import json_schema
     from dlx.config.components import add_component_schemas
-    from dlx.config import experiment_kind
+    from dlx.experiments import kind_of as experiment_kind
     validator = jsonschema.Draft7Validator(add_component_schemas(json_schema(), {"l1": {}, "l2": {}, "frozen": {}}))
     # the schema is the supervised experiment's; RL and generative configs have their own checks
     configs = sorted(p for p in (Path(__file__).resolve().parents[1] / "configs").glob("*.yaml")

@@ -6,7 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from dlx.config import experiment_kind, load_config, parse_mapping, read_config_text
+from dlx.config import load_config, parse_mapping, read_config_text
+from dlx.experiments import kind_of as experiment_kind
 from dlx.train.runner import start_run
 
 ROOT = Path(__file__).resolve().parents[1]

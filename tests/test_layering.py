@@ -18,6 +18,7 @@ RANKS = [
     {"tasks"},
     {"train", "inference"},
     {"rl", "generative", "compress"},
+    {"experiments"},
     {"explain"},
     {"sweep"},
     {"cli"},

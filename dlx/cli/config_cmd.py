@@ -25,24 +25,20 @@ def show(
     with user_errors():
         import yaml
 
-        from dlx.config import load_config
-        from dlx.config.components import with_component_defaults
-        from dlx.train.experiment import check_components
-        loaded = load_config(config, set_ or [])
-        check_components(loaded)
-        resolved = with_component_defaults(loaded.config.model_dump(mode="json"))
-        typer.echo(yaml.safe_dump(resolved, sort_keys=False), nl=False)
+        from dlx.experiments import kind_named, load_experiment
+        loaded = load_experiment(config, set_ or [])
+        typer.echo(yaml.safe_dump(kind_named(loaded.kind).resolved(loaded), sort_keys=False), nl=False)
 
 
 def schema():
-    """Print the JSON Schema of config files (point your editor's YAML support at it).
+    """Print the JSON Schema of config files of every experiment kind (point your editor's YAML support at it).
 
     The keys of each layer, optimiser and schedule come from their registered signatures.
     """
     import dlx.nn  # noqa: F401  (registers the layers)
     import dlx.optim  # noqa: F401  (registers optimisers and schedules)
-    from dlx.config import json_schema
     from dlx.config.components import add_component_schemas
+    from dlx.experiments import json_schema
     from dlx.models.builder import FROZEN_KEY, PENALTY_KEYS
     extras = {key: {"type": "number", "minimum": 0, "description": f"this layer's {key} penalty"}
               for key in PENALTY_KEYS}

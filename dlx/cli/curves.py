@@ -7,12 +7,12 @@ from typing import Optional
 import typer
 
 from dlx.cli.common import abort, console, fmt, user_errors
-from dlx.cli.cv import trial_reporter
+from dlx.cli.cv import RESUME, WORKERS, config_or_resumed, trial_reporter
 
 curve_app = typer.Typer(help="Training vs validation error: learning curves and capacity sweeps.",
                         no_args_is_help=True)
 
-CONFIG = typer.Argument(..., help="YAML experiment config (see configs/).")
+CONFIG = typer.Argument(None, help="YAML experiment config (see configs/).")
 SET = typer.Option(None, "--set", help="Override a key: --set optimiser.lr=0.01.")
 RESULTS = typer.Option(None, "--results", help="Results folder (default: output.results_dir).")
 
@@ -34,41 +34,50 @@ def parse_fractions(text: str) -> list[float]:
 
 @curve_app.command("learning")
 def learning(
-    config: Path = CONFIG,
+    config: Optional[Path] = CONFIG,
     fractions: str = typer.Option("0.1,0.2,0.4,0.7,1", "--fractions", help="Shares of the training split."),
     repeats: int = typer.Option(1, "--repeats", help="Runs per point (other subsets and seeds); > 1 adds ± std."),
     set_: Optional[list[str]] = SET,
     results: Optional[Path] = RESULTS,
+    workers: Optional[int] = WORKERS,
+    resume: Optional[Path] = RESUME,
 ):
     """Train CONFIG on growing shares of its training split; plot training and validation error."""
     with user_errors():
-        from dlx.config import load_config
         from dlx.sweep.curves import learning_curve
-        loaded = load_config(config, set_ or [])
-        result = learning_curve(loaded, parse_fractions(fractions), repeats,
-                                results_dir=str(results) if results else None, reporter=trial_reporter())
+        loaded, spec = config_or_resumed(config, set_, resume, "curve learning", "learning_curve")
+        result = learning_curve(loaded, spec.get("fractions") or parse_fractions(fractions),
+                                spec.get("repeats", repeats), results_dir=str(results) if results else None,
+                                reporter=trial_reporter() if workers is None else None, workers=workers,
+                                resume_dir=resume)
     columns = ["fraction", "n_train", "train_error", "val_error", "train_loss", "val_loss"]
     report(result, columns, f"learning curve (error: {result.summary['error']})")
 
 
 @curve_app.command("capacity")
 def capacity(
-    config: Path = CONFIG,
-    param: str = typer.Option(..., "--param", help="Config key to vary, e.g. model.layers.0.dense.units."),
-    values: str = typer.Option(..., "--values", help="Comma-separated values, e.g. 2,8,32,128."),
+    config: Optional[Path] = CONFIG,
+    param: Optional[str] = typer.Option(None, "--param", help="Config key to vary, e.g. model.layers.0.dense.units."),
+    values: Optional[str] = typer.Option(None, "--values", help="Comma-separated values, e.g. 2,8,32,128."),
     set_: Optional[list[str]] = SET,
     results: Optional[Path] = RESULTS,
+    workers: Optional[int] = WORKERS,
+    resume: Optional[Path] = RESUME,
 ):
     """Train CONFIG once per value of --param; plot training and validation error against it."""
     with user_errors():
-        from dlx.config import load_config
         from dlx.sweep.capacity import capacity_sweep
-        loaded = load_config(config, set_ or [])
-        result = capacity_sweep(loaded, param, split_list(values, "--values", "2,8,32,128"),
-                                results_dir=str(results) if results else None, reporter=trial_reporter())
+        loaded, spec = config_or_resumed(config, set_, resume, "curve capacity", "capacity")
+        if resume is None and (param is None or values is None):
+            abort("give --param and --values, e.g. --param model.layers.0.dense.units --values 2,8,32,128")
+        result = capacity_sweep(loaded, spec.get("parameter", param),
+                                spec.get("values") or split_list(values, "--values", "2,8,32,128"),
+                                results_dir=str(results) if results else None,
+                                reporter=trial_reporter() if workers is None else None, workers=workers,
+                                resume_dir=resume)
     best = (result.summary.get("best") or {}).get("trial")
     columns = ["value", "train_error", "val_error", "train_loss", "val_loss", "status"]
-    report(result, columns, f"capacity sweep over {param} (error: {result.summary['error']}; "
+    report(result, columns, f"capacity sweep over {result.summary.get('parameter', param)} (error: {result.summary['error']}; "
                             f"* = lowest validation error)", best)
 
 

@@ -10,20 +10,48 @@ import typer
 from dlx.cli.common import console, fmt, user_errors
 
 
+WORKERS = typer.Option(None, "--workers", min=1, help="Run the trials on a pool of this many processes.")
+RESUME = typer.Option(None, "--resume", help="The folder of an interrupted run of this command: run only its "
+                                             "missing trials.")
+
+
 def cv(
-    config: Path = typer.Argument(..., help="YAML experiment config (see configs/)."),
+    config: Optional[Path] = typer.Argument(None, help="YAML experiment config (see configs/)."),
     k: int = typer.Option(5, "-k", "--folds", help="Number of folds, 2 <= k <= samples outside the test split."),
     set_: Optional[list[str]] = typer.Option(None, "--set", help="Override a key: --set optimiser.lr=0.01."),
     results: Optional[Path] = typer.Option(None, "--results", help="Results folder (default: output.results_dir)."),
+    workers: Optional[int] = WORKERS,
+    resume: Optional[Path] = RESUME,
 ):
     """Cross-validate CONFIG: train a model per fold, report each validation metric's mean and std."""
     with user_errors():
-        from dlx.config import load_config
         from dlx.sweep.crossval import cross_validate
-        loaded = load_config(config, set_ or [])
-        result = cross_validate(loaded, k, results_dir=str(results) if results else None,
-                                reporter=trial_reporter())
+        loaded, spec = config_or_resumed(config, set_, resume, "cv", "cross_validation")
+        result = cross_validate(loaded, spec.get("k", k), results_dir=str(results) if results else None,
+                                reporter=trial_reporter() if workers is None else None, workers=workers,
+                                resume_dir=resume)
     report_cv(result)
+
+
+def config_or_resumed(config: Optional[Path], set_, resume: Optional[Path], command: str, kind: str):
+    """The loaded config (front door) and, when resuming, the folder's sweep.yaml (its k, fractions, ...)."""
+    from dlx.cli.common import abort
+    from dlx.experiments import load_experiment, require_command
+    if resume is None:
+        if config is None:
+            abort(f"give a config file, e.g. dlx {command} configs/breast_cancer_mlp.yaml (or --resume FOLDER)")
+        loaded = load_experiment(config, set_ or [])
+        require_command(loaded, command.split()[0])
+        return loaded, {}
+    if config is not None or set_:
+        abort("--resume takes the folder only; its own config.yaml and sweep.yaml are used")
+    from dlx.config import parse_mapping, read_config_text
+    spec_file = resume / "sweep.yaml"
+    spec = parse_mapping(read_config_text(spec_file), str(spec_file))[0] if spec_file.is_file() else {}
+    if spec.get("kind") != kind or not (resume / "config.yaml").is_file():
+        abort(f"'{resume}' is not the folder of a dlx {command} (no sweep.yaml of kind {kind}); "
+              f"give a folder under results/sweeps/")
+    return load_experiment(resume / "config.yaml"), spec
 
 
 def trial_reporter():

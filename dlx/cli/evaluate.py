@@ -20,7 +20,8 @@ def evaluate(
         from dlx.inference.evaluate import evaluate_run
         if split not in ("train", "validation", "test", "all"):
             raise DlxError(f"unknown split '{split}'; use train, validation, test or all")
-        results = evaluate_run(run_dir, split)
+        from dlx.experiments import load_experiment
+        results = evaluate_run(run_dir, split, load_experiment)
     if as_json:
         from dlx.runs.files import json_text
         typer.echo(json_text(results), nl=False)

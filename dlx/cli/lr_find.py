@@ -19,10 +19,11 @@ def lr_find(
 ):
     """Grow the learning rate exponentially over at most one epoch until the loss explodes; suggest one."""
     with user_errors():
-        from dlx.config import load_config
+        from dlx.experiments import load_experiment, require_command
         from dlx.runs import create_run_dir
         from dlx.sweep.lrfind import lr_range_test, write_lr_find
-        loaded = load_config(config, set_ or [])
+        loaded = load_experiment(config, set_ or [])
+        require_command(loaded, "lr-find")
         result = lr_range_test(loaded, min_lr, max_lr, steps)
         root = Path(results or loaded.config.output.results_dir) / "lr-find"
         folder = create_run_dir(root, loaded.config.output.run_name)

@@ -16,8 +16,10 @@ def play(
 ):
     """Play the greedy policy of RUN_DIR for N episodes; prints the mean and std of the return, writes play.json."""
     with user_errors():
+        from dlx.experiments import load_experiment
         from dlx.rl.runner import play_run
-        result = play_run(run_dir, episodes, render, seed)
+        loaded = load_experiment(run_dir / "config.yaml") if (run_dir / "config.yaml").is_file() else None
+        result = play_run(run_dir, episodes, render, seed, loaded.config if loaded and loaded.kind == "rl" else None)
     shown = [(k, result[k]) for k in ("mean_return", "std_return", "success_rate", "mean_length") if k in result]
     console().print(f"{episodes} episodes: " + "  ".join(f"{k} {fmt(v)}" for k, v in shown))
     console().print(f"wrote {Path(run_dir) / 'play.json'}")

@@ -18,61 +18,48 @@ def train(
 ):
     """Train CONFIG: build the model from the registry, train it, write metrics and plots under results/."""
     with user_errors():
-        from dlx.config import load_config
-        from dlx.train.runner import resume_run, start_run
         from dlx.cli.common import EpochReporter
+        from dlx.experiments import kind_named, load_experiment, require_command
         if resume is not None:
             if config is not None or set_:
                 abort("--resume takes the run folder only; the run's own config.yaml is used")
-            if (resume / "config.yaml").is_file() and config_kind(resume / "config.yaml") == "rl":
-                from dlx.rl.runner import resume_rl
-                return report_rl(resume_rl(resume))
-            result = resume_run(resume, EpochReporter())
-        else:
-            if config is None:
-                abort("give a config file, e.g. dlx train configs/digits_mlp.yaml (or --resume RUN_DIR)")
-            kind = config_kind(config)
-            if kind != "supervised":
-                if cv_folds is not None:
-                    abort(f"--cv needs a supervised config (a data set and a model); {config} is {kind}")
-                return train_family(kind, config, set_ or [], results)
-            loaded = load_config(config, set_ or [])
-            if cv_folds is not None:
-                from dlx.cli.cv import report_cv, trial_reporter
-                from dlx.sweep import cross_validate
-                report_cv(cross_validate(loaded, cv_folds, results_dir=str(results) if results else None,
-                                         reporter=trial_reporter()))
-                return
-            result = start_run(loaded, EpochReporter(), results_dir=str(results) if results else None)
-    report(result)
+            return report_any(*resume_from(resume, EpochReporter()))
+        if config is None:
+            abort("give a config file, e.g. dlx train configs/digits_mlp.yaml (or --resume RUN_DIR)")
+        loaded = load_experiment(config, set_ or [])
+        results_dir = str(results) if results else None
+        if cv_folds is not None:
+            require_command(loaded, "cv")
+            from dlx.cli.cv import report_cv, trial_reporter
+            from dlx.sweep import cross_validate
+            report_cv(cross_validate(loaded, cv_folds, results_dir=results_dir, reporter=trial_reporter()))
+            return
+        kind = kind_named(loaded.kind)
+        result = kind.train(loaded, results_dir, EpochReporter())
+    report_any(result, kind)
 
 
-def config_kind(path: Path) -> str:
-    """``supervised``, ``rl`` or ``generative``, read from the config (safely, as every config is read)."""
-    from dlx.config import experiment_kind, parse_mapping, read_config_text
-    return experiment_kind(parse_mapping(read_config_text(path), str(path))[0])
+def resume_from(run_dir: Path, reporter):
+    """Finish the interrupted run in ``run_dir`` through its kind (its config.yaml read by the front door)."""
+    from dlx.errors import DlxError
+    from dlx.experiments import kind_named, load_experiment
+    if not (run_dir / "config.yaml").is_file():
+        raise DlxError(f"'{run_dir}' is not a resumable dlx run (needs config.yaml and checkpoints/last.npz); "
+                       f"give a run folder under results/")
+    loaded = load_experiment(run_dir / "config.yaml")
+    kind = kind_named(loaded.kind)
+    if kind.resume is None:
+        raise DlxError(f"'{run_dir}' is a {loaded.kind} run, which cannot be resumed; train it again with dlx train")
+    return kind.resume(run_dir, loaded, reporter), kind
 
 
-def train_family(kind: str, config: Path, settings: list[str], results: Optional[Path]) -> None:
-    """Run a reinforcement-learning or generative config through its family's runner."""
-    out = console()
-    results_dir = str(results) if results else None
-    if kind == "rl":
-        from dlx.rl.runner import train_rl
-        return report_rl(train_rl(config, settings, results_dir))
-    from dlx.generative.runner import train_generative
-    summary = train_generative(config, settings, results_dir)
-    test = summary.get("test") or {k: v for k, v in summary.items() if k.startswith("test_")}
-    out.print(f"{summary['status']}: " + "  ".join(f"{k} {fmt(v)}" for k, v in test.items()
-                                                   if isinstance(v, (int, float))))
-    out.print(f"run folder: {summary['run_dir']}")
-
-
-def report_rl(result) -> None:
-    """The greedy evaluation of an agent's run, then its folder; exit 130 when interrupted."""
-    evaluation = result.summary.get("evaluation") or {}
-    shown = {k: evaluation[k] for k in ("mean_return", "std_return", "success_rate") if k in evaluation}
-    console().print(f"{result.status}: greedy evaluation " + "  ".join(f"{k} {fmt(v)}" for k, v in shown.items()))
+def report_any(result, kind) -> None:
+    """The epoch table of a supervised run, or the headline of another kind's (an agent's greedy evaluation)."""
+    if kind.headline is None:
+        return report(result)
+    label, numbers = kind.headline(result.summary)
+    console().print(f"{result.status}: " + (f"{label} " if label else "")
+                    + "  ".join(f"{k} {fmt(v)}" for k, v in numbers.items()))
     console().print(f"run folder: {result.run_dir}")
     if result.status == "interrupted":
         console(stderr=True).print(f"[yellow]interrupted:[/] resume with: dlx train --resume {result.run_dir}")

@@ -7,8 +7,7 @@ Component names and their keyword arguments (layers, optimisers, data set
 options) are checked against the registries one layer up, in
 ``dlx.train.experiment``, before any work.
 """
-from dlx.config.loading import (LoadedConfig, experiment_kind, load_config, parse_config, parse_mapping,
-                                read_config_text)
+from dlx.config.loading import LoadedConfig, load_config, parse_config, parse_mapping, read_config_text
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override, dotted
 from dlx.config.schema import (DatasetConfig, EarlyStoppingConfig, ExperimentConfig, ModelConfig, OptimiserConfig,
@@ -16,4 +15,4 @@ from dlx.config.schema import (DatasetConfig, EarlyStoppingConfig, ExperimentCon
 
 __all__ = ["DatasetConfig", "EarlyStoppingConfig", "ExperimentConfig", "LoadedConfig", "ModelConfig",
            "OptimiserConfig", "OutputConfig", "RegularisationConfig", "TrainingConfig", "apply_override",
-           "describe_validation_error", "dotted", "experiment_kind", "parse_mapping", "read_config_text", "json_schema", "load_config", "parse_config"]
+           "describe_validation_error", "dotted", "parse_mapping", "read_config_text", "json_schema", "load_config", "parse_config"]

@@ -16,7 +16,10 @@ from dlx.errors import ConfigError
 
 
 class LoadedConfig:
-    """A validated config with where it came from, so later checks can point at a line."""
+    """A validated config with where it came from, so later checks can point at a line; ``kind`` names
+    its experiment kind (``dlx.experiments``; this module reads supervised configs)."""
+
+    kind = "supervised"
 
     def __init__(self, config: ExperimentConfig, raw: dict, source: str, lines: dict[tuple, int]):
         self.config, self.raw, self.source, self.lines = config, raw, source, lines
@@ -88,16 +91,6 @@ def parse_mapping(text: str, source: str) -> tuple[dict, dict[tuple, int]]:
         raise ConfigError(f"{source}: a config must be a mapping of sections (dataset, model, ...), "
                           f"got {type(raw).__name__}")
     return copy.deepcopy(raw), lines
-
-
-def experiment_kind(raw: dict) -> str:
-    """Which family a config belongs to: ``rl`` (it has an ``environment``), ``generative``
-    (``task: generative``) or ``supervised`` (a data set and a model, the schema of this package)."""
-    if "environment" in raw:
-        return "rl"
-    if raw.get("task") == "generative":
-        return "generative"
-    return "supervised"
 
 
 def parse_config(text: str, source: str = "<config>", overrides: list[str] = (),

@@ -28,18 +28,20 @@ def _data_path(loc, raw, names_a_key: bool) -> tuple:
     """Drop the parts of a pydantic location that name union members rather than keys.
 
     A part that is not in the data is kept only when the error is about that key
-    (unknown or missing); otherwise it names a type tried by a union (``str``).
+    (unknown or missing) and it is the last; otherwise it names a type tried by a union
+    (``str``) or the tag of a union's member (``q_learning``).
     """
     path, node = [], raw
-    for part in loc:
+    for i, part in enumerate(loc):
         if isinstance(node, dict) and part in node:
             node = node[part]
             path.append(part)
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
             path.append(part)
-        elif names_a_key and isinstance(node, dict) and isinstance(part, str) and not any(c in part for c in "[]()"):
-            path.append(part)  # a missing or unknown key
+        elif names_a_key and isinstance(node, dict) and isinstance(part, str) and not any(c in part for c in "[]()") \
+                and i == len(loc) - 1:
+            path.append(part)  # a missing or unknown key (a part before it names a union member: agent name)
             node = None
     return tuple(path)
 
@@ -54,7 +56,7 @@ def _line_of(path, lines) -> int:
 def _message(path, items, raw, model=None) -> str:
     kinds = {item["type"] for item in items}
     if "extra_forbidden" in kinds:
-        known = sorted(schema_fields(path[:-1], model) or [])
+        known = sorted(schema_fields(path[:-1], model, raw) or [])
         guess = closest(str(path[-1]), known)
         hint = f"did you mean '{guess}'? " if guess else ""
         return f"unknown key; {hint}allowed keys: {', '.join(known)}"

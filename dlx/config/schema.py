@@ -168,6 +168,7 @@ class OutputConfig(Strict):
 class ExperimentConfig(Strict):
     """A whole experiment."""
 
+    kind: Literal["supervised"] | None = Field(None, exclude=True, description="the experiment kind")
     description: str = Field("", description="what this experiment shows")
     dataset: DatasetConfig
     model: ModelConfig

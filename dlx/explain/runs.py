@@ -9,8 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx.config import load_config
 from dlx.errors import DlxError
+from dlx.experiments import load_experiment, require_command
 from dlx.explain.target import ExplainTarget, target_for_model
 from dlx.inference import load_run
 from dlx.inference.splits import chosen_splits, run_splits
@@ -35,7 +35,8 @@ def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTar
     run = load_run(run_dir)
     if not (run_dir / "config.yaml").is_file():
         raise DlxError(f"'{run_dir}' has no config.yaml; give the folder of a dlx run")
-    loaded = load_config(run_dir / "config.yaml")
+    loaded = load_experiment(run_dir / "config.yaml")
+    require_command(loaded, "explain")
     splits = run_splits(run_dir, loaded)
     train, chosen = splits["train"], splits[chosen_splits(splits, loaded, split)[0]]
     target = target_for_model(run.network, run.task.name, train.X, train.y, preprocess=run.scaler,

@@ -21,13 +21,12 @@ import numpy as np
 from dlx.errors import CheckpointError, ConfigError, DlxError
 from dlx.generative.models import GAN, VAE, Autoencoder, DenoisingAutoencoder
 from dlx.runs.checkpoint import read_arrays
+from dlx.generative.settings import PARTS
 from dlx.runs.files import atomic_save_npz, atomic_write_json
 from dlx.runs.run_kind import read_json_record
 
 FORMAT = "dlx-generative"
 KINDS = {"autoencoder": Autoencoder, "denoising_autoencoder": DenoisingAutoencoder, "vae": VAE, "gan": GAN}
-PARTS = {"autoencoder": ("encoder", "decoder"), "denoising_autoencoder": ("encoder", "decoder"),
-         "vae": ("encoder", "decoder"), "gan": ("generator", "discriminator")}
 
 
 class NotGenerativeError(DlxError):

@@ -13,6 +13,7 @@ import numpy as np
 from dlx.data.generative import (RING_MODES, RING_RADIUS, RING_STD, digits_images, mnist_images, ring_centres,
                                  ring_of_gaussians, split_train_test)
 from dlx.errors import ConfigError
+from dlx.generative.settings import DATASET_OPTIONS
 
 NAMES = ("digits", "ring", "mnist")
 
@@ -46,16 +47,16 @@ def load_generative_data(section: dict, rng: np.random.Generator) -> GenerativeD
         raise ConfigError(f"dataset.{unknown[0]} is not a setting of a generative data set; use name, options, test")
     name, test = section.get("name"), float(section.get("test", 0.2))
     if name == "ring":
-        options = _options(section, {"n_samples", "n_modes", "radius", "std"})
+        options = _options(section, DATASET_OPTIONS["ring"])
         n_modes, radius = int(options.get("n_modes", RING_MODES)), float(options.get("radius", RING_RADIUS))
         std = float(options.get("std", RING_STD))
         X, y = ring_of_gaussians(int(options.get("n_samples", 20000)), rng, n_modes, radius, std)
         return GenerativeData(name, *split_train_test(X, y, test, rng), centres=ring_centres(n_modes, radius), std=std)
     if name == "digits":
-        options = _options(section, {"binarised", "flatten", "threshold"})
+        options = _options(section, DATASET_OPTIONS["digits"])
         X, y = digits_images(**options)
     elif name == "mnist":
-        options = _options(section, {"path", "subset", "limit", "binarised", "flatten", "threshold"})
+        options = _options(section, DATASET_OPTIONS["mnist"])
         if "path" not in options:
             raise ConfigError("dataset.options.path is missing; give the folder with the MNIST IDX files")
         X, y = mnist_images(**options)

@@ -12,7 +12,9 @@ from typing import Callable
 
 import numpy as np
 import yaml
+from pydantic import ValidationError
 
+from dlx.config.messages import describe_validation_error
 from dlx.data.sources import data_files_read
 from dlx.errors import ConfigError
 from dlx.generative.building import build_generative_model, save_generative
@@ -21,28 +23,17 @@ from dlx.generative.gan_training import GANSettings, train_gan
 from dlx.generative.metrics import evaluate_vae, modes_covered, pca_reconstruction_error, reconstruction_error
 from dlx.generative.models import GAN, VAE
 from dlx.generative.reports import autoencoder_plots, gan_plots, vae_plots
+from dlx.generative.settings import GenerativeConfig
 from dlx.generative.training import TrainSettings, train_autoencoder, train_vae
 from dlx.runs.session import RunSession
 
-SECTIONS = {"description", "task", "dataset", "model", "optimiser", "discriminator_optimiser", "training", "output"}
-TRAIN_KEYS = {"epochs", "batch_size", "seed"}
-GAN_KEYS = {"steps", "batch_size", "d_steps", "g_steps", "generator_loss", "checkpoint_every", "eval_samples", "seed"}
 
-
-def check_sections(config: dict) -> None:
-    unknown = sorted(set(config) - SECTIONS)
-    if unknown:
-        raise ConfigError(f"'{unknown[0]}' is not a section of a generative config; allowed: {', '.join(sorted(SECTIONS))}")
-    if config.get("task", "generative") != "generative":
-        raise ConfigError(f"task is '{config['task']}'; a generative config says task: generative")
-
-
-def _training(config: dict, allowed: set) -> dict:
-    training = dict(config.get("training") or {})
-    unknown = sorted(set(training) - allowed)
-    if unknown:
-        raise ConfigError(f"training.{unknown[0]} is not a setting here; allowed: {', '.join(sorted(allowed))}")
-    return training
+def check_config(config: dict, source: str = "generative config") -> GenerativeConfig:
+    """The config validated by its schema (``dlx.generative.settings``); ConfigError in one line if not."""
+    try:
+        return GenerativeConfig.model_validate(config)
+    except ValidationError as error:
+        raise ConfigError(describe_validation_error(error, config, source, {}, GenerativeConfig)) from None
 
 
 def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | None = None,
@@ -54,9 +45,8 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
     ``config.yaml``, ``run.log``, the metrics rows and ``summary.json``; ``overrides`` replace
     training settings (e.g. ``{"epochs": 1}`` for a smoke run). Returns the summary.
     """
-    check_sections(config)
-    kind = (config.get("model") or {}).get("kind")
-    training = {**_training(config, GAN_KEYS if kind == "gan" else TRAIN_KEYS), **(overrides or {})}
+    check_config(config)
+    training = {**(config.get("training") or {}), **(overrides or {})}
     rng = np.random.default_rng(int(training.pop("seed", 0)))
     with data_files_read() as files:
         data = load_generative_data(config.get("dataset") or {}, rng)

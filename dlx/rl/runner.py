@@ -20,7 +20,6 @@ import numpy as np
 import yaml
 from threadpoolctl import threadpool_limits
 
-from dlx.config.loading import default_run_name
 from dlx.errors import DlxError
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
 from dlx.rl.play import play
@@ -37,21 +36,29 @@ def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None
              folder: str | Path | None = None) -> RunResult:
     """Train the agent of the RL config at ``path`` in a new run folder; everything is checked first."""
     config = load_rl_config(path, settings=list(settings))
+    return start_rl(config, str(path), Path(path).stem, results_dir, reporter, folder)
+
+
+def start_rl(config: RLConfig, source: str, run_name: str, results_dir: str | None = None, reporter=None,
+             folder: str | Path | None = None) -> RunResult:
+    """Train the agent of a validated ``config`` in a new run folder (``folder``, or one under
+    ``results_dir/run_name``); the environment and the agent are made before the folder."""
     agent, env = prepare(config)  # an unknown environment or an agent that cannot act there fails here
     text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
-    session = RunSession.create(results_dir or "results", default_run_name(path), text, folder)
-    return train_in(session, agent, env, config, str(path), reporter)
+    session = RunSession.create(results_dir or "results", run_name, text, folder)
+    return train_in(session, agent, env, config, source, reporter)
 
 
-def resume_rl(run_dir: str | Path, reporter=None) -> RunResult:
+def resume_rl(run_dir: str | Path, reporter=None, config: RLConfig | None = None) -> RunResult:
     """Finish an interrupted RL run in its own folder: the agent continues from checkpoints/agent.npz
-    (its weights, buffers, counters and generators), so the budget counts on from where it stopped."""
+    (its weights, buffers, counters and generators), so the budget counts on from where it stopped.
+    ``config``: the run's config.yaml as already read (default: read here)."""
     run_dir = Path(run_dir)
     checkpoint = run_dir / "checkpoints" / f"{AGENT_FILE}.npz"
     if not checkpoint.is_file():
         raise DlxError(f"'{run_dir}' has no checkpoints/{AGENT_FILE}.npz to resume from; start a new run with "
                        f"dlx train CONFIG")
-    config = load_rl_config(run_dir / "config.yaml")
+    config = config or load_rl_config(run_dir / "config.yaml")
     agent = restore_agent(*load_checkpoint(checkpoint), config.environment)
     session = RunSession.reopen(run_dir)
     return train_in(session, agent, agent.env, config, str(run_dir / "config.yaml"), reporter)
@@ -88,8 +95,10 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
     return RunResult(session.run_dir, status, session.summary, session.summary.get("message", ""), history)
 
 
-def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0) -> dict:
-    """Evaluate the greedy policy of a trained RL run; writes ``play.json`` into the run folder."""
+def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0,
+             config: RLConfig | None = None) -> dict:
+    """Evaluate the greedy policy of a trained RL run; writes ``play.json`` into the run folder.
+    ``config``: the run's config.yaml as already read (default: read here)."""
     run_dir = Path(run_dir)
     config_file, checkpoint = run_dir / "config.yaml", run_dir / "checkpoints" / f"{AGENT_FILE}.npz"
     if not config_file.is_file() or not checkpoint.is_file():
@@ -97,7 +106,7 @@ def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, see
                        f"checkpoints/{AGENT_FILE}.npz); train one with dlx train configs/frozenlake_q.yaml")
     if isinstance(episodes, bool) or episodes < 1:
         raise DlxError(f"--episodes must be at least 1, got {episodes}")
-    config = load_rl_config(config_file)
+    config = config or load_rl_config(config_file)
     arrays, meta = load_checkpoint(checkpoint)
     agent = restore_agent(arrays, meta, config.environment)
     result = play(agent, config.environment, episodes, np.random.default_rng(seed), render=render)
@@ -106,4 +115,4 @@ def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, see
     return result
 
 
-__all__ = ["RLConfig", "RunResult", "generators", "play_run", "train_rl"]
+__all__ = ["RLConfig", "RunResult", "generators", "play_run", "start_rl", "train_rl"]

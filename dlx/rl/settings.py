@@ -146,6 +146,7 @@ AgentSettings = Annotated[Union[ValueIterationSettings, CertaintyEquivalenceSett
 class RLConfig(Strict):
     """A whole RL experiment: what the lead's config schema gains for ``dlx train``."""
 
+    kind: Literal["rl"] | None = Field(None, exclude=True, description="the experiment kind")
     description: str = ""
     environment: EnvironmentSettings
     agent: AgentSettings

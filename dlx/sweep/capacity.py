@@ -20,8 +20,8 @@ from dlx.errors import ConfigError, DlxError
 from dlx.models.builder import build_model, check_output
 from dlx.runs import to_jsonable
 from dlx.runs.plots import new_figure, save_png
-from dlx.sweep.curves import (MEASURES, CurveResult, create_sweep_dir, error_name, need_validation, run_curve_trial,
-                              spans_a_decade, with_override, write_curve_results)
+from dlx.sweep.curves import (MEASURES, CurveResult, create_sweep_dir, curve_trial, error_name, need_validation,
+                              run_curve_trials, spans_a_decade, with_override, write_curve_results)
 from dlx.sweep.layout import write_trial_records
 from dlx.registry import losses
 from dlx.tasks import get_task
@@ -29,7 +29,7 @@ from dlx.train.experiment import check_components, loss_spec, prepare
 
 
 def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_dir: str | Path | None = None,
-                   reporter=None) -> CurveResult:
+                   reporter=None, workers: int | None = None, resume_dir: str | Path | None = None) -> CurveResult:
     """Train once per value of ``parameter``; plot train and validation error against it.
 
     Every value is applied and checked (path, type, model shapes) before the first run, so a
@@ -42,6 +42,8 @@ def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_d
             (logarithmic when they span more than a decade).
         results_dir (default None): the results folder; None uses ``output.results_dir``.
         reporter (default None): a ``Reporter`` given each trial's epochs; None keeps quiet.
+        workers (default None): run the trials on a pool of this many processes (None: one by one here).
+        resume_dir (default None): the folder of an interrupted sweep; only its missing trials run.
 
     Example::
 
@@ -55,14 +57,11 @@ def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_d
     for override, trial_loaded in zip(overrides[1:], configs[1:]):
         _checked(override, _check_model, trial_loaded, first.splits["train"])
     spec = {"kind": "capacity", "config": loaded.source, "parameter": parameter, "values": parsed}
-    sweep_dir = create_sweep_dir(loaded, "capacity", results_dir, spec)
-    task, trials = first.task.name, []
-    for index, (override, value) in enumerate(zip(overrides, parsed)):
-        row, status = run_curve_trial(loaded, sweep_dir, index, task, reporter, overrides=(override,))
-        trials.append({**row, "value": value})
-        write_trial_records(sweep_dir, trials)
-        if status == "interrupted":
-            break
+    sweep_dir = Path(resume_dir) if resume_dir is not None else create_sweep_dir(loaded, "capacity", results_dir, spec)
+    task = first.task.name
+    planned = [curve_trial(loaded, sweep_dir, index, overrides=(override,)) for index, override in enumerate(overrides)]
+    trials = [{**row, "value": value} for row, value in zip(run_curve_trials(planned, task, workers, reporter), parsed)]
+    write_trial_records(sweep_dir, trials)
     return _finish_capacity(loaded, sweep_dir, spec, task, trials)
 
 

@@ -29,7 +29,8 @@ from dlx.errors import ConfigError, DlxError
 from dlx.runs import atomic_write_json
 from dlx.runs.plots import new_figure, save_png
 from dlx.sweep.layout import open_sweep_dir, write_results, write_trial_records
-from dlx.sweep.trials import Trial, run_trial
+from dlx.sweep.planned import run_planned
+from dlx.sweep.trials import Trial
 from dlx.train.experiment import check_components, load_dataset, seeded_generators
 from dlx.train.runner import resolved_yaml
 
@@ -114,7 +115,7 @@ def cv_partition(loaded: LoadedConfig, k: int) -> CVPartition:
 
 
 def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None = None,
-                   reporter=None) -> CVResult:
+                   reporter=None, workers: int | None = None, resume_dir: str | Path | None = None) -> CVResult:
     """Train one model per fold and summarise the validation metrics across the folds.
 
     Args:
@@ -122,6 +123,8 @@ def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None 
         k: number of folds (2 <= k <= samples outside the test split).
         results_dir (default None): the results folder; None uses ``output.results_dir``.
         reporter (default None): a ``Reporter`` given every fold's epochs; None keeps quiet.
+        workers (default None): run the folds on a pool of this many processes (None: one by one here).
+        resume_dir (default None): the folder of an interrupted cross-validation; only its missing folds run.
 
     Returns:
         A ``CVResult``; ``result.mean`` and ``result.std`` map ``val_<metric>`` to numbers.
@@ -135,20 +138,22 @@ def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None 
     part = cv_partition(loaded, k)  # a bad k fails here, before any folder exists
     c = loaded.config
     spec = {"kind": "cross_validation", "config": loaded.source, "k": len(part.folds), "seed": c.training.seed}
-    run_dir = open_sweep_dir(results_dir or c.output.results_dir, f"{c.output.run_name}-cv", spec,
-                             resolved_yaml(loaded))
+    run_dir = Path(resume_dir) if resume_dir is not None else \
+        open_sweep_dir(results_dir or c.output.results_dir, f"{c.output.run_name}-cv", spec, resolved_yaml(loaded))
+    trials = [Trial(loaded.raw, seed=c.training.seed + i, folder=str(run_dir / "trials" / str(i)), source=loaded.source,
+                    splits={"train": part.pool_indices[train_idx].tolist(),
+                            "validation": part.pool_indices[val_idx].tolist()})
+              for i, (train_idx, val_idx) in enumerate(part.folds)]  # the test split stays untouched
     folds = []
-    for i, (train_idx, val_idx) in enumerate(part.folds):  # the test split stays untouched
-        splits = {"train": part.pool_indices[train_idx].tolist(), "validation": part.pool_indices[val_idx].tolist()}
-        trial = Trial(loaded.raw, seed=c.training.seed + i, folder=str(run_dir / "trials" / str(i)), splits=splits,
-                      source=loaded.source)
-        result = run_trial(trial, reporter=reporter)
+    for i, result in enumerate(run_planned(trials, workers, reporter)):
+        if result is None:
+            break
         if result.status == "failed":
             raise DlxError(f"fold {i} failed: {result.message}; its folder is {result.run_dir}")
         folds.append(_fold_record(i, result))
-        write_trial_records(run_dir, folds)
         if result.status == "interrupted":
             break
+    write_trial_records(run_dir, folds)
     summary = _summary(loaded, part, folds)
     atomic_write_json(run_dir / "cv.json", summary)
     plot = plot_fold_metrics(summary["metrics"][summary["reported"]], run_dir / "plots" / "cv.png",

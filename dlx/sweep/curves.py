@@ -20,12 +20,10 @@ Each sweep writes the layout of every sweep (``dlx.sweep.layout``), in
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from dlx.config import LoadedConfig
 from dlx.data import CLASSIFICATION_TASKS, Dataset, split_indices
@@ -33,7 +31,8 @@ from dlx.errors import ConfigError, DlxError
 from dlx.runs import atomic_write_json, plot_curves
 from dlx.sweep.layout import open_sweep_dir, write_results, write_trial_records
 from dlx.sweep.crossval import SUBSET_STREAM, mean_and_std, stream
-from dlx.sweep.trials import Trial, run_trial
+from dlx.sweep.planned import run_planned
+from dlx.sweep.trials import Trial
 from dlx.train.experiment import check_components, load_dataset, seeded_generators
 from dlx.train.runner import resolved_yaml
 
@@ -117,18 +116,27 @@ def measured_errors(summary: dict, task: str) -> dict:
     return out
 
 
-def run_curve_trial(loaded: LoadedConfig, sweep_dir: Path, index: int, task: str, reporter=None,
-                    **trial) -> tuple[dict, str]:
-    """Run trial ``index`` of a curve (a ``Trial`` of ``loaded`` with ``trial``'s splits, overrides or seed)
-    in ``trials/<index>/``; returns its row for trials.jsonl and its status."""
+def curve_trial(loaded: LoadedConfig, sweep_dir: Path, index: int, **trial) -> Trial:
+    """Trial ``index`` of a curve (a ``Trial`` of ``loaded`` with ``trial``'s splits, overrides or seed)
+    in ``trials/<index>/``."""
     overrides = (*trial.pop("overrides", ()), *REPORTED)
-    result = run_trial(Trial(loaded.raw, overrides, folder=str(sweep_dir / "trials" / str(index)),
-                             source=loaded.source, **trial), reporter=reporter)
-    if result.status == "failed":
-        raise DlxError(f"trial {index} failed: {result.message}; its folder is {result.run_dir}")
-    return {"trial": index, "run_dir": f"trials/{index}", "status": result.status,
-            "epochs_completed": result.summary["epochs_completed"], **measured_errors(result.summary, task)}, \
-        result.status
+    return Trial(loaded.raw, overrides, folder=str(sweep_dir / "trials" / str(index)), source=loaded.source, **trial)
+
+
+def run_curve_trials(trials: list[Trial], task: str, workers=None, reporter=None) -> list[dict]:
+    """The rows for trials.jsonl of the trials that ran (``run_planned``), up to the first interrupted."""
+    rows = []
+    for index, result in enumerate(run_planned(trials, workers, reporter)):
+        if result is None:
+            break
+        if result.status == "failed":
+            raise DlxError(f"trial {index} failed: {result.message}; its folder is {result.run_dir}")
+        rows.append({"trial": index, "run_dir": f"trials/{index}", "status": result.status,
+                     "epochs_completed": result.summary["epochs_completed"],
+                     **measured_errors(result.summary, task)})
+        if result.status == "interrupted":
+            break
+    return rows
 
 
 def need_validation(splits: dict, what: str) -> None:
@@ -158,7 +166,8 @@ def spans_a_decade(values) -> bool:
 
 # ---- learning curve -------------------------------------------------------------------------------
 def learning_curve(loaded: LoadedConfig, fractions=(0.1, 0.2, 0.4, 0.7, 1.0), repeats: int = 1,
-                   results_dir: str | Path | None = None, reporter=None) -> CurveResult:
+                   results_dir: str | Path | None = None, reporter=None, workers: int | None = None,
+                   resume_dir: str | Path | None = None) -> CurveResult:
     """Train on growing fractions of the training split; plot train and validation error against n.
 
     Args:
@@ -169,6 +178,8 @@ def learning_curve(loaded: LoadedConfig, fractions=(0.1, 0.2, 0.4, 0.7, 1.0), re
             above 1 the points are means with ± one sample std (ddof=1) bands.
         results_dir (default None): the results folder; None uses ``output.results_dir``.
         reporter (default None): a ``Reporter`` given each trial's epochs; None keeps quiet.
+        workers (default None): run the trials on a pool of this many processes (None: one by one here).
+        resume_dir (default None): the folder of an interrupted curve; only its missing trials run.
 
     Example::
 
@@ -179,19 +190,21 @@ def learning_curve(loaded: LoadedConfig, fractions=(0.1, 0.2, 0.4, 0.7, 1.0), re
     if isinstance(repeats, bool) or not isinstance(repeats, int) or repeats < 1:
         raise ConfigError(f"repeats must be a positive integer, got {repeats!r}; use 1 for one run per point")
     check_components(loaded)
-    c = loaded.config
     full, parts = split_of(loaded)  # the splits of dlx train, as indices into the whole data set
     base = {key: full.subset(idx) for key, idx in parts.items()}
     need_validation(base, "learning curves")
     sizes = subset_sizes(len(base["train"]), fractions)
     spec = {"kind": "learning_curve", "config": loaded.source, "fractions": fractions, "sizes": sizes,
             "repeats": repeats}
-    sweep_dir = create_sweep_dir(loaded, "learning-curve", results_dir, spec)
-    trials = []
-    for repeat in range(repeats):
-        if not _learning_trials(loaded, base, parts, sizes, fractions, repeat, sweep_dir, trials, reporter):
-            break
-    return _finish_learning(loaded, sweep_dir, spec, base, trials)
+    sweep_dir = Path(resume_dir) if resume_dir is not None else \
+        create_sweep_dir(loaded, "learning-curve", results_dir, spec)
+    points = [point for repeat in range(repeats) for point in _learning_points(loaded, base, parts, sizes, fractions, repeat)]
+    trials = [curve_trial(loaded, sweep_dir, index, splits=point.pop("splits"), seed=point.pop("seed"))
+              for index, point in enumerate(points)]
+    rows = [{**row, **point} for row, point in zip(run_curve_trials(trials, base["train"].task, workers, reporter),
+                                                   points)]
+    write_trial_records(sweep_dir, rows)
+    return _finish_learning(loaded, sweep_dir, spec, base, rows)
 
 
 def split_of(loaded: LoadedConfig) -> tuple[Dataset, dict[str, np.ndarray]]:
@@ -202,21 +215,18 @@ def split_of(loaded: LoadedConfig) -> tuple[Dataset, dict[str, np.ndarray]]:
     return full, split_indices(full, c.dataset.validation, c.dataset.test, rng, c.dataset.stratify)
 
 
-def _learning_trials(loaded, base: dict, parts: dict, sizes: list[int], fractions: list[float], repeat: int,
-                     sweep_dir: Path, trials: list[dict], reporter) -> bool:
-    """One repeat: nested subsets from one random order, one trial each; False if interrupted."""
+def _learning_points(loaded, base: dict, parts: dict, sizes: list[int], fractions: list[float], repeat: int
+                     ) -> list[dict]:
+    """One repeat: nested subsets from one random order; each point's splits, seed, fraction and size."""
     c = loaded.config
     order = nested_order(base["train"], stream(c.training.seed, SUBSET_STREAM, repeat), c.dataset.stratify)
+    points = []
     for fraction, n in zip(fractions, sizes):
         splits = {key: idx.tolist() for key, idx in parts.items()}
         splits["train"] = parts["train"][np.sort(order[:n])].tolist()  # n = all: as dlx train
-        row, status = run_curve_trial(loaded, sweep_dir, len(trials), base["train"].task, reporter, splits=splits,
-                                      seed=c.training.seed + repeat)
-        trials.append({**row, "repeat": repeat, "fraction": fraction, "n_train": n})
-        write_trial_records(sweep_dir, trials)
-        if status == "interrupted":
-            return False
-    return True
+        points.append({"splits": splits, "seed": c.training.seed + repeat, "repeat": repeat,
+                       "fraction": fraction, "n_train": n})
+    return points
 
 
 def _checked_fractions(fractions) -> list[float]:

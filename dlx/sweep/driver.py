@@ -25,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from dlx.errors import ConfigError, DlxError
+from dlx.experiments import KINDS, kind_named, kind_of
 from dlx.sweep import layout
 from dlx.sweep.asha import Asha, Coordinator
 from dlx.sweep.expect import Verdict, evaluate_claim
@@ -59,16 +60,16 @@ class SweepOutcome:
         return 3 if any(not v.held for v in self.verdicts) else 0
 
 
-def known_metrics() -> set[str]:
-    from dlx.tasks.metrics import METRICS_BY_TASK
-    names = {"loss"} | {m for metrics in METRICS_BY_TASK.values() for m in metrics}
-    prefixed = {f"{part}_{m}" for part in ("train", "val", "test") for m in names}
-    return prefixed | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
+def known_metrics(loaded: LoadedSweep | None = None) -> set[str]:
+    """The metrics a sweep can rank by: those of its base config's kind (every kind's without one)."""
+    kinds = [kind_named(kind_of(loaded.base))] if loaded is not None and "objective" not in loaded.base else \
+        list(KINDS.values())
+    return {m for kind in kinds for m in kind.metrics()} | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
 
 
 def validate(loaded: LoadedSweep) -> list[PlannedTrial]:
     """Every trial planned and checked, every claim's groups and metrics found; ConfigError otherwise."""
-    metrics = known_metrics()
+    metrics = known_metrics(loaded)
     if loaded.spec.metric not in metrics:
         raise loaded.error(("metric",), f"unknown metric '{loaded.spec.metric}'; known: {', '.join(sorted(metrics))}")
     plan = plan_sweep(loaded)
@@ -199,7 +200,9 @@ def _execute(loaded, todo, backend, workers, address, sweep_dir, display) -> Non
 def planned_epochs(item: PlannedTrial) -> int:
     """The epochs a trial would run unpruned (an objective's steps); no rung lies at or after them."""
     config = item.trial.loaded()
-    return config.run.steps if hasattr(config, "run") else config.config.training.epochs
+    if hasattr(config, "run"):
+        return config.run.steps
+    return kind_named(config.kind).planned_epochs(config.config)
 
 
 def finish_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, status: str, todo: set[str]
@@ -213,7 +216,7 @@ def finish_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path,
     planned_ids = {p.id for p in plan}
     records = [r for r in layout.read_records(sweep_dir) if r["id"] in planned_ids]
     ran = sum(r["id"] in todo for r in records)
-    table = group_table(records, spec.metric, spec.goal, TABLE_METRICS)
+    table = group_table(records, spec.metric, spec.goal, table_metrics(loaded, records))
     layout.write_summary_csv(sweep_dir / "summary.csv", table)
     lookup = GroupLookup(records)
     verdicts = [evaluate_claim(name, text, lookup) for name, text in spec.expect.items()] \
@@ -224,6 +227,16 @@ def finish_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path,
     outcome = SweepOutcome(sweep_dir, status, records, table, verdicts, ran)
     write_reports(loaded, outcome)
     return outcome
+
+
+def table_metrics(loaded: LoadedSweep, records: list[dict]) -> tuple[str, ...]:
+    """The columns of summary.csv besides the ranking metric: the losses, or those of the kind's own
+    metrics that some trial reported (a VAE's ELBO terms, an agent's evaluation)."""
+    if "objective" in loaded.base or kind_of(loaded.base) == "supervised":
+        return TABLE_METRICS
+    reported = [m for m in kind_named(kind_of(loaded.base)).metrics()
+                if m != loaded.spec.metric and any(np.isfinite(metric_value(r, m)) for r in records)]
+    return tuple(reported[:4])
 
 
 class NoDisplay:

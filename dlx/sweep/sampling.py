@@ -137,12 +137,10 @@ def _extremes(distribution: Distribution) -> list:
 
 def check_trial(trial) -> str:
     """The trial's id after its config passed the schema and the registries (ConfigError if not)."""
-    resolved = trial.loaded()
     if isinstance(trial, ObjectiveTrial):
-        check_objective(resolved)
+        check_objective(trial.loaded())
     else:
-        from dlx.train.experiment import check_components
-        check_components(resolved)
+        trial.loaded(check=True)  # the schema and the registries of the trial's kind
     return trial.id
 
 

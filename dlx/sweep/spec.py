@@ -199,7 +199,23 @@ def sweep_from_mapping(raw: dict, source: str, lines: dict | None = None, overri
         raise ConfigError(describe_validation_error(error, raw, source, lines, SweepSpec)) from None
     loaded = LoadedSweep(spec, raw, {}, source, lines, source)
     loaded.base, loaded.base_source = _base_config(loaded, folder)
+    if "metric" not in raw and "objective" not in loaded.base:
+        _kind_default_metric(loaded)
     return loaded
+
+
+def _kind_default_metric(loaded: LoadedSweep) -> None:
+    """A sweep that names no metric ranks by its kind's (``val_loss``; an agent's ``eval_mean_return``)."""
+    from dlx.experiments import experiment_from_mapping, kind_named
+    try:
+        base = experiment_from_mapping(copy.deepcopy(loaded.base), loaded.base_source, {}, loaded.spec.set,
+                                       check=False)
+    except ConfigError:
+        return  # planning the trials reports it, at its line
+    metric, goal = kind_named(base.kind).default_metric(base.config)
+    loaded.spec.metric = metric
+    if "goal" not in loaded.raw:
+        loaded.spec.goal = goal
 
 
 def _override_top_level(raw: dict, override: str) -> None:
@@ -236,7 +252,10 @@ def _base_config(loaded: LoadedSweep, folder: Path | None) -> tuple[dict, str]:
     raw, _ = read_yaml(read_config_text(found), str(found))
     if not isinstance(raw, dict):
         raise loaded.error(("base",), f"'{found}' is not a config mapping")
-    raw.setdefault("output", {})
-    if isinstance(raw["output"], dict):
-        raw["output"].setdefault("run_name", default_run_name(found))
+    from dlx.experiments import KINDS, kind_of
+    kind = KINDS.get(kind_of(raw))
+    if kind is not None and "output" in kind.schema.model_fields:  # an agent's config has no output section
+        raw.setdefault("output", {})
+        if isinstance(raw["output"], dict):
+            raw["output"].setdefault("run_name", default_run_name(found))
     return raw, str(found)

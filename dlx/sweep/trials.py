@@ -22,7 +22,8 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Callable
 
-from dlx.config import LoadedConfig, parse_config
+from dlx.config import LoadedConfig
+from dlx.experiments import experiment_from_mapping, kind_named, kind_of
 
 STATUSES = ("finished", "early_stopped", "pruned", "diverged", "interrupted", "failed")
 
@@ -41,6 +42,7 @@ class Trial:
             ``validation`` and ``test`` (a missing key is an empty split); None splits
             as the config says.
         source (default "<trial>"): where the config came from, for error messages.
+        kind (default ""): the experiment kind (``dlx.experiments``); "" names it from the config.
     """
 
     config: dict
@@ -49,18 +51,27 @@ class Trial:
     folder: str = ""
     splits: dict[str, list[int]] | None = None
     source: str = "<trial>"
+    kind: str = ""
 
-    def loaded(self) -> LoadedConfig:
-        """The validated config with the overrides and the seed applied (ConfigError if invalid)."""
-        seed = [f"training.seed={self.seed}"] if self.seed is not None else []
-        # JSON is YAML, so the trial goes through the same validation as a config file
-        return parse_config(json.dumps(self.config), self.source, [*self.overrides, *seed])
+    def __post_init__(self):
+        if not self.kind:
+            object.__setattr__(self, "kind", kind_of(self.config))
+
+    def loaded(self, check: bool = False) -> LoadedConfig:
+        """The validated config with the overrides and the seed applied (ConfigError if invalid);
+        ``check``: also against the registries."""
+        seed = [f"{kind_named(self.kind).seed_key}={self.seed}"] if self.seed is not None else []
+        raw = json.loads(json.dumps(self.config))  # a copy of plain data
+        if kind_of(raw) != self.kind:
+            raw["kind"] = self.kind
+        return experiment_from_mapping(raw, self.source, {}, [*self.overrides, *seed], "experiment", check,
+                                       blame=False)
 
     @property
     def id(self) -> str:
         """12 hex digits of a hash of the resolved config (seed included) and the splits."""
         resolved = self.loaded().config.model_dump(mode="json")
-        resolved["output"].pop("results_dir", None)  # where results go does not change the trial
+        resolved.get("output", {}).pop("results_dir", None)  # where results go does not change the trial
         key = json.dumps({"config": resolved, "splits": self.splits}, sort_keys=True)
         return hashlib.sha256(key.encode()).hexdigest()[:12]
 
@@ -91,11 +102,10 @@ def run_trial(trial: Trial, on_epoch: Callable[[dict], bool | None] | None = Non
     A config that does not validate raises ``ConfigError`` (a sweep checks every trial's
     config before it starts any); Ctrl-C (KeyboardInterrupt) ends the trial as ``interrupted``.
     """
-    from dlx.train.runner import run_in_folder  # imported here: building trials stays light
     trial_id = trial.id
     try:
-        result = run_in_folder(trial.loaded(), trial.folder or None, splits=trial.splits, reporter=reporter,
-                               hook=on_epoch)
+        result = kind_named(trial.kind).run_trial(trial.loaded(), trial.folder or None, trial.splits, reporter,
+                                                  on_epoch)
     except Exception as error:  # noqa: BLE001  (a sweep records the cause and lets the others finish)
         return TrialResult(trial_id, "failed", f"{type(error).__name__}: {error}", trial.folder)
     return TrialResult(trial_id, result.status, result.message, str(result.run_dir), result.summary,

@@ -77,8 +77,7 @@ def check_components(loaded: LoadedConfig) -> None:
             _checked_layer(loaded, ("model", "layers", i), spec)
     if c.loss is not None:
         _check_named(loaded, ("loss",), losses, c.loss)
-    optimiser = _lookup(loaded, ("optimiser", "name"), optimisers, c.optimiser.name)
-    _check_kwargs(loaded, ("optimiser",), optimiser, c.optimiser.hyperparameters(), skip=("self", "params"))
+    check_optimiser(loaded, ("optimiser",), c.optimiser)
     if c.optimiser.schedule is not None:
         _build(loaded, ("optimiser", "schedule"), get_schedule, c.optimiser.schedule)
     for i, spec in enumerate(c.dataset.augment):
@@ -107,6 +106,12 @@ def _checked_layer(loaded: LoadedConfig, path: tuple, spec):
         return create_layer(name, kwargs, output_size=1)
     except (DlxError, TypeError, ValueError) as error:
         raise loaded.error(path + (name,), str(error)) from None
+
+
+def check_optimiser(loaded: LoadedConfig, path: tuple, section) -> None:
+    """The optimiser of ``section`` (an ``OptimiserConfig`` at ``path``) exists and takes its hyperparameters."""
+    optimiser = _lookup(loaded, path + ("name",), optimisers, section.name)
+    _check_kwargs(loaded, path, optimiser, section.hyperparameters(), skip=("self", "params"))
 
 
 def _check_named(loaded, path, registry, spec):

@@ -70,15 +70,17 @@ def prepare_indexed(loaded: LoadedConfig, splits: dict) -> Experiment:
     return prepare_from_splits(loaded, subsets(full, splits), splits)
 
 
-def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None) -> RunResult:
-    """Finish an interrupted run in its own folder, from its last checkpoint."""
+def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None,
+               loaded: LoadedConfig | None = None) -> RunResult:
+    """Finish an interrupted run in its own folder, from its last checkpoint; ``loaded``: the run's
+    config.yaml as already read (default: read here)."""
     run_dir = Path(run_dir)
     config_file, checkpoint = run_dir / "config.yaml", run_dir / "checkpoints" / "last.npz"
     if not config_file.is_file() or not checkpoint.is_file():
         raise DlxError(f"'{run_dir}' is not a resumable dlx run (needs config.yaml and checkpoints/last.npz); "
                        f"give a run folder under results/")
     saved = read_splits(run_dir)  # a fold or a curve point resumes on its own samples
-    loaded = load_config(config_file)
+    loaded = loaded or load_config(config_file)
     with data_files_read() as files:
         experiment = prepare(loaded) if saved is None else prepare_indexed(loaded, saved)
     session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds, files)

@@ -21,7 +21,7 @@ def test_a_latent_size_of_zero_names_the_file_and_key(tmp_path):
     text = (CONFIGS / "vae_digits.yaml").read_text().replace("latent_dim: 8", "latent_dim: 0")
     line = next(n for n, row in enumerate(text.splitlines(), start=1) if "latent_dim: 0" in row)
     result = dlx("train", write(tmp_path, text), "--results", tmp_path / "results", cwd=tmp_path)
-    assert_one_error_line(result, f"exp.yaml:{line}: model.latent_dim", "positive whole number", "got 0")
+    assert_one_error_line(result, f"exp.yaml:{line}: model.latent_dim", "greater than or equal to 1", "got 0")
     assert_no_run_folder(tmp_path / "results")
 
 

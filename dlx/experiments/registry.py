@@ -1,0 +1,143 @@
+"""The registry of experiment kinds, the one rule that names a config's kind, and the union of their schemas.
+
+A kind is one ``ExperimentKind``: its name, its config schema (a pydantic model) and
+the entry points the commands call (check, train, resume, run a trial). A module of
+``dlx.experiments`` builds one and calls ``register_kind``; ``dlx/experiments/__init__.py``
+imports that module (one line per kind). Nothing above this package names a kind.
+
+The kind of a config (``kind_of``), in this order:
+
+1. ``kind: NAME`` when the config says it (any registered kind);
+2. ``rl`` when it has an ``environment`` section;
+3. ``generative`` when it says ``task: generative``;
+4. ``supervised`` otherwise (a data set and a model).
+
+The schemas form one pydantic union whose callable discriminator is ``kind_of``
+(``config_adapter``), so every config is validated, described (``dlx schema``) and
+reported the same way.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Annotated, Any, Callable, Union
+
+from pydantic import BaseModel, Discriminator, Tag, TypeAdapter
+
+from dlx.errors import ConfigError
+from dlx.registry import closest
+
+
+def _nothing(*args, **kwargs) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class ExperimentKind:
+    """One kind of experiment and what the commands need of it.
+
+    Args:
+        name: what ``kind:`` says, e.g. ``supervised``.
+        schema: the pydantic model of its configs (``extra="forbid"``; a field ``kind``).
+        description: one line for ``dlx schema`` and messages.
+        check (default: nothing): ``check(loaded)`` resolves names against the registries,
+            raising ConfigError with the file's line; called before any work or folder.
+        show (default: ``model_dump``): ``show(loaded) -> dict``, the resolved config of
+            ``dlx config show``.
+        train: ``train(loaded, results_dir, reporter) -> RunResult`` (``run_dir``, ``status``,
+            ``summary``, ``message``) in a new run folder.
+        resume (default None): ``resume(run_dir, loaded, reporter) -> RunResult``; None: cannot resume.
+        run_trial: ``run_trial(loaded, folder, splits, reporter, on_epoch) -> RunResult`` for sweeps;
+            ``summary`` holds ``final``/``test`` metrics named as in ``metrics``.
+        seed_key: the dotted key of the seed (a sweep's seeds replace it).
+        planned_epochs: ``planned_epochs(config) -> int``, the rows a trial writes unpruned (ASHA).
+        metrics: ``metrics() -> names``, what its trials report (a sweep's ``--metric``).
+        default_metric: ``default_metric(config) -> (metric, goal)``, what a sweep ranks by unless
+            told (``goal``: min or max).
+        headline (default: none): ``headline(summary) -> (label, {name: value})``, the line
+            ``dlx train`` prints for a run without epochs of a table.
+        commands (default ()): which of the commands that need a data set and a model (``cv``,
+            ``curve``, ``lr-find``, ``explain``, ``evaluate``) take configs of this kind.
+    """
+
+    name: str
+    schema: type[BaseModel]
+    description: str
+    train: Callable
+    run_trial: Callable
+    seed_key: str
+    planned_epochs: Callable[[Any], int]
+    metrics: Callable[[], tuple[str, ...]]
+    default_metric: Callable[[Any], tuple[str, str]]
+    check: Callable = _nothing
+    show: Callable | None = None
+    resume: Callable | None = None
+    headline: Callable | None = None
+    commands: tuple[str, ...] = ()
+
+    def resolved(self, loaded) -> dict:
+        """The resolved config as ``dlx config show`` prints it."""
+        return self.show(loaded) if self.show else loaded.config.model_dump(mode="json")
+
+
+KINDS: dict[str, ExperimentKind] = {}
+
+
+def register_kind(kind: ExperimentKind) -> ExperimentKind:
+    """Add ``kind`` (a kind of the same name is replaced); the union is rebuilt on next use."""
+    KINDS[kind.name] = kind
+    config_adapter.cache_clear()
+    return kind
+
+
+def kind_named(name: str) -> ExperimentKind:
+    """The registered kind ``name``; ConfigError naming the known kinds and the closest."""
+    if name in KINDS:
+        return KINDS[name]
+    guess = closest(str(name), sorted(KINDS))
+    hint = f"did you mean '{guess}'? " if guess else ""
+    raise ConfigError(f"unknown experiment kind '{name}'; {hint}known: {', '.join(sorted(KINDS))}")
+
+
+def kinds_for(command: str) -> list[str]:
+    """The kinds whose configs ``command`` (e.g. ``cv``) takes."""
+    return [name for name, kind in KINDS.items() if command in kind.commands]
+
+
+def require_command(loaded, command: str) -> None:
+    """ConfigError unless ``command`` takes configs of ``loaded``'s kind (one line: which kinds it takes)."""
+    if command not in kind_named(loaded.kind).commands:
+        raise ConfigError(f"{loaded.source}: dlx {command} needs a {' or '.join(kinds_for(command))} config; "
+                          f"this one is {loaded.kind}")
+
+
+def kind_of(raw: Any) -> str:
+    """The kind of a config mapping (the rule in this module's docstring); the union's discriminator."""
+    if isinstance(raw, BaseModel):
+        raw = raw.model_dump()
+    if not isinstance(raw, dict):
+        return "supervised"
+    if raw.get("kind") is not None:
+        return str(raw["kind"])
+    if "environment" in raw:
+        return "rl"
+    if raw.get("task") == "generative":
+        return "generative"
+    return "supervised"
+
+
+@lru_cache(maxsize=1)
+def config_adapter() -> TypeAdapter:
+    """One validator for every kind: the registered schemas as a union tagged by ``kind_of``."""
+    members = tuple(Annotated[kind.schema, Tag(kind.name)] for kind in KINDS.values())
+    return TypeAdapter(Annotated[Union[members], Discriminator(kind_of)])  # noqa: UP007
+
+
+def json_schema() -> dict:
+    """The JSON Schema of any config file (one ``oneOf`` member per kind), for editors' YAML support."""
+    schema = config_adapter().json_schema()
+    schema["$schema"] = "http://json-schema.org/draft-07/schema#"
+    schema["title"] = "dlx experiment config"
+    schema["description"] = "one of the experiment kinds: " + "; ".join(
+        f"{kind.name}: {kind.description}" for kind in KINDS.values())
+    return schema
