@@ -108,7 +108,8 @@ def saliency(target: ExplainTarget, x, index: int = 0, class_index: int | None =
     x, class_index = _prepare(target, x, class_index)
     result = attribution_explanation("saliency", target, x, saliency_map(target, x, class_index, output),
                                      index, class_index, {"output": output})
-    return _checked(result, target, x, lambda: saliency_map(target, x, class_index, output), check, rng)
+    removal = result.arrays["attribution"] * np.abs(x - baseline_for(target))   # |g| |x - x'|: see quality
+    return _checked(result, target, x, lambda: saliency_map(target, x, class_index, output), check, rng, removal)
 
 
 @explainer("integrated_gradients", "local, gradient", models=MODEL_KINDS, data=("tabular", "image"),
@@ -151,9 +152,10 @@ def occlusion(target: ExplainTarget, x, index: int = 0, class_index: int | None 
     return _checked(result, target, x, again, check, rng)
 
 
-def _checked(result, target, x, attribute, check, rng):
-    """Add the deletion curve and the model-randomisation check when asked (see ``dlx.explain.quality``)."""
+def _checked(result, target, x, attribute, check, rng, ranking=None):
+    """Add the deletion curve (ordered by ``ranking``, by default the attribution) and the
+    model-randomisation check when asked (see ``dlx.explain.quality``)."""
     if not check:
         return result
     from dlx.explain.quality import assess
-    return assess(result, target, x, attribute, rng if rng is not None else np.random.default_rng(0))
+    return assess(result, target, x, attribute, rng if rng is not None else np.random.default_rng(0), ranking)

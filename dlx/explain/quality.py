@@ -5,6 +5,11 @@
   score after each step; its area (the mean over the removed fractions 0..1) is
   small when the attribution found what the model relies on. The same curve for
   random orders (their mean) is the reference: a useful attribution falls faster.
+  The order is each method's own estimate of what removing a unit takes from the
+  score: integrated gradients and occlusion are that estimate already; LIME's is
+  its contribution, weight x (standardised value - the baseline's), not the weight
+  (a slope); saliency's, which has no sign, is |gradient| x |x - baseline| (a unit
+  at the baseline loses nothing when it is "removed").
 * Model randomisation (Adebayo et al. 2018): re-draw every weight of the model
   and attribute again. An explanation that still looks the same does not depend on
   what the model learned. We report Spearman's rank correlation of |attribution|
@@ -125,10 +130,14 @@ def randomisation_check(target, attribute: Callable[[], np.ndarray], trained: np
 
 
 def assess(result: Explanation, target: ExplainTarget, x: np.ndarray, attribute: Callable[[], np.ndarray],
-           rng: np.random.Generator) -> Explanation:
-    """Add the deletion curve and the randomisation check to an attribution's summary and arrays."""
+           rng: np.random.Generator, ranking: np.ndarray | None = None) -> Explanation:
+    """Add the deletion curve and the randomisation check to an attribution's summary and arrays.
+
+    ``ranking`` (x's shape) orders the deletion when the attribution itself is not the method's
+    estimate of what removing each unit costs (see the module doc); by default the attribution."""
     attribution = result.arrays["attribution"]
-    curve = deletion_curve(target, x, attribution, result.summary["class"], rng)
+    order_by = attribution if ranking is None else ranking
+    curve = deletion_curve(target, x, order_by, result.summary["class"], rng)
     result.summary["deletion"] = {k: curve[k] for k in ("area", "random_area", "falls_faster")}
     result.arrays.update(deletion_fractions=curve["fractions"], deletion_scores=curve["scores"],
                          deletion_random_scores=curve["random_scores"])
