@@ -132,3 +132,11 @@ def test_the_gradient_through_parameterisation_warp_and_diversity_matches_differ
         return warp(image_map(coefficients), matrix, inside, np.array([0.1, 0.2, 0.3]))
     gradcheck(seen, [rng.normal(size=(2, *image_map.shape))])
     gradcheck(lambda a: similarity(a), [rng.normal(size=(3, 4, 2, 2))])
+
+
+def test_diversity_pushes_the_images_of_one_unit_apart(conv_target):
+    def mean_pairwise_correlation(diversity):
+        images = activation_maximisation(conv_target, layer=3, unit=2, images=3, diversity=diversity, steps=200,
+                                         rng=np.random.default_rng(0)).arrays["images"].reshape(3, -1)
+        return np.corrcoef(images)[np.triu_indices(3, 1)].mean()
+    assert mean_pairwise_correlation(5.0) < mean_pairwise_correlation(0.0)
