@@ -135,7 +135,7 @@ def integrated_gradients(target: ExplainTarget, x, index: int = 0, class_index: 
              "sum_attributions": float(attribution.sum()), "completeness_error": gap}
     result = attribution_explanation("integrated_gradients", target, x, attribution, index, class_index, extra)
     again = lambda: integrated_gradients_map(target, x, class_index, reference, steps, output)[0]  # noqa: E731
-    return _checked(result, target, x, again, check, rng)
+    return _checked(result, target, x, again, check, rng, input_factor=True, baseline=reference)
 
 
 @explainer("occlusion", "local, model-agnostic", models=MODEL_KINDS, data=("tabular", "image"),
@@ -152,10 +152,11 @@ def occlusion(target: ExplainTarget, x, index: int = 0, class_index: int | None 
     return _checked(result, target, x, again, check, rng)
 
 
-def _checked(result, target, x, attribute, check, rng, ranking=None):
+def _checked(result, target, x, attribute, check, rng, ranking=None, input_factor=False, baseline=None):
     """Add the deletion curve (ordered by ``ranking``, by default the attribution) and the
     model-randomisation check when asked (see ``dlx.explain.quality``)."""
     if not check:
         return result
     from dlx.explain.quality import assess
-    return assess(result, target, x, attribute, rng if rng is not None else np.random.default_rng(0), ranking)
+    return assess(result, target, x, attribute, rng if rng is not None else np.random.default_rng(0), ranking,
+                  input_factor, baseline)

@@ -14,6 +14,12 @@
   and attribute again. An explanation that still looks the same does not depend on
   what the model learned. We report Spearman's rank correlation of |attribution|
   between the trained and the randomised model; the check passes below 0.5.
+  Integrated gradients are (x - x') times the gradient averaged along the path, and
+  the factor (x - x') is the same for every model: on tabular data, where features
+  lie at very different distances from the baseline, it alone can keep the rank
+  correlation above 0.5 however the weights are drawn. For such a method the check
+  carries that caveat, and a complementary check compares the averaged gradients
+  (the attribution divided by x - x', same randomised model), which have no such bias.
 
 Example::
 
@@ -103,14 +109,51 @@ def randomised_weights(model, rng: np.random.Generator):
         model.load_state_dict(saved)
 
 
+INPUT_FACTOR_CAVEAT = ("caveat: this attribution is (x - baseline) x an averaged gradient, and the factor "
+                       "(x - baseline) does not depend on the model, so part of the correlation is the input's; "
+                       "see the gradient check")
+
+
+def preprocess_slope(target, x: np.ndarray) -> np.ndarray:
+    """d z / d x of the run's fixed, elementwise input scaler z = preprocess(x) (ones without one)."""
+    if target.preprocess is None:
+        return np.ones_like(x, dtype=np.float64)
+    from dlx.tensor import Tensor
+    leaf = Tensor(np.array(x, dtype=np.float64)[None], requires_grad=True)
+    target.preprocess(leaf).sum().backward()
+    return np.asarray(leaf.grad[0], dtype=np.float64)
+
+
+def gradient_check(target, trained: np.ndarray, randomised: np.ndarray, x: np.ndarray, baseline: np.ndarray) -> dict:
+    """Spearman's rho of the averaged gradients |attribution / (x - baseline)| for the trained and the
+    randomised model, over the units where x differs from the baseline; passes below 0.5.
+
+    The gradients are taken with respect to the model's own input, after the run's fixed scaler
+    (divided by its slope 1 / std): with respect to the raw input they carry the factor 1 / std_j,
+    which is the same for every model and would, like x - baseline, keep the ranks alike."""
+    difference = np.asarray(x - baseline, dtype=np.float64) * preprocess_slope(target, x)
+    safe = np.where(difference != 0, difference, 1.0)
+    informative = importance_units(target, np.abs(difference)) > 0
+    a = np.abs(importance_units(target, np.where(difference != 0, trained / safe, 0.0)))[informative]
+    b = np.abs(importance_units(target, np.where(difference != 0, randomised / safe, 0.0)))[informative]
+    rho = rank_correlation(a, b)
+    passed = abs(rho) < RANK_CORRELATION_LIMIT
+    message = ("passed: the averaged gradients change when the weights are randomised" if passed else
+               "FAILED: the averaged gradients barely change when the weights are randomised")
+    return {"rank_correlation": rho, "limit": RANK_CORRELATION_LIMIT, "passed": passed, "message": message}
+
+
 def randomisation_check(target, attribute: Callable[[], np.ndarray], trained: np.ndarray, rng,
-                        x: np.ndarray | None = None, baseline: np.ndarray | None = None) -> dict:
+                        x: np.ndarray | None = None, baseline: np.ndarray | None = None,
+                        input_factor: bool = False) -> dict:
     """Spearman's rho of |attribution| for the trained and a randomised model; passes below 0.5.
 
     The correlation that decides is taken over the units where the input differs from the
     baseline: there integrated gradients and occlusion are zero by construction for *every*
     model, so those units show the input's shape, not what the model learned. The
-    correlation over all units is reported beside it."""
+    correlation over all units is reported beside it. With ``input_factor`` (an attribution
+    that is (x - baseline) times a gradient) the result carries the caveat and ``gradients``,
+    the same check on the gradients before that factor (``gradient_check``)."""
     if target.model is None:
         return {"passed": None, "message": "no model given: the randomisation check was skipped"}
     with randomised_weights(target.model, rng):
@@ -124,17 +167,24 @@ def randomisation_check(target, attribute: Callable[[], np.ndarray], trained: np
     message = ("passed: the attribution changes when the weights are randomised" if passed else
                "FAILED: the attribution barely changes when the weights are randomised, "
                "so it does not show what the model learned")
-    return {"rank_correlation": rho, "rank_correlation_all_units": rank_correlation(a, b),
-            "units_compared": int(informative.sum()), "limit": RANK_CORRELATION_LIMIT, "passed": passed,
-            "message": message}
+    check = {"rank_correlation": rho, "rank_correlation_all_units": rank_correlation(a, b),
+             "units_compared": int(informative.sum()), "limit": RANK_CORRELATION_LIMIT, "passed": passed,
+             "message": message}
+    if input_factor and x is not None and baseline is not None:
+        check["gradients"] = gradient_check(target, trained, randomised, x, baseline)
+        check["message"] += f"; {INPUT_FACTOR_CAVEAT}: {check['gradients']['message']}"
+    return check
 
 
 def assess(result: Explanation, target: ExplainTarget, x: np.ndarray, attribute: Callable[[], np.ndarray],
-           rng: np.random.Generator, ranking: np.ndarray | None = None) -> Explanation:
+           rng: np.random.Generator, ranking: np.ndarray | None = None, input_factor: bool = False,
+           baseline: np.ndarray | None = None) -> Explanation:
     """Add the deletion curve and the randomisation check to an attribution's summary and arrays.
 
     ``ranking`` (x's shape) orders the deletion when the attribution itself is not the method's
-    estimate of what removing each unit costs (see the module doc); by default the attribution."""
+    estimate of what removing each unit costs (see the module doc); by default the attribution.
+    ``input_factor``: the attribution is (x - ``baseline``) times a gradient (``randomisation_check``);
+    ``baseline`` is the method's own (by default the deletion's)."""
     attribution = result.arrays["attribution"]
     order_by = attribution if ranking is None else ranking
     curve = deletion_curve(target, x, order_by, result.summary["class"], rng)
@@ -142,7 +192,9 @@ def assess(result: Explanation, target: ExplainTarget, x: np.ndarray, attribute:
     result.arrays.update(deletion_fractions=curve["fractions"], deletion_scores=curve["scores"],
                          deletion_random_scores=curve["random_scores"])
     from dlx.explain.gradients import baseline_for
-    result.summary["randomisation"] = randomisation_check(target, attribute, attribution, rng, x, baseline_for(target))
+    baseline = baseline_for(target) if baseline is None else baseline
+    result.summary["randomisation"] = randomisation_check(target, attribute, attribution, rng, x, baseline,
+                                                          input_factor)
     return result
 
 
