@@ -1,4 +1,5 @@
-"""The model-randomisation check of integrated gradients and its complementary gradient check (issue 27, item 5).
+"""The model-randomisation check of integrated gradients (and saliency behind a scaler) and its complementary
+gradient check (issue 27, item 5).
 
 IG = (x - x') * (gradient averaged along the path). When the features lie at very
 different distances from the baseline, the factor (x - x'), the same for every model,
@@ -39,23 +40,32 @@ def test_ig_fails_randomisation_by_its_input_factor_and_the_gradient_check_passe
     check = integrated_gradients(target, x, rng=np.random.default_rng(0)).summary["randomisation"]
     assert check["rank_correlation"] > 0.5 and not check["passed"]        # (x - x') decides the ranks
     assert check["gradients"]["passed"] and abs(check["gradients"]["rank_correlation"]) < 0.5
-    assert "caveat: this attribution is (x - baseline) x an averaged gradient" in check["message"]
+    assert "caveat: integrated gradients are (x - baseline) x an averaged gradient" in check["message"]
 
 
 def test_the_gradient_check_takes_gradients_after_the_scaler():
     # with respect to the raw input every gradient carries 1 / divisor_j, the same for every model
-    from dlx.explain.quality import gradient_check, randomised_weights
+    from dlx.explain.quality import gradient_check, integrated_gradients_factor, randomised_weights
     target, x = scaled_target()
     baseline = target.train_X.mean(axis=0)
     trained = integrated_gradients(target, x, check=False).arrays["attribution"]
     with randomised_weights(target.model, np.random.default_rng(0)):
         randomised = integrated_gradients(target, x, check=False).arrays["attribution"]
-    assert gradient_check(target, trained, randomised, x, baseline)["passed"]
-    raw = ExplainTarget(forward=target.forward, kind="regression", input_shape=(FEATURES,), train_X=target.train_X)
-    assert not gradient_check(raw, trained, randomised, x, baseline)["passed"]   # 1 / divisor decides the ranks
+    factor, _ = integrated_gradients_factor(target, x, baseline)
+    np.testing.assert_allclose(factor, (x - baseline) / (10.0 ** np.linspace(-2, 2, FEATURES)), rtol=1e-12)
+    assert gradient_check(target, trained, randomised, factor)["passed"]
+    assert not gradient_check(target, trained, randomised, x - baseline)["passed"]   # 1 / divisor decides
+
+
+def test_saliency_of_a_scaled_run_carries_the_scaler_caveat_and_passes_the_gradient_check():
+    from dlx.explain import saliency
+    target, x = scaled_target()
+    check = saliency(target, x, rng=np.random.default_rng(0)).summary["randomisation"]
+    assert not check["passed"]                                     # |d f / d x| ranks follow 1 / divisor
+    assert check["gradients"]["passed"] and "the scaler's slope" in check["message"]
 
 
 def test_other_methods_carry_no_caveat(digits_mlp_target):
-    from dlx.explain import saliency
+    from dlx.explain import saliency     # no scaler: saliency has no model-free factor
     check = saliency(digits_mlp_target, digits_mlp_target.extra["test_X"][0]).summary["randomisation"]
     assert "gradients" not in check and "caveat" not in check["message"]
