@@ -195,13 +195,26 @@ def activation_maximisation(target: ExplainTarget, layer=-1, unit: int = 0, obje
                             blur: float = 0.0, lr: float = 0.05, steps: int = 1024, min_steps: int | None = None,
                             tolerance: float = 0.01, rng: np.random.Generator | None = None) -> Explanation:
     """Feature visualisation: Adam on a unit's activation through a Fourier image, random transforms and
-    regularisers, until it converges (see the module doc)."""
+    regularisers, until it converges (see the module doc).
+
+    Args:
+        layer (default -1, the output), unit (default 0): what to visualise; objective (default "neuron"):
+            "neuron", "channel", "layer" (DeepDream).
+        images (default 1), diversity (default 0): several images, pushed apart with this weight.
+        parameterisation (default "fourier"), decay_power (default 1), data_range (default True): how the
+            image is made from the optimised numbers (``dlx.explain.featvis_image``).
+        jitter (default 1 pixel), scale (default 0.1), rotate (default 10 degrees): the random transforms.
+        l2 (default 0.05), tv (default 0), blur (default 0): penalty weights, in the data's units.
+        lr (default 0.05), steps (default 1024), min_steps (default None: all the steps), tolerance
+            (default 0.01): Adam's rate (cosine decay), and when the search counts as converged.
+    """
     from dlx.nn import Parameter
     from dlx.optim import Adam
     rng = rng if rng is not None else np.random.default_rng(0)
-    if objective not in OBJECTIVES or parameterisation not in PARAMETERISATIONS:
-        raise DlxError(f"featvis: objective must be one of {', '.join(OBJECTIVES)} and parameterisation one "
-                       f"of {', '.join(PARAMETERISATIONS)} (got '{objective}', '{parameterisation}')")
+    for name, value, choices in (("objective", objective, OBJECTIVES),
+                                 ("parameterisation", parameterisation, PARAMETERISATIONS)):
+        if value not in choices:
+            raise DlxError(f"featvis {name} '{value}' is unknown; use one of {', '.join(choices)}")
     forward, position = truncated_forward(target, layer)
     image_map = ImageParameterisation(target.train_X, target.input_shape, parameterisation, data_range, decay_power)
     transforms = (jitter, scale, rotate) if target.is_image and (jitter or scale or rotate) else None

@@ -140,3 +140,10 @@ def test_diversity_pushes_the_images_of_one_unit_apart(conv_target):
                                          rng=np.random.default_rng(0)).arrays["images"].reshape(3, -1)
         return np.corrcoef(images)[np.triu_indices(3, 1)].mean()
     assert mean_pairwise_correlation(5.0) < mean_pairwise_correlation(0.0)
+
+
+def test_an_unknown_objective_or_parameterisation_names_the_choices(conv_target):
+    with pytest.raises(DlxError, match=r"featvis objective 'pixelz' is unknown; use one of channel, neuron, layer"):
+        activation_maximisation(conv_target, objective="pixelz")
+    with pytest.raises(DlxError, match=r"featvis parameterisation 'fft' is unknown; use one of fourier, pixel"):
+        activation_maximisation(conv_target, parameterisation="fft")
