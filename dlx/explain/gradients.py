@@ -108,7 +108,9 @@ def saliency(target: ExplainTarget, x, index: int = 0, class_index: int | None =
     x, class_index = _prepare(target, x, class_index)
     result = attribution_explanation("saliency", target, x, saliency_map(target, x, class_index, output),
                                      index, class_index, {"output": output})
-    return _checked(result, target, x, lambda: saliency_map(target, x, class_index, output), check, rng)
+    removal = result.arrays["attribution"] * np.abs(x - baseline_for(target))   # |g| |x - x'|: see quality
+    return _checked(result, target, x, lambda: saliency_map(target, x, class_index, output), check, rng, removal,
+                    factor=lambda quality: quality.saliency_factor(target, x))
 
 
 @explainer("integrated_gradients", "local, gradient", models=MODEL_KINDS, data=("tabular", "image"),
@@ -134,7 +136,8 @@ def integrated_gradients(target: ExplainTarget, x, index: int = 0, class_index: 
              "sum_attributions": float(attribution.sum()), "completeness_error": gap}
     result = attribution_explanation("integrated_gradients", target, x, attribution, index, class_index, extra)
     again = lambda: integrated_gradients_map(target, x, class_index, reference, steps, output)[0]  # noqa: E731
-    return _checked(result, target, x, again, check, rng)
+    return _checked(result, target, x, again, check, rng,
+                    factor=lambda quality: quality.integrated_gradients_factor(target, x, reference))
 
 
 @explainer("occlusion", "local, model-agnostic", models=MODEL_KINDS, data=("tabular", "image"),
@@ -151,9 +154,12 @@ def occlusion(target: ExplainTarget, x, index: int = 0, class_index: int | None 
     return _checked(result, target, x, again, check, rng)
 
 
-def _checked(result, target, x, attribute, check, rng):
-    """Add the deletion curve and the model-randomisation check when asked (see ``dlx.explain.quality``)."""
+def _checked(result, target, x, attribute, check, rng, ranking=None, factor=None):
+    """Add the deletion curve (ordered by ``ranking``, by default the attribution) and the
+    model-randomisation check (with ``factor``, a function of the quality module giving the
+    attribution's model-free factor) when asked (see ``dlx.explain.quality``)."""
     if not check:
         return result
-    from dlx.explain.quality import assess
-    return assess(result, target, x, attribute, rng if rng is not None else np.random.default_rng(0))
+    from dlx.explain import quality
+    return quality.assess(result, target, x, attribute, rng if rng is not None else np.random.default_rng(0),
+                          ranking, factor(quality) if factor is not None else None)

@@ -6,7 +6,10 @@ the training quartile bins), standardise them, weight each by the kernel of its
 Euclidean distance to the instance (width sqrt(d) * 0.75), and fit the weighted
 ridge surrogate to the model's score of the explained class. Without
 discretisation the surrogate works on standardised features, so a linear model
-y = x . w gets the weights w_j * std_j.
+y = x . w gets the weights w_j * std_j. A weight is a slope; what feature j adds to
+this prediction is its contribution, weight_j * (z_j - z'_j), with z the instance and
+z' the baseline (the training mean) in the surrogate's features: for a linear model
+w_j * (x_j - mean_j). The deletion check ranks features by contribution.
 
 Images (``lime_image``): split the image into superpixels, switch random subsets
 off (a hidden superpixel shows its mean colour), weight each sample by the
@@ -23,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.explain.base import MODEL_KINDS, Explanation, explainer, top_weights
+from dlx.explain.gradients import baseline_for
 from dlx.explain.pictures import bar_chart, overlay
 from dlx.explain.superpixels import masked_images, segment_means, superpixels
 from dlx.explain.surrogate import exponential_kernel, fit_surrogate
@@ -72,6 +76,13 @@ def discretized_samples(target: ExplainTarget, x: np.ndarray, n: int, rng: np.ra
     return raw, same, names
 
 
+def same_quartile(train_X: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(d,) 1.0 where a's value of a feature lies in the same training quartile bin as b's, else 0.0."""
+    edges = quartile_bins(np.asarray(train_X, dtype=np.float64))
+    return np.array([float(np.searchsorted(e, u, side="left") == np.searchsorted(e, v, side="left"))
+                     for e, u, v in zip(edges, a, b)])
+
+
 def _bin_name(name: str, edges: np.ndarray, own: int) -> str:
     if own == 0:
         return f"{name} <= {edges[0]:.3g}"
@@ -106,10 +117,14 @@ def lime_tabular(target: ExplainTarget, x: np.ndarray, index: int = 0, class_ind
     extra = {"model_prediction": float(y[0]), "kernel_width": float(width), "n_samples": n_samples,
              "feature_selection": feature_selection, "discretize": discretize,
              "sample_around_instance": sample_around_instance}
-    attribution = np.zeros(x.size)
+    attribution, contribution = np.zeros(x.size), np.zeros(x.size)
     attribution[surrogate.features] = surrogate.coef
-    return Explanation("lime", _summary(target, index, class_index, names, surrogate, extra),
-                       {"instance": x, "attribution": attribution})
+    baseline = baseline_for(target).reshape(-1)   # the deletion check's: the training mean
+    z_baseline = same_quartile(target.train_X, baseline, x) if discretize else np.zeros(x.size)
+    contribution[surrogate.features] = surrogate.coef * (Z[0] - z_baseline)[surrogate.features]
+    summary = _summary(target, index, class_index, names, surrogate, extra)
+    summary["contributions"] = top_weights({names[j]: float(contribution[j]) for j in surrogate.features})
+    return Explanation("lime", summary, {"instance": x, "attribution": attribution, "contribution": contribution})
 
 
 def lime_image(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index: int | None = None,
@@ -169,7 +184,8 @@ def lime(target: ExplainTarget, x: np.ndarray, index: int = 0, class_index: int 
     if not check:
         return result
     again = lambda: run(result.summary["class"]).arrays["attribution"]  # noqa: E731
-    return assess(result, target, np.asarray(x, np.float64).reshape(target.input_shape), again, rng)
+    return assess(result, target, np.asarray(x, np.float64).reshape(target.input_shape), again, rng,
+                  ranking=result.arrays.get("contribution"))
 
 
 lime.passes_options_to = lambda target: lime_image if target.is_image else lime_tabular  # its options

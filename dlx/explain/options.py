@@ -28,10 +28,11 @@ from dlx.registry import closest, explainers
 FILLED_IN = ("target", "x", "rng", "index")  # the command line passes these itself (--index)
 COUNTS = {"n_samples", "num_features", "steps", "max_steps", "rounds", "top", "k", "population", "generations",
           "grid_points", "bins", "background", "n_prototypes", "n_criticisms", "batch_size", "window", "stride",
-          "size"}
-NON_NEGATIVE = {"blur_every", "jitter", "epsilon", "lam", "l2", "tv", "scale", "rotate", "noise"}
+          "size", "images", "min_steps"}
+NON_NEGATIVE = {"blur", "jitter", "epsilon", "lam", "l2", "tv", "scale", "rotate", "noise", "diversity",
+                "decay_power"}
 POSITIVE = {"lr", "tolerance", "kernel_width", "gamma", "alpha"}
-PER_SAMPLE = {"n_samples", "population", "background", "batch_size", "steps", "max_steps", "grid_points"}
+PER_SAMPLE = {"n_samples", "population", "background", "batch_size", "steps", "max_steps", "grid_points", "images"}
 LOOPS = {"steps", "max_steps", "rounds", "generations"}  # iterations: a count beyond this would run for days
 MAX_ITERATIONS = 100_000
 COPIES = 4  # float64 copies of the input one sampled point costs (raw, scaled, perturbation, gradient)

@@ -22,7 +22,7 @@ def explain(run, tmp_path, method, *options, index=("-i", "0")):
 
 @pytest.mark.parametrize("method,option,fragments", [
     ("lime", "num_samples=50", ("no option 'num_samples'", "did you mean 'n_samples'?", "kernel_width")),
-    ("featvis", "stepz=5", ("no option 'stepz'", "did you mean 'steps'?", "blur_every")),
+    ("featvis", "stepz=5", ("no option 'stepz'", "did you mean 'steps'?", "parameterisation")),
     ("saliency", "n_samples=5", ("no option 'n_samples'", "its options: check, class_index, output")),
     ("lime", "n_samples=-5", ("n_samples=-5", "at least 1")),
     ("lime", "n_samples=10000000000", ("n_samples=10000000000", "memory limit", "DLX_MEMORY_LIMIT")),
