@@ -36,9 +36,8 @@ def explain(
 def _explain(run_dir, method, index, split, layer, unit, seed, option) -> Path:
     import json
 
-    import yaml
-
     import dlx.explain  # noqa: F401  (registers the explainers)
+    from dlx.config.safe_yaml import load_yaml
     from dlx.errors import DlxError
     from dlx.explain import explain_to_folder
     from dlx.explain.runs import target_for_run
@@ -49,7 +48,7 @@ def _explain(run_dir, method, index, split, layer, unit, seed, option) -> Path:
         key, sep, value = text.partition("=")
         if not sep or not key.strip():
             raise DlxError(f"--option {text}: write NAME=VALUE, e.g. --option num_samples=500")
-        options[key.strip()] = yaml.safe_load(value)
+        options[key.strip()] = load_yaml(value)
     target, X = target_for_run(run_dir, split)
     folder = explain_to_folder(target, method, run_dir, X=X, index=index, seed=seed, split=split, **options)
     summary = json.loads((folder / "explanation.json").read_text())

@@ -58,14 +58,14 @@ def sweep(
 
 def parse_value(text: str):
     """``1e-4`` -> 0.0001, ``3`` -> 3, ``adam`` -> 'adam', ``true`` -> True."""
-    import yaml
+    from dlx.config.safe_yaml import load_yaml
     text = text.strip()
     for kind in (int, float):
         try:
             return kind(text)
         except ValueError:
             pass
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def load_target(target: Path, set_: list[str], params: list[str], values: list[str], seeds, metric, goal, prune):
