@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 
 from dlx.cli import config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, sample, sweep, train
-from dlx.cli.common import state
+from dlx.cli.common import state, terminate_as_ctrl_c
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -32,6 +32,7 @@ app.command("schema")(config_cmd.schema)
 
 
 def main() -> None:
+    terminate_as_ctrl_c()
     app()
 
 

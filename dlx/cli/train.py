@@ -66,6 +66,9 @@ def train_family(kind: str, config: Path, settings: list[str], results: Optional
     out.print(f"{summary['status']}: " + "  ".join(f"{k} {fmt(v)}" for k, v in test.items()
                                                    if isinstance(v, (int, float))))
     out.print(f"run folder: {summary['run_dir']}")
+    if summary["status"] == "interrupted":
+        console(stderr=True).print(f"[yellow]interrupted:[/] {summary['message']}")
+        raise typer.Exit(130)
 
 
 def report_rl(result) -> None:

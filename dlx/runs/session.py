@@ -163,7 +163,7 @@ class RunSession:
     def _record_failure(self, error: BaseException, trace) -> None:
         interrupted = isinstance(error, KeyboardInterrupt)
         status = "interrupted" if interrupted else "failed"
-        message = "interrupted (Ctrl-C)" if interrupted else f"{type(error).__name__}: {error}"
+        message = "interrupted (Ctrl-C or SIGTERM)" if interrupted else f"{type(error).__name__}: {error}"
         if not interrupted:
             self.log("".join(traceback.format_exception(type(error), error, trace)))
         try:
