@@ -26,6 +26,7 @@ from dlx.rl.play import play
 from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
 from dlx.rl.settings import RLConfig
 from dlx.runs import atomic_write_json, load_checkpoint
+from dlx.runs.lock import FolderLock
 from dlx.runs.session import RunSession
 from dlx.train.runner import RunResult
 
@@ -46,6 +47,7 @@ def resume_rl(run_dir: str | Path, reporter=None) -> RunResult:
     """Finish an interrupted RL run in its own folder: the agent continues from checkpoints/agent.npz
     (its weights, buffers, counters and generators), so the budget counts on from where it stopped."""
     run_dir = Path(run_dir)
+    FolderLock.check(run_dir, "run folder")
     checkpoint = run_dir / "checkpoints" / f"{AGENT_FILE}.npz"
     if not checkpoint.is_file():
         raise DlxError(f"'{run_dir}' has no checkpoints/{AGENT_FILE}.npz to resume from; start a new run with "

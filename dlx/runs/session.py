@@ -29,6 +29,7 @@ from typing import Callable
 from dlx.errors import DlxError
 from dlx.runs.checkpoint import save_checkpoint
 from dlx.runs.files import atomic_write_text
+from dlx.runs.lock import FolderLock
 from dlx.runs.metrics_log import MetricsLog
 from dlx.runs.rundir import create_run_dir
 from dlx.runs.summary import package_versions, read_summary, write_summary
@@ -52,6 +53,7 @@ class RunSession:
 
     def __init__(self, run_dir: Path, checkpoint_seconds: float = 30.0):
         self.run_dir = Path(run_dir)
+        self._lock = FolderLock.acquire(self.run_dir, "run folder")  # before anything is read or repaired
         self.metrics = MetricsLog(self.run_dir)
         self.checkpoint_seconds = checkpoint_seconds
         self.status = "running"
@@ -145,6 +147,7 @@ class RunSession:
     def close(self) -> None:
         self.logger.removeHandler(self._handler)
         self._handler.close()
+        self._lock.release()
 
     def __enter__(self) -> "RunSession":
         return self

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from dlx.errors import ConfigError, DlxError
+from dlx.runs.lock import FolderLock
 from dlx.sweep import layout
 from dlx.sweep.asha import Asha, Coordinator
 from dlx.sweep.expect import Verdict, evaluate_claim
@@ -142,6 +143,16 @@ def execute_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path
     Ray started for the sweep).
     """
     check_backend(backend)
+    lock = FolderLock.acquire(sweep_dir, "sweep folder")  # a second --resume would delete trials in progress
+    try:
+        layout.repair_records(sweep_dir)
+        return _run_missing(loaded, plan, sweep_dir, backend, workers, address, display)
+    finally:
+        lock.release()
+
+
+def _run_missing(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, backend: str, workers, address,
+                 display) -> SweepOutcome:
     todo = missing_trials(plan, sweep_dir)
     if loaded.spec.prune:  # ASHA compares a trial with those before it: a grid's order would bias it
         order = np.random.default_rng(loaded.spec.sample_seed).permutation(len(todo))
