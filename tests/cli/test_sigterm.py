@@ -8,42 +8,21 @@ import json
 import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_process import ROOT, write
+from tests.cli.cli_process import ROOT, SLOW_DIGITS, start, wait_for_rows, write
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM")]
-
-SUPERVISED = """\
-dataset: {name: digits, validation: 0.2, test: 0.2, scaling: standardize}
-model: {layers: [{dense: {units: 64}}, relu, {dense: {units: outputs}}]}
-optimiser: {name: adam, lr: 0.001}
-training: {epochs: 200, batch_size: 8, seed: 1}
-output: {plots: false}
-"""
-
-
-def rows_written(tmp_path: Path) -> int:
-    return max((len(p.read_text().splitlines()) for p in (tmp_path / "results").rglob("metrics.jsonl")), default=0)
 
 
 def terminate_after_rows(tmp_path: Path, *args, rows: int = 1) -> tuple[subprocess.CompletedProcess, list[Path]]:
     """Start ``dlx ARGS``; SIGTERM once some ``metrics.jsonl`` under results/ has ``rows`` rows (the
     checkpoint of an epoch is taken just after its row, so wait for the next row to be sure of one);
     its output and the folders holding ``summary.json``."""
-    env = dict(os.environ, PYTHONPATH=str(ROOT), DLX_CACHE_DIR=str(tmp_path / "cache"))
-    process = subprocess.Popen([sys.executable, "-m", "dlx.cli.app", *map(str, args), "--results",
-                                str(tmp_path / "results")], cwd=tmp_path, env=env, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 240  # a guard against a hang, not a timing assertion
-    while rows_written(tmp_path) < rows:
-        assert process.poll() is None, f"ended before it could be terminated: {process.communicate()[0]}"
-        assert time.monotonic() < deadline, "no metrics row within 240 s"
-        time.sleep(0.1)
+    process = start(tmp_path, *args, "--results", tmp_path / "results")
+    wait_for_rows(process, tmp_path / "results", rows)
     process.send_signal(signal.SIGTERM)
     output = process.communicate(timeout=240)[0]
     result = subprocess.CompletedProcess(process.args, process.returncode, output, "")
@@ -59,7 +38,7 @@ def assert_interrupted(result, run_dir: Path) -> dict:
 
 
 def test_sigterm_during_supervised_training_is_an_interruption(tmp_path):
-    result, (run_dir,) = terminate_after_rows(tmp_path, "train", write(tmp_path, SUPERVISED), rows=2)
+    result, (run_dir,) = terminate_after_rows(tmp_path, "train", write(tmp_path, SLOW_DIGITS), rows=2)
     summary = assert_interrupted(result, run_dir)
     assert summary["epochs_completed"] >= 1
     assert (run_dir / "checkpoints" / "last.npz").is_file()
@@ -81,7 +60,7 @@ def test_sigterm_during_generative_training_saves_the_model(tmp_path):
 
 
 def test_sigterm_during_a_sweep_marks_it_interrupted(tmp_path):
-    write(tmp_path, SUPERVISED, "base.yaml")
+    write(tmp_path, SLOW_DIGITS, "base.yaml")
     sweep = write(tmp_path, "name: long\nbase: base.yaml\nparameters:\n  optimiser.lr: [0.001, 0.002, 0.003]\n"
                             "metric: val_loss\ngoal: min\n", "sweep.yaml")
     result, _ = terminate_after_rows(tmp_path, "sweep", sweep, "--workers", "1")

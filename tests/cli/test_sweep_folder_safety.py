@@ -4,24 +4,14 @@ cut mid-line, lines that are not trial records, and a second ``--resume`` while 
 The real ``dlx`` runs in fresh processes, on folders another process wrote.
 """
 import json
-import os
 import signal
 import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tests.cli.cli_process import ROOT, XOR, assert_one_error_line, dlx, output_of, write
-
-SLOW = """\
-dataset: {name: digits, validation: 0.2, test: 0.2, scaling: standardize}
-model: {layers: [{dense: {units: 64}}, relu, {dense: {units: outputs}}]}
-optimiser: {name: adam, lr: 0.001}
-training: {epochs: 200, batch_size: 8, seed: 1}
-output: {plots: false}
-"""
+from tests.cli.cli_process import (SLOW_DIGITS, XOR, assert_one_error_line, dlx, output_of, start,
+                                   wait_for_rows, write)
 
 
 def finished_sweep(tmp_path: Path) -> Path:
@@ -57,21 +47,6 @@ def test_a_line_that_is_not_a_trial_record_is_one_line(tmp_path, line):
     assert_one_error_line(result, "record 3 of", "trials.jsonl", "not a trial record")
 
 
-def start(tmp_path: Path, *args) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=str(ROOT), DLX_CACHE_DIR=str(tmp_path / "cache"))
-    return subprocess.Popen([sys.executable, "-m", "dlx.cli.app", *map(str, args)], cwd=tmp_path, env=env,
-                            text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-
-
-def wait_for_rows(process: subprocess.Popen, folder: Path) -> None:
-    """Until some metrics.jsonl under ``folder`` has a row (the first process is at work)."""
-    deadline = time.monotonic() + 240  # a guard against a hang, not a timing assertion
-    while not any(p.stat().st_size for p in folder.rglob("metrics.jsonl")):
-        assert process.poll() is None, process.communicate()[0]
-        assert time.monotonic() < deadline, "no metrics row within 240 s"
-        time.sleep(0.1)
-
-
 def stop(process: subprocess.Popen) -> None:
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=240)
@@ -79,7 +54,7 @@ def stop(process: subprocess.Popen) -> None:
 
 @pytest.mark.slow
 def test_a_second_resume_of_a_running_sweep_is_refused(tmp_path):
-    write(tmp_path, SLOW, "base.yaml")
+    write(tmp_path, SLOW_DIGITS, "base.yaml")
     sweep = write(tmp_path, "name: long\nbase: base.yaml\nparameters:\n  optimiser.lr: [0.001, 0.002]\n"
                             "metric: val_loss\ngoal: min\n", "sweep.yaml")
     first = start(tmp_path, "sweep", sweep, "--results", tmp_path / "results", "--workers", "1")
@@ -97,7 +72,7 @@ def test_a_second_resume_of_a_running_sweep_is_refused(tmp_path):
 
 @pytest.mark.slow
 def test_resuming_a_run_that_is_still_training_is_refused(tmp_path):
-    first = start(tmp_path, "train", write(tmp_path, SLOW), "--results", tmp_path / "results")
+    first = start(tmp_path, "train", write(tmp_path, SLOW_DIGITS), "--results", tmp_path / "results")
     try:
         wait_for_rows(first, tmp_path / "results")
         run_dir = next((tmp_path / "results" / "exp").iterdir())
