@@ -21,6 +21,7 @@ import yaml
 from threadpoolctl import threadpool_limits
 
 from dlx.errors import DlxError
+from dlx.models.memory import check_bytes
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
 from dlx.rl.play import play
 from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
@@ -31,6 +32,7 @@ from dlx.runs.session import RunSession
 from dlx.train.runner import RunResult
 
 AGENT_FILE = "agent"  # checkpoints/agent.npz, written by the session
+PLAY_BYTES_PER_EPISODE = 64  # the vectorised evaluation keeps ~8 numbers per episode (state, return, length, draws)
 
 
 def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None = None, reporter=None,
@@ -98,6 +100,7 @@ def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, see
                        f"checkpoints/{AGENT_FILE}.npz); train one with dlx train configs/frozenlake_q.yaml")
     if isinstance(episodes, bool) or episodes < 1:
         raise DlxError(f"--episodes must be at least 1, got {episodes}")
+    check_bytes(episodes * PLAY_BYTES_PER_EPISODE, f"--episodes {episodes}", "play fewer episodes")
     config = load_rl_config(config_file)
     arrays, meta = load_checkpoint(checkpoint)
     agent = restore_agent(arrays, meta, config.environment)
