@@ -29,7 +29,7 @@ from dlx.sweep import layout
 from dlx.sweep.asha import Asha, Coordinator
 from dlx.sweep.expect import Verdict, evaluate_claim
 from dlx.sweep.groups import RECORD_METRICS, GroupLookup, check_claims, group_table, metric_value
-from dlx.sweep.sampling import PlannedTrial, place, plan_sweep
+from dlx.sweep.sampling import PlannedTrial, count_trials, place, plan_sweep
 from dlx.sweep.spec import LoadedSweep, parse_sweep
 
 OBJECTIVE_METRICS = {"train_loss", "steps_to_target", "x", "y"}
@@ -66,8 +66,14 @@ def known_metrics() -> set[str]:
     return prefixed | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
 
 
-def validate(loaded: LoadedSweep) -> list[PlannedTrial]:
-    """Every trial planned and checked, every claim's groups and metrics found; ConfigError otherwise."""
+def validate(loaded: LoadedSweep, max_trials: int | None = None) -> list[PlannedTrial]:
+    """Every trial planned and checked, every claim's groups and metrics found; ConfigError otherwise.
+
+    More than ``max_trials`` trials (None: no limit) is refused before any is planned."""
+    count, made_of = count_trials(loaded.spec)
+    if max_trials is not None and count > max_trials:
+        raise loaded.error(("parameters",), f"the sweep has {count:,} trials ({made_of}), more than {max_trials:,}; "
+                                            f"use fewer values or seeds, or add --yes to run them all")
     metrics = known_metrics()
     if loaded.spec.metric not in metrics:
         raise loaded.error(("metric",), f"unknown metric '{loaded.spec.metric}'; known: {', '.join(sorted(metrics))}")
@@ -109,10 +115,13 @@ def record_of(item: PlannedTrial, result, sweep_dir: Path, metric: str) -> dict:
 
 
 def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None = None, address: str | None = None,
-              results_root: str | None = None, resume_dir: str | Path | None = None, display=None) -> SweepOutcome:
-    """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports."""
+              results_root: str | None = None, resume_dir: str | Path | None = None, display=None,
+              max_trials: int | None = None) -> SweepOutcome:
+    """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports.
+
+    ``max_trials``: refuse a sweep of more trials before planning them (None: no limit)."""
     check_backend(backend)
-    sweep_dir, plan = prepare_sweep(loaded, results_root, resume_dir)
+    sweep_dir, plan = prepare_sweep(loaded, results_root, resume_dir, max_trials)
     return execute_sweep(loaded, plan, sweep_dir, backend, workers, address, display)
 
 
@@ -121,10 +130,10 @@ def check_backend(backend: str) -> None:
         raise ConfigError(f"unknown backend '{backend}'; use local, ray or serial")
 
 
-def prepare_sweep(loaded: LoadedSweep, results_root: str | None = None, resume_dir: str | Path | None = None
-                  ) -> tuple[Path, list[PlannedTrial]]:
+def prepare_sweep(loaded: LoadedSweep, results_root: str | None = None, resume_dir: str | Path | None = None,
+                  max_trials: int | None = None) -> tuple[Path, list[PlannedTrial]]:
     """Check everything, then create the sweep folder (or reopen ``resume_dir``); the trials placed in it."""
-    plan = validate(loaded)
+    plan = validate(loaded, max_trials)
     if resume_dir is not None:
         sweep_dir = Path(resume_dir)
     else:

@@ -87,3 +87,36 @@ def test_a_deeply_nested_claim_is_one_line(tmp_path, depth, fragment):
     result = dlx("sweep", sweep, "--results", tmp_path / "results", cwd=tmp_path)
     assert_one_error_line(result, "sweep.yaml:8: expect.deep", fragment)
     assert_no_run_folder(tmp_path / "results")
+
+
+# --- sweeps too large to plan in a moment ----------------------------------------------------------------------
+
+def sweep_file(tmp_path: Path, parameters: str, seeds: int = 1) -> Path:
+    write(tmp_path, ONE_EPOCH, "base.yaml")
+    return write(tmp_path, f"name: big\nbase: base.yaml\nparameters:\n{parameters}seeds: {seeds}\n"
+                           f"metric: train_loss\n", "sweep.yaml")
+
+
+GRID_KEYS = ("training.epochs", "training.batch_size", "model.layers.0.dense.units")
+
+
+@pytest.mark.parametrize("parameters, seeds, made_of", [
+    ("".join(f"  {key}: {list(range(1, 101))}\n" for key in GRID_KEYS), 1, "grid 100 x 100 x 100, 1 seed"),
+    ("  optimiser.lr: [0.1]\n", 1_000_000, "grid 1, 1000000 seeds")])
+def test_a_sweep_of_a_million_trials_is_refused_at_once(tmp_path, parameters, seeds, made_of):
+    result = dlx("sweep", sweep_file(tmp_path, parameters, seeds), "--results", tmp_path / "results", cwd=tmp_path,
+                 timeout=60)  # the unfixed command checks every trial's config first, silently
+    assert_one_error_line(result, "1,000,000 trials", made_of, "more than 1,000", "--yes")
+    assert_no_run_folder(tmp_path / "results")
+
+
+@pytest.mark.slow
+def test_yes_allows_a_large_sweep_and_states_its_size_first(tmp_path):
+    values = list(range(1, 1001)) + [-1]  # the last value is invalid: the sweep stops before any trial
+    result = dlx("sweep", sweep_file(tmp_path, f"  training.epochs: {values}\n"), "--yes",
+                 "--results", tmp_path / "results", cwd=tmp_path)
+    assert result.returncode == 1, output_of(result)
+    first, error = result.stderr.strip().splitlines()
+    assert first.startswith("1,001 trials (grid 1001, 1 seed)"), first
+    assert error.startswith("error: ") and "value -1" in error, error
+    assert_no_run_folder(tmp_path / "results")
