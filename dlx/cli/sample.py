@@ -43,7 +43,9 @@ def sample(
 
 
 def print_text(run_dir: Path, length: int, temperature: float, seed_text: Optional[str], seed: int) -> None:
-    """Print the text as it is drawn (a long text starts at once, in constant memory); Ctrl-C ends it, exit 130."""
+    """Print the text as it is drawn (a long text starts at once, in constant memory); Ctrl-C ends it, exit 130;
+    a reader that stops (``| head``) ends it quietly."""
+    import os
     import sys
     from dlx.inference.text import stream_text
     pieces = stream_text(run_dir, length=length, temperature=temperature, seed_text=seed_text, seed=seed)
@@ -54,4 +56,7 @@ def print_text(run_dir: Path, length: int, temperature: float, seed_text: Option
     except KeyboardInterrupt:
         sys.stdout.write("\n")
         raise typer.Exit(130)
+    except BrokenPipeError:  # nobody reads any more: stop, and let nothing flush into the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0)
     sys.stdout.write("\n")

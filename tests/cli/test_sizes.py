@@ -6,6 +6,8 @@ swapping the machine.
 import os
 import select
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -72,3 +74,13 @@ def test_integrated_gradients_with_no_steps_is_one_line(runs, tmp_path, option):
                  cwd=tmp_path, timeout=120)  # the unfixed loop doubles 0 steps forever
     assert_one_error_line(result, "integrated_gradients:", option.split("=")[0], "whole number from 1")
     assert not (runs["xor"] / "explanations").exists()
+
+
+def test_text_piped_into_a_reader_that_stops_ends_quietly(runs, tmp_path):
+    reader = f"{sys.executable} -c \"import sys; sys.stdout.write(sys.stdin.read(100))\""  # as `| head -c 100`
+    command = f"{sys.executable} -m dlx.cli.app sample {runs['text']} --length 1000000000 | {reader}"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=tmp_path, env=env, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and len(result.stdout) == 100, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
