@@ -5,7 +5,7 @@ import typer
 
 from dlx.cli import (config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, sample, summary,
                      sweep, train)
-from dlx.cli.common import state
+from dlx.cli.common import state, terminate_as_ctrl_c
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
                   no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -56,6 +56,7 @@ app.command("summary")(summary.summary)
 
 
 def main() -> None:
+    terminate_as_ctrl_c()
     app()
 
 

@@ -23,6 +23,14 @@ def abort(message: str, code: int = 1):
     raise typer.Exit(code)
 
 
+def terminate_as_ctrl_c() -> None:
+    """A SIGTERM (``kill``, ``timeout``, a job scheduler) ends a command as Ctrl-C does: a run is marked
+    interrupted with its checkpoint kept, a sweep records its trial as interrupted; nothing stays "running"."""
+    import signal
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # raises KeyboardInterrupt
+
+
 @contextmanager
 def user_errors():
     """Turn expected failures (DlxError) into one red line and exit 1; tracebacks only with --debug."""

@@ -37,12 +37,29 @@ def sample(
             raise DlxError(f"'{run_dir}' is not a run folder (no model.json); give the folder of a VAE, GAN or "
                            f"language-model run")
         if read_json_record(description).get("task") == "language_model":
-            from dlx.inference.text import sample_text
-            text = sample_text(run_dir, length=length, temperature=temperature, seed_text=seed_text, seed=seed)
-            typer.echo(text)
-            return
+            return print_text(run_dir, length, temperature, seed_text, seed)
         from dlx.generative.sampling import sample_run
         if n < 1:
             raise DlxError(f"--n must be at least 1, got {n}")
         path = sample_run(run_dir, n=n, seed=seed, path=output)
     console().print(f"wrote {path}")
+
+
+def print_text(run_dir: Path, length: int, temperature: float, seed_text: Optional[str], seed: int) -> None:
+    """Print the text as it is drawn (a long text starts at once, in constant memory); Ctrl-C ends it, exit 130;
+    a reader that stops (``| head``) ends it quietly."""
+    import os
+    import sys
+    from dlx.inference.text import stream_text
+    pieces = stream_text(run_dir, length=length, temperature=temperature, seed_text=seed_text, seed=seed)
+    try:
+        for piece in pieces:
+            sys.stdout.write(piece)
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        sys.stdout.write("\n")
+        raise typer.Exit(130)
+    except BrokenPipeError:  # nobody reads any more: stop, and let nothing flush into the closed pipe
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise typer.Exit(0)
+    sys.stdout.write("\n")

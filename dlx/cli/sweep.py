@@ -4,6 +4,9 @@ Exit status: 0 every trial ran and every claim held; 1 the sweep is invalid (one
 before any trial starts); 2 some trials failed (the causes are in trials.jsonl,
 summary.csv and the report); 3 every trial ran but a claim of ``expect`` failed;
 130 interrupted (rerun with ``--resume SWEEP_DIR``).
+
+A sweep of more than ``MAX_TRIALS`` (1000) trials is refused, with its count, before any
+trial is planned, unless ``--yes`` is given; a large one states its count first.
 """
 from __future__ import annotations
 
@@ -33,6 +36,7 @@ def sweep(
     resume: Optional[Path] = typer.Option(None, "--resume", help="A sweep folder: run only its missing trials."),
     prune: Optional[str] = typer.Option(None, "--prune", help="asha: stop poor trials early."),
     results: Optional[Path] = typer.Option(None, "--results", help="Results folder (default: the config's)."),
+    yes: bool = typer.Option(False, "--yes", help="Run a sweep of more than 1000 trials (refused without it)."),
 ):
     """Run a sweep: trials in parallel, a table by group, plots, a report and the verdicts of its claims.
 
@@ -50,23 +54,34 @@ def sweep(
             abort("give a sweep file, a config with --param/--values, or --resume SWEEP_DIR")
         else:
             loaded = load_target(target, set_ or [], param or [], values or [], seeds, metric, goal, prune)
+        max_trials = announce_size(loaded, yes or resume is not None)
         outcome = run_sweep(loaded, backend=backend, workers=workers, address=address,
                             results_root=str(results) if results else None, resume_dir=resume,
-                            display=terminal_display(loaded.spec.metric))
+                            display=terminal_display(loaded.spec.metric), max_trials=max_trials)
     report(outcome)
     raise typer.Exit(outcome.exit_code)
 
 
+def announce_size(loaded, allowed: bool) -> int | None:
+    """Say how many trials a large sweep has before their configs are checked (that takes a while); the
+    limit to pass on: MAX_TRIALS, or None when ``--yes`` (or ``--resume``) allows any number."""
+    from dlx.sweep.sampling import MAX_TRIALS, count_trials
+    count, made_of = count_trials(loaded.spec)
+    if count > 100 and (allowed or count <= MAX_TRIALS):
+        console(stderr=True).print(f"{count:,} trials ({made_of}): checking every config before the first starts")
+    return None if allowed else MAX_TRIALS
+
+
 def parse_value(text: str):
     """``1e-4`` -> 0.0001, ``3`` -> 3, ``adam`` -> 'adam', ``true`` -> True."""
-    import yaml
+    from dlx.config.safe_yaml import load_yaml
     text = text.strip()
     for kind in (int, float):
         try:
             return kind(text)
         except ValueError:
             pass
-    return yaml.safe_load(text)
+    return load_yaml(text)
 
 
 def load_target(target: Path, set_: list[str], params: list[str], values: list[str], seeds, metric, goal, prune):

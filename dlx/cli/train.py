@@ -61,8 +61,9 @@ def report_any(result, kind) -> None:
     console().print(f"{result.status}: " + (f"{label} " if label else "")
                     + "  ".join(f"{k} {fmt(v)}" for k, v in numbers.items()))
     console().print(f"run folder: {result.run_dir}")
-    if result.status == "interrupted":
-        console(stderr=True).print(f"[yellow]interrupted:[/] resume with: dlx train --resume {result.run_dir}")
+    if result.status == "interrupted":  # Ctrl-C or SIGTERM
+        then = f"resume with: dlx train --resume {result.run_dir}" if kind.resume is not None else result.message
+        console(stderr=True).print(f"[yellow]interrupted:[/] {then}")
         raise typer.Exit(130)
 
 

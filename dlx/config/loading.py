@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override, dotted
-from dlx.config.safe_yaml import check_yaml_structure
+from dlx.config.safe_yaml import check_yaml_structure, load_yaml
 from dlx.config.schema import ExperimentConfig
 from dlx.errors import ConfigError
 
@@ -79,7 +79,7 @@ def read_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
     deep nesting and duplicate keys (``safe_yaml``) before building anything large; ConfigError with the line."""
     try:
         check_yaml_structure(text, source)  # before anything walks the tree
-        return yaml.safe_load(text), _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+        return load_yaml(text), _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
     except yaml.YAMLError as error:
         raise ConfigError(_yaml_problem(error, source)) from None
 

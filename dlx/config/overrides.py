@@ -7,6 +7,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import yaml
 from pydantic import BaseModel
 
+from dlx.config.safe_yaml import load_yaml
 from dlx.config.schema import ExperimentConfig
 from dlx.errors import ConfigError
 from dlx.registry import closest
@@ -32,7 +33,7 @@ def apply_override(raw: dict, override: str, schema=None, source: str = "", line
     if not all(parts):
         raise ConfigError(f"--set {override}: empty key in '{key}'; write e.g. training.epochs=5")
     try:
-        value = yaml.safe_load(text) if text.strip() else None
+        value = load_yaml(text) if text.strip() else None
     except yaml.YAMLError:
         value = text
     node: Any = raw

@@ -15,8 +15,17 @@ It raises ``ConfigError`` with the file and line before anything is composed::
 
     check_yaml_structure("a: &a [*a]", "c.yaml")
     # ConfigError: c.yaml:1: alias '*a' refers to the node that contains it (a recursive alias) ...
+
+``load_yaml`` is ``yaml.safe_load`` with YAML 1.2's numbers: YAML 1.1 (PyYAML) reads
+``1e-5`` (no dot) as the *string* '1e-5', so ``lr: 1e-5`` would be refused. Every
+place that reads YAML (configs, ``--set`` values, sweep files and values, ``-o``
+options) goes through it::
+
+    load_yaml("lr: 1e-5")   # {'lr': 1e-05}; also 1E-5, 1.0e-5, .5, -.5, +1e5
 """
 from __future__ import annotations
+
+import re
 
 import yaml
 
@@ -24,6 +33,33 @@ from dlx.errors import ConfigError
 
 MAX_DEPTH = 64  # nested sections and lists; a config needs fewer than ten
 MAX_NODES = 100_000  # scalars, lists and mappings after expanding every alias
+
+
+_FLOAT = "tag:yaml.org,2002:float"
+
+
+class DlxLoader(yaml.SafeLoader):
+    """``yaml.SafeLoader`` (no code runs) whose floats are YAML 1.2's: an exponent needs no dot."""
+
+
+DlxLoader.yaml_implicit_resolvers = {first: [(tag, regexp) for tag, regexp in resolvers if tag != _FLOAT]
+                                     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+DlxLoader.add_implicit_resolver(_FLOAT, re.compile(r"""^(?:
+      [-+]?[0-9][0-9_]*\.[0-9_]*(?:[eE][-+]?[0-9]+)?   # 1.5  1.  1.0e-5
+    | [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+                  # 1e-5  1E5  +1e5
+    | [-+]?\.[0-9][0-9_]*(?:[eE][-+]?[0-9]+)?           # .5  -.5  .5e-3
+    | [-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+\.[0-9_]*       # sexagesimal, as YAML 1.1
+    | [-+]?\.(?:inf|Inf|INF)
+    | \.(?:nan|NaN|NAN))$""", re.VERBOSE), list("-+0123456789."))
+
+
+def load_yaml(text: str):
+    """``yaml.safe_load`` of ``text`` with YAML 1.2 floats (``1e-5`` is a number); nothing in it runs code."""
+    loader = DlxLoader(text)  # a SafeLoader: what yaml.safe_load does, with these floats
+    try:
+        return loader.get_single_data()
+    finally:
+        loader.dispose()
 
 
 class _Frame:
@@ -50,6 +86,7 @@ def check_yaml_structure(text: str, source: str) -> None:
     anchors: dict[str, int] = {}  # anchor -> nodes it expands to (complete anchors only)
     open_anchors: set[str] = set()
     stack: list[_Frame] = []
+    aliased = False  # an alias was used: too many values is then an alias bomb
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         line = event.start_mark.line + 1 if event.start_mark is not None else 0
         if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
@@ -78,9 +115,18 @@ def check_yaml_structure(text: str, source: str) -> None:
                 raise ConfigError(f"{source}:{line}: alias '*{event.anchor}' refers to the node that contains it "
                                   f"(a recursive alias); write the values out instead")
             _add(stack, anchors.get(event.anchor, 1))
+            aliased = True
         if stack and stack[-1].nodes > MAX_NODES:
-            raise ConfigError(f"{source}:{line}: the config expands to more than {MAX_NODES:,} values once its "
-                              f"aliases (*name) are filled in; an alias bomb? write the values out instead")
+            raise _too_many_values(source, line, aliased=aliased)
+
+
+def _too_many_values(source: str, line: int, aliased: bool) -> ConfigError:
+    """Too many values: with aliases used, an alias bomb; without, data pasted into a config."""
+    if aliased:
+        return ConfigError(f"{source}:{line}: the config expands to more than {MAX_NODES:,} values once its "
+                           f"aliases (*name) are filled in; an alias bomb? write the values out instead")
+    return ConfigError(f"{source}:{line}: the config holds more than {MAX_NODES:,} values; a config describes "
+                       f"an experiment, put data in a data file (dataset: {{name: csv, options: {{path: ...}}}})")
 
 
 def _add(stack: list[_Frame], nodes: int) -> None:

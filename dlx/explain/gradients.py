@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from dlx.errors import ConfigError
 from dlx.explain.base import MODEL_KINDS, Explanation, explainer, top_weights
 from dlx.explain.pictures import bar_chart, overlay
 from dlx.explain.target import ExplainTarget
 
+MAX_STEPS = 10_000  # points on the integration path; the path holds (steps + 1) copies of the input
 
 
 def baseline_for(target: ExplainTarget, baseline="auto") -> np.ndarray:
@@ -123,6 +125,10 @@ def integrated_gradients(target: ExplainTarget, x, index: int = 0, class_index: 
 
     The number of steps doubles (up to ``max_steps``) until the attributions sum to
     f(x) - f(baseline) within ``tolerance`` (relative), as the paper recommends."""
+    for name, value in (("steps", steps), ("max_steps", max_steps)):
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_STEPS:
+            raise ConfigError(f"integrated_gradients: {name} must be a whole number from 1 to {MAX_STEPS} (the "
+                              f"points on the path from the baseline), got {value!r}; e.g. -o {name}=64")
     x, class_index = _prepare(target, x, class_index)
     reference = baseline_for(target, baseline)
     while True:

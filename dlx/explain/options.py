@@ -22,6 +22,7 @@ import numbers
 import numpy as np
 import yaml
 
+from dlx.config.safe_yaml import load_yaml
 from dlx.errors import DlxError
 from dlx.registry import closest, explainers
 
@@ -46,7 +47,7 @@ def parse_options(texts) -> dict:
         if not sep or not key.strip():
             raise DlxError(f"--option {text}: write NAME=VALUE, e.g. --option n_samples=500")
         try:
-            options[key.strip()] = yaml.safe_load(value) if value.strip() else None
+            options[key.strip()] = load_yaml(value) if value.strip() else None
         except yaml.constructor.ConstructorError:
             raise DlxError(f"--option {text}: YAML tags such as !!python/object are refused (nothing given to dlx "
                            f"may run code); give a number, true/false or a word") from None

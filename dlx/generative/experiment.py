@@ -60,16 +60,18 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
                 on_row(row)
 
         out_dir = session.run_dir
-        if isinstance(model, GAN):
-            summary = _run_gan(model, data, config, training, rng, record, out_dir)
-        elif isinstance(model, VAE):
-            summary = _run_vae(model, data, config, training, rng, record, out_dir)
-        else:
-            summary = _run_autoencoder(model, data, config, training, rng, record, out_dir)
+        header = {"task": "generative", "kind": model.kind, "dataset": data.name,
+                  "parameters": model.num_parameters()}
+        run = _run_gan if isinstance(model, GAN) else _run_vae if isinstance(model, VAE) else _run_autoencoder
+        try:
+            summary = run(model, data, config, training, rng, record, out_dir)
+        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep the model as it is and say so
+            save_generative(model, out_dir)
+            return session.finish("interrupted", {**header, "epochs_completed": len(session.metrics.rows)},
+                                  f"interrupted (Ctrl-C or SIGTERM) after {len(session.metrics.rows)} rows of "
+                                  f"metrics; the model as it was is saved (a generative run does not resume)")
         save_generative(model, out_dir)
-        summary = {"task": "generative", "kind": model.kind, "dataset": data.name,
-                   "parameters": model.num_parameters(), **summary}
-        return session.finish("finished", summary)
+        return session.finish("finished", {**header, **summary})
 
 
 def _settings(config: dict, training: dict) -> TrainSettings:

@@ -15,6 +15,7 @@ from dlx.errors import ConfigError
 from dlx.generative.building import NotGenerativeError, load_generative
 from dlx.generative.models import GAN, VAE
 from dlx.generative.plots import plot_samples
+from dlx.models.memory import check_bytes
 from dlx.tensor import no_grad
 
 
@@ -43,5 +44,8 @@ def sample_run(run_dir, n: int = 64, seed: int = 0, path=None) -> Path:
     Raises NotGenerativeError (one line) for a run that is not a VAE or GAN run.
     """
     model = load_generative(run_dir)
+    if isinstance(model, (VAE, GAN)) and n >= 1:  # before any array: noise, samples and the picture
+        noise = getattr(model, "latent_dim", None) or getattr(model, "noise_dim", 0)
+        check_bytes(n * (noise + 3 * int(np.prod(model.data_shape))) * 4, f"--n {n}", "draw fewer samples")
     target = Path(path) if path is not None else Path(run_dir) / "plots" / f"samples_{n}.png"
     return write_samples(model, n, target, np.random.default_rng(seed))

@@ -15,7 +15,10 @@ values are more conservative (towards argmax), higher ones more varied.
 """
 from __future__ import annotations
 
+import math
+from collections import deque
 from pathlib import Path
+from typing import Iterator
 
 import numpy as np
 
@@ -78,43 +81,68 @@ def sample_text(run_dir: Path | str, length: int = 300, temperature: float = 0.8
             (or the vocabulary's first character if the text had no newline).
         seed (default 0): seeds the draws; the same seed gives the same text.
     """
-    if length < 1:
+    return "".join(stream_text(run_dir, length, temperature, seed_text, seed))
+
+
+def stream_text(run_dir: Path | str, length: int = 300, temperature: float = 0.8, seed_text: str | None = None,
+                seed: int = 0, chunk: int = 64) -> Iterator[str]:
+    """``sample_text`` in pieces of ``chunk`` characters as they are drawn (``seed_text`` first), keeping
+    only the context window in memory, so ``--length 1000000000`` prints from the start and Ctrl-C stops it.
+    Everything is checked before the first piece."""
+    run, start, temperature = _text_model(run_dir, length, temperature, seed_text)
+    return _draw(run, start, seed_text or "", length, temperature, np.random.default_rng(seed), chunk)
+
+
+def _text_model(run_dir, length: int, temperature: float, seed_text: str | None):
+    """The loaded run and the text to start from; DlxError for anything a user could get wrong."""
+    if isinstance(length, bool) or not isinstance(length, int) or length < 1:
         raise DlxError(f"--length must be at least 1, got {length}")
-    if not temperature > 0:
-        raise DlxError(f"--temperature must be above 0, got {temperature}")
+    if not temperature > 0 or not math.isfinite(temperature):
+        raise DlxError(f"--temperature must be a finite number above 0, got {temperature}")
     run = load_run(run_dir)
     if run.task.name != "language_model":
         raise DlxError(f"'{run_dir}' is a {run.task.name} run; text samples need a language_model run "
                        f"(e.g. dlx train configs/char_lm.yaml)")
-    vocabulary = list(run.class_names)
-    index = {c: i for i, c in enumerate(vocabulary)}
-    start = seed_text if seed_text else ("\n" if "\n" in index else vocabulary[0])
+    index = {c: i for i, c in enumerate(run.class_names)}
+    start = seed_text if seed_text else ("\n" if "\n" in index else run.class_names[0])
     unknown = sorted(set(start) - set(index))
     if unknown:
         raise DlxError(f"--seed-text has characters that the model never saw: {''.join(unknown)!r}; "
                        f"use characters of its training text")
-    tokens = [index[c] for c in start]
-    next_logits = _next_logits(run.network, tokens, int(run.input_shape[0]))
-    rng = np.random.default_rng(seed)
+    return run, start, temperature
+
+
+def _draw(run, start: str, shown: str, length: int, temperature: float, rng, chunk: int) -> Iterator[str]:
+    vocabulary = list(run.class_names)
+    index = {c: i for i, c in enumerate(vocabulary)}
+    next_logits = _next_logits(run.network, [index[c] for c in start], int(run.input_shape[0]))
+    yield shown
+    pieces, token = [], None
     for _ in range(length):
-        probabilities = softmax_array(next_logits().astype(np.float64) / temperature, axis=-1)  # (V,)
-        tokens.append(int(rng.choice(len(vocabulary), p=probabilities / probabilities.sum())))
-    return (seed_text or "") + "".join(vocabulary[t] for t in tokens[len(start):])
+        probabilities = softmax_array(next_logits(token).astype(np.float64) / temperature, axis=-1)  # (V,)
+        token = int(rng.choice(len(vocabulary), p=probabilities / probabilities.sum()))
+        pieces.append(vocabulary[token])
+        if len(pieces) == chunk:
+            yield "".join(pieces)
+            pieces = []
+    yield "".join(pieces)
 
 
-def _next_logits(network, tokens: list[int], window: int):
-    """A function returning the logits (V,) of the character after ``tokens``, which the caller extends:
-    by carrying recurrent states where the network allows it, else by rerunning the last ``window``."""
-    if not StatefulReader.fits(network):
-        def rerun() -> np.ndarray:
-            context = np.array(tokens[-window:], dtype=np.int64)[None, :]  # (1, <= T)
-            return predict_outputs(network, context)[0, -1]
-        return rerun
-    network.eval()
-    reader, read = StatefulReader(network), [0]  # read[0]: how many of ``tokens`` the reader has seen
+def _next_logits(network, start: list[int], window: int):
+    """``next_logits(token)``: the logits (V,) of the character after the one just drawn (None: after
+    ``start``). Where the network allows it, its recurrent states are carried (one step of work per
+    character); else it reruns over the last ``window`` characters. Memory stays constant either way."""
+    if StatefulReader.fits(network):
+        network.eval()
+        reader = StatefulReader(network)
 
-    def carried() -> np.ndarray:
-        new = np.array(tokens[read[0]:], dtype=np.int64)[None, :]
-        read[0] = len(tokens)
-        return reader.read(new)
-    return carried
+        def carried(token: int | None) -> np.ndarray:
+            return reader.read(np.array(start if token is None else [token], dtype=np.int64)[None, :])
+        return carried
+    context = deque(start, maxlen=window)  # the last T characters, all the model sees
+
+    def rerun(token: int | None) -> np.ndarray:
+        if token is not None:
+            context.append(token)
+        return predict_outputs(network, np.array(context, dtype=np.int64)[None, :])[0, -1]
+    return rerun

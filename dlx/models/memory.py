@@ -100,6 +100,20 @@ def check_memory(parameter_shapes, activation_shapes, batch_size: int, limit: in
     return estimate
 
 
+def check_bytes(nbytes: int, what: str, smaller: str) -> None:
+    """A one-line ConfigError, before anything is allocated, when ``what`` needs more than the limit.
+
+    Example::
+
+        >>> check_bytes(64 * 10**9, "--episodes 1000000000", "play fewer episodes")
+        ConfigError: --episodes 1000000000 needs about 59.6 GiB, more than the limit of 4.0 GiB; play fewer ...
+    """
+    limit = memory_limit()
+    if nbytes > limit:
+        raise ConfigError(f"{what} needs about {format_bytes(nbytes)}, more than the limit of {format_bytes(limit)}; "
+                          f"{smaller}, or raise the limit with {LIMIT_ENV}=16GiB")
+
+
 def parameter_shapes(layer, input_shape: Sequence[int]) -> list[tuple[int, ...]]:
     """The shapes of the parameters ``layer`` will create for ``input_shape``, before it allocates them.
 

@@ -21,15 +21,18 @@ import yaml
 from threadpoolctl import threadpool_limits
 
 from dlx.errors import DlxError
+from dlx.models.memory import check_bytes
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
 from dlx.rl.play import play
 from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
 from dlx.rl.settings import RLConfig
 from dlx.runs import atomic_write_json, load_checkpoint
+from dlx.runs.lock import FolderLock
 from dlx.runs.session import RunSession
 from dlx.train.runner import RunResult
 
 AGENT_FILE = "agent"  # checkpoints/agent.npz, written by the session
+PLAY_BYTES_PER_EPISODE = 64  # the vectorised evaluation keeps ~8 numbers per episode (state, return, length, draws)
 
 
 def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None = None, reporter=None,
@@ -54,6 +57,7 @@ def resume_rl(run_dir: str | Path, reporter=None, config: RLConfig | None = None
     (its weights, buffers, counters and generators), so the budget counts on from where it stopped.
     ``config``: the run's config.yaml as already read (default: read here)."""
     run_dir = Path(run_dir)
+    FolderLock.check(run_dir, "run folder")
     checkpoint = run_dir / "checkpoints" / f"{AGENT_FILE}.npz"
     if not checkpoint.is_file():
         raise DlxError(f"'{run_dir}' has no checkpoints/{AGENT_FILE}.npz to resume from; start a new run with "
@@ -106,6 +110,7 @@ def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, see
                        f"checkpoints/{AGENT_FILE}.npz); train one with dlx train configs/frozenlake_q.yaml")
     if isinstance(episodes, bool) or episodes < 1:
         raise DlxError(f"--episodes must be at least 1, got {episodes}")
+    check_bytes(episodes * PLAY_BYTES_PER_EPISODE, f"--episodes {episodes}", "play fewer episodes")
     config = config or load_rl_config(config_file)
     arrays, meta = load_checkpoint(checkpoint)
     agent = restore_agent(arrays, meta, config.environment)

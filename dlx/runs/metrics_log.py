@@ -77,7 +77,7 @@ def csv_text(rows: list[dict[str, Any]], columns: list[str] | None = None, heade
     return buffer.getvalue()
 
 
-def _parse_lines(text: str, path: Path) -> tuple[list[dict[str, Any]], str]:
+def parse_jsonl_lines(text: str, path: Path) -> tuple[list[dict[str, Any]], str]:
     """Rows of ``text`` and the text cleaned of a partial last line.
 
     A last piece without a newline is the write of a killed process: it is
@@ -128,7 +128,7 @@ class MetricsLog:
         self._csv_columns: list[str] | None = None  # the header metrics.csv has now; None: rewrite it
         if self.jsonl_path.exists():
             text = self.jsonl_path.read_text(encoding="utf-8")
-            self._rows, clean = _parse_lines(text, self.jsonl_path)
+            self._rows, clean = parse_jsonl_lines(text, self.jsonl_path)
             if clean != text:
                 atomic_write_text(self.jsonl_path, clean)
 
@@ -186,5 +186,5 @@ class MetricsLog:
         path = Path(run_dir) / JSONL_NAME
         if not path.exists():
             return []
-        rows, _ = _parse_lines(path.read_text(encoding="utf-8"), path)
+        rows, _ = parse_jsonl_lines(path.read_text(encoding="utf-8"), path)
         return rows

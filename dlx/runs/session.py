@@ -29,6 +29,7 @@ from typing import Callable
 from dlx.errors import DlxError
 from dlx.runs.checkpoint import save_checkpoint
 from dlx.runs.files import atomic_write_text
+from dlx.runs.lock import FolderLock
 from dlx.runs.metrics_log import MetricsLog
 from dlx.runs.provenance import provenance
 from dlx.runs.rundir import create_run_dir
@@ -56,6 +57,7 @@ class RunSession:
 
     def __init__(self, run_dir: Path, checkpoint_seconds: float = 30.0, data_files: dict[str, str] | None = None):
         self.run_dir = Path(run_dir)
+        self._lock = FolderLock.acquire(self.run_dir, "run folder")  # before anything is read or repaired
         self.data_files = dict(data_files or {})
         self.metrics = MetricsLog(self.run_dir)
         self.checkpoint_seconds = checkpoint_seconds
@@ -160,6 +162,7 @@ class RunSession:
     def close(self) -> None:
         self.logger.removeHandler(self._handler)
         self._handler.close()
+        self._lock.release()
 
     def __enter__(self) -> "RunSession":
         return self
@@ -178,7 +181,7 @@ class RunSession:
     def _record_failure(self, error: BaseException, trace) -> None:
         interrupted = isinstance(error, KeyboardInterrupt)
         status = "interrupted" if interrupted else "failed"
-        message = "interrupted (Ctrl-C)" if interrupted else f"{type(error).__name__}: {error}"
+        message = "interrupted (Ctrl-C or SIGTERM)" if interrupted else f"{type(error).__name__}: {error}"
         if not interrupted:
             self.log("".join(traceback.format_exception(type(error), error, trace)))
         try:

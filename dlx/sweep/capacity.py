@@ -12,9 +12,9 @@ import math
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from dlx.config import LoadedConfig
+from dlx.config.safe_yaml import load_yaml
 from dlx.data import Dataset
 from dlx.errors import ConfigError, DlxError
 from dlx.models.builder import build_model, check_output
@@ -73,7 +73,7 @@ def _capacity_overrides(parameter: str, values) -> tuple[list[str], list]:
     if not values:
         raise ConfigError(f"give at least one value for {parameter}, e.g. 2,8,32,128")
     texts = [v.strip() if isinstance(v, str) else json.dumps(to_jsonable(v)) for v in values]
-    return [f"{parameter.strip()}={text}" for text in texts], [yaml.safe_load(text) for text in texts]
+    return [f"{parameter.strip()}={text}" for text in texts], [load_yaml(text) for text in texts]
 
 
 def _checked(override: str, function, *args):

@@ -26,11 +26,12 @@ import numpy as np
 
 from dlx.errors import ConfigError, DlxError
 from dlx.experiments import KINDS, kind_named, kind_of
+from dlx.runs.lock import FolderLock
 from dlx.sweep import layout
 from dlx.sweep.asha import Asha, Coordinator
 from dlx.sweep.expect import Verdict, evaluate_claim
 from dlx.sweep.groups import RECORD_METRICS, GroupLookup, check_claims, group_table, metric_value
-from dlx.sweep.sampling import PlannedTrial, place, plan_sweep
+from dlx.sweep.sampling import PlannedTrial, count_trials, place, plan_sweep
 from dlx.sweep.spec import LoadedSweep, parse_sweep
 
 OBJECTIVE_METRICS = {"train_loss", "steps_to_target", "x", "y"}
@@ -67,8 +68,14 @@ def known_metrics(loaded: LoadedSweep | None = None) -> set[str]:
     return {m for kind in kinds for m in kind.metrics()} | OBJECTIVE_METRICS | ROW_METRICS | set(RECORD_METRICS)
 
 
-def validate(loaded: LoadedSweep) -> list[PlannedTrial]:
-    """Every trial planned and checked, every claim's groups and metrics found; ConfigError otherwise."""
+def validate(loaded: LoadedSweep, max_trials: int | None = None) -> list[PlannedTrial]:
+    """Every trial planned and checked, every claim's groups and metrics found; ConfigError otherwise.
+
+    More than ``max_trials`` trials (None: no limit) is refused before any is planned."""
+    count, made_of = count_trials(loaded.spec)
+    if max_trials is not None and count > max_trials:
+        raise loaded.error(("parameters",), f"the sweep has {count:,} trials ({made_of}), more than {max_trials:,}; "
+                                            f"use fewer values or seeds, or add --yes to run them all")
     metrics = known_metrics(loaded)
     if loaded.spec.metric not in metrics:
         raise loaded.error(("metric",), f"unknown metric '{loaded.spec.metric}'; known: {', '.join(sorted(metrics))}")
@@ -110,10 +117,13 @@ def record_of(item: PlannedTrial, result, sweep_dir: Path, metric: str) -> dict:
 
 
 def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None = None, address: str | None = None,
-              results_root: str | None = None, resume_dir: str | Path | None = None, display=None) -> SweepOutcome:
-    """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports."""
+              results_root: str | None = None, resume_dir: str | Path | None = None, display=None,
+              max_trials: int | None = None) -> SweepOutcome:
+    """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports.
+
+    ``max_trials``: refuse a sweep of more trials before planning them (None: no limit)."""
     check_backend(backend)
-    plan = validate(loaded)
+    plan = validate(loaded, max_trials)
     with backend_connection(backend, workers, address):  # Ray is reached before the sweep folder is made
         sweep_dir, plan = prepare_sweep(loaded, results_root, resume_dir, plan)
         return execute_sweep(loaded, plan, sweep_dir, backend, workers, address, display)
@@ -158,6 +168,16 @@ def execute_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path
     Ray started for the sweep).
     """
     check_backend(backend)
+    lock = FolderLock.acquire(sweep_dir, "sweep folder")  # a second --resume would delete trials in progress
+    try:
+        layout.repair_records(sweep_dir)
+        return _run_missing(loaded, plan, sweep_dir, backend, workers, address, display)
+    finally:
+        lock.release()
+
+
+def _run_missing(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path, backend: str, workers, address,
+                 display) -> SweepOutcome:
     todo = missing_trials(plan, sweep_dir)
     if loaded.spec.prune:  # ASHA compares a trial with those before it: a grid's order would bias it
         order = np.random.default_rng(loaded.spec.sample_seed).permutation(len(todo))

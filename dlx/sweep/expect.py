@@ -43,6 +43,8 @@ COMPARISONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a
                ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
 AGGREGATES = ("min", "max", "mean")
 KEYWORDS = ("and", "or", "not")
+MAX_NESTING = 32  # brackets, "not" and "-" inside each other; a claim needs two or three
+MAX_TOKENS = 256  # a claim is one comparison or a few; this keeps every tree walk far from the recursion limit
 
 
 def tokenize(text: str) -> list[tuple[str, str]]:
@@ -81,7 +83,20 @@ class Parser:
     """Recursive descent over the tokens; each method parses one rule of the grammar."""
 
     def __init__(self, text: str):
-        self.text, self.tokens, self.at = text, tokenize(text), 0
+        self.text, self.tokens, self.at, self.depth = text, tokenize(text), 0, 0
+        if len(self.tokens) > MAX_TOKENS:
+            raise ConfigError(f"the claim has {len(self.tokens)} tokens, more than {MAX_TOKENS}; "
+                              f"split it into several shorter claims")
+
+    def nested(self, rule):
+        """``rule()`` one level deeper; a claim nested more than MAX_NESTING levels is refused."""
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ConfigError(f"the claim is nested more than {MAX_NESTING} levels deep (brackets, 'not', '-'); "
+                              f"write it flatter or split it into several claims")
+        node = rule()
+        self.depth -= 1
+        return node
 
     def parse(self):
         if not self.tokens:
@@ -120,7 +135,7 @@ class Parser:
     def negation(self):
         if self.peek("not"):
             self.take()
-            return ("not", self.negation())
+            return ("not", self.nested(self.negation))
         return self.comparison()
 
     def comparison(self):
@@ -145,7 +160,7 @@ class Parser:
     def unary(self):
         if self.peek("-"):
             self.take()
-            return ("neg", self.unary())
+            return ("neg", self.nested(self.unary))
         return self.primary()
 
     def primary(self):
@@ -157,7 +172,7 @@ class Parser:
             return ("number", float(text))
         if text == "(":
             self.take()
-            node = self.disjunction()
+            node = self.nested(self.disjunction)
             self.take(text=")")
             return node
         if kind != "name" or text in KEYWORDS:

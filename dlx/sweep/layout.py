@@ -25,8 +25,9 @@ from pathlib import Path
 
 import yaml
 
+from dlx.errors import DlxError
 from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir, to_jsonable
-from dlx.runs.metrics_log import csv_text
+from dlx.runs.metrics_log import csv_text, parse_jsonl_lines
 
 TRIALS_FILE = "trials.jsonl"
 
@@ -52,18 +53,33 @@ def append_record(sweep_dir: Path, record: dict) -> None:
 
 
 def read_records(sweep_dir: Path) -> list[dict]:
-    """The records of ``trials.jsonl``, the last one per trial id; a partial last line is ignored."""
+    """The records of ``trials.jsonl``, the last one per trial id; a partial last line (a driver killed
+    while writing) is ignored; a line that is not JSON, or not a record with ``id`` and ``status``, is a
+    DlxError naming it."""
     path = Path(sweep_dir) / TRIALS_FILE
-    if not path.is_file():
-        return []
+    return _parse_records(path.read_text(encoding="utf-8"), path)[0] if path.is_file() else []
+
+
+def repair_records(sweep_dir: Path) -> None:
+    """Drop a partial last line of ``trials.jsonl`` before a resumed sweep appends to it (as
+    ``metrics.jsonl`` is repaired), so a new record never lands on the end of a broken one."""
+    path = Path(sweep_dir) / TRIALS_FILE
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    clean = _parse_records(text, path)[1]
+    if clean != text:
+        atomic_write_text(path, clean)
+
+
+def _parse_records(text: str, path: Path) -> tuple[list[dict], str]:
+    """The records of a ``trials.jsonl`` text (checked) and the text without a partial last line."""
+    rows, clean = parse_jsonl_lines(text, path)
     records: dict[str, dict] = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            record = json.loads(line)
-        except json.JSONDecodeError:
-            continue  # a line cut short by a killed driver
+    for number, record in enumerate(rows, start=1):
+        if not isinstance(record, dict) or not isinstance(record.get("id"), str) or "status" not in record:
+            raise DlxError(f"record {number} of '{path}' is not a trial record (a JSON object with 'id' and "
+                           f"'status'); delete that line and resume the sweep to rerun its trial")
         records[record["id"]] = record
-    return list(records.values())
+    return list(records.values()), clean
 
 
 def write_state(sweep_dir: Path, state: dict) -> None:

@@ -23,6 +23,8 @@ from dlx.sweep.objective import ObjectiveTrial, check_objective
 from dlx.sweep.spec import Distribution, LoadedSweep
 from dlx.sweep.trials import Trial
 
+MAX_TRIALS = 1000  # more needs ``dlx sweep ... --yes``: planning alone checks the config of every trial
+
 
 @dataclass(frozen=True)
 class PlannedTrial:
@@ -45,6 +47,16 @@ def draw(distribution: Distribution, rng: np.random.Generator):
     if d.distribution == "log_uniform":
         return float(np.exp(rng.uniform(np.log(d.low), np.log(d.high))))
     return float(rng.uniform(d.low, d.high))
+
+
+def count_trials(spec) -> tuple[int, str]:
+    """The number of trials from the sweep's sizes alone (nothing planned or checked), and how it is made
+    up, e.g. ``(1000000, "grid 100 x 100 x 100, 1 seed")``."""
+    grid = [len(values) for values in spec.parameters.values() if isinstance(values, list)]
+    draws = spec.samples if any(isinstance(d, Distribution) for d in spec.parameters.values()) else 1
+    seeds = spec.seeds if isinstance(spec.seeds, int) else len(spec.seeds)
+    parts = [f"grid {' x '.join(map(str, grid))}"] * bool(grid) + [f"{draws} samples"] * (draws > 1)
+    return math.prod(grid) * draws * seeds, ", ".join(parts + [f"{seeds} seed{'s' * (seeds != 1)}"])
 
 
 def parameter_sets(loaded: LoadedSweep) -> list[dict]:

@@ -33,6 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from dlx.config.loading import LoadedConfig, default_run_name, read_config_text, read_yaml
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override
+from dlx.config.safe_yaml import load_yaml
 from dlx.errors import ConfigError
 
 
@@ -235,8 +236,7 @@ def _override_top_level(raw: dict, override: str) -> None:
 
 
 def _yaml_value(override: str):
-    import yaml
-    return yaml.safe_load(override.partition("=")[2])
+    return load_yaml(override.partition("=")[2])
 
 
 def _base_config(loaded: LoadedSweep, folder: Path | None) -> tuple[dict, str]:

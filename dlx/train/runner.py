@@ -19,6 +19,7 @@ from dlx.data.sources import data_files_read
 from dlx.errors import DlxError
 from dlx.models.builder import describe_model
 from dlx.runs import atomic_write_json, plot_history
+from dlx.runs.lock import FolderLock
 from dlx.runs.session import RunSession
 from dlx.runs.splits import read_splits
 from dlx.train.experiment import Experiment, check_components, load_dataset, prepare, prepare_from_splits, \
@@ -75,6 +76,7 @@ def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None,
     """Finish an interrupted run in its own folder, from its last checkpoint; ``loaded``: the run's
     config.yaml as already read (default: read here)."""
     run_dir = Path(run_dir)
+    FolderLock.check(run_dir, "run folder")  # its checkpoint may not be written yet: say who is at work
     config_file, checkpoint = run_dir / "config.yaml", run_dir / "checkpoints" / "last.npz"
     if not config_file.is_file() or not checkpoint.is_file():
         raise DlxError(f"'{run_dir}' is not a resumable dlx run (needs config.yaml and checkpoints/last.npz); "

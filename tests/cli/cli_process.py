@@ -104,3 +104,30 @@ def same_threads() -> dict:
     """This process's environment (its BLAS thread settings: sums split over other thread counts round
     differently, so bit-for-bit comparisons need the same) with this checkout's dlx first on the path."""
     return dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]).rstrip(os.pathsep))
+
+
+SLOW_DIGITS = """\
+description: slow enough to be interrupted or resumed while it runs
+dataset: {name: digits, validation: 0.2, test: 0.2, scaling: standardize}
+model: {layers: [{dense: {units: 64}}, relu, {dense: {units: outputs}}]}
+optimiser: {name: adam, lr: 0.001}
+training: {epochs: 200, batch_size: 8, seed: 1}
+output: {plots: false}
+"""
+
+
+def start(cwd: Path, *args) -> subprocess.Popen:
+    """``dlx ARGS`` started in the background in ``cwd`` (stdout and stderr together)."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT), DLX_CACHE_DIR=str(cwd / "cache"))
+    return subprocess.Popen([sys.executable, "-m", "dlx.cli.app", *map(str, args)], cwd=cwd, env=env,
+                            text=True, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+
+
+def wait_for_rows(process: subprocess.Popen, folder: Path, rows: int = 1) -> None:
+    """Until some ``metrics.jsonl`` under ``folder`` has ``rows`` rows (the process is at work)."""
+    import time
+    deadline = time.monotonic() + 240  # a guard against a hang, not a timing assertion
+    while max((len(p.read_text().splitlines()) for p in folder.rglob("metrics.jsonl")), default=0) < rows:
+        assert process.poll() is None, f"ended before it was at work: {process.communicate()[0]}"
+        assert time.monotonic() < deadline, f"fewer than {rows} metrics rows within 240 s"
+        time.sleep(0.1)
