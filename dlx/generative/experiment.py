@@ -22,10 +22,12 @@ from dlx.generative.models import GAN, VAE
 from dlx.generative.reports import autoencoder_plots, gan_plots, vae_plots
 from dlx.generative.training import TrainSettings, train_autoencoder, train_vae
 from dlx.runs.session import RunSession
+from dlx.threads import choose_threads, use_threads
 
 SECTIONS = {"description", "task", "dataset", "model", "optimiser", "discriminator_optimiser", "training", "output"}
-TRAIN_KEYS = {"epochs", "batch_size", "seed"}
-GAN_KEYS = {"steps", "batch_size", "d_steps", "g_steps", "generator_loss", "checkpoint_every", "eval_samples", "seed"}
+TRAIN_KEYS = {"epochs", "batch_size", "seed", "threads"}
+GAN_KEYS = {"steps", "batch_size", "d_steps", "g_steps", "generator_loss", "checkpoint_every", "eval_samples", "seed",
+            "threads"}
 
 
 def check_sections(config: dict) -> None:
@@ -59,8 +61,10 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
     rng = np.random.default_rng(int(training.pop("seed", 0)))
     data = load_generative_data(config.get("dataset") or {}, rng)
     model = build_generative_model(config["model"], data.X_train.shape[1:], rng)  # shapes checked: no folder yet
+    threads = choose_threads(_threads(training.pop("threads", None)))  # auto: 1, these models' products are small
     session = RunSession.create(results_dir, run_name, yaml.safe_dump(config, sort_keys=False), folder=folder)
-    with session:
+    with session, use_threads(threads):
+        session.log(threads.describe())
         def record(row: dict) -> None:
             session.record(row)
             if on_row is not None:
@@ -75,8 +79,14 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
             summary = _run_autoencoder(model, data, config, training, rng, record, out_dir)
         save_generative(model, out_dir)
         summary = {"task": "generative", "kind": model.kind, "dataset": data.name,
-                   "parameters": model.num_parameters(), **summary}
+                   "parameters": model.num_parameters(), **summary, "threads": threads.record()}
         return session.finish("finished", summary)
+
+
+def _threads(value) -> int | None:
+    if value is not None and (type(value) is not int or value < 1):
+        raise ConfigError(f"training.threads must be a whole number of at least 1, got {value!r}")
+    return value
 
 
 def _settings(config: dict, training: dict) -> TrainSettings:

@@ -18,7 +18,6 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from threadpoolctl import threadpool_limits
 
 from dlx.errors import DlxError
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
@@ -27,6 +26,7 @@ from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
 from dlx.rl.settings import RLConfig
 from dlx.runs import atomic_write_json, load_checkpoint
 from dlx.runs.session import RunSession
+from dlx.threads import choose_threads, use_threads
 from dlx.train.runner import RunResult
 
 AGENT_FILE = "agent"  # checkpoints/agent.npz, written by the session
@@ -58,7 +58,9 @@ def resume_rl(run_dir: str | Path, reporter=None) -> RunResult:
 
 def train_in(session: RunSession, agent, env, config: RLConfig, source: str, reporter=None) -> RunResult:
     """Train ``agent`` for the rest of its budget in ``session``; Ctrl-C saves the agent and marks the run."""
-    with session, threadpool_limits(1):  # small networks: one BLAS thread is many times faster than two
+    threads = choose_threads(config.threads)  # auto: one thread, an agent's products are small (DQN 64x128x128)
+    with session, use_threads(threads):
+        session.log(threads.describe())
         started, rows, status = time.perf_counter(), [], "finished"
 
         def on_episode(row: dict) -> None:
@@ -75,7 +77,7 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
         session.checkpoint({AGENT_FILE: agent.state_dict()}, force=True)
         summary = {"task": "reinforcement_learning", "config": source, "seed": config.seed,
                    "environment": config.environment.id, "agent": config.agent.name,
-                   "train_seconds": time.perf_counter() - started}
+                   "train_seconds": time.perf_counter() - started, "threads": threads.record()}
         if status == "finished":
             summary.update(evaluation_summary(agent, env, config))
         history = session.metrics.rows

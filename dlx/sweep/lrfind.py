@@ -29,7 +29,9 @@ from dlx.runs import atomic_write_json, atomic_write_text
 from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
 from dlx.tensor import Tensor
+from dlx.threads import use_threads
 from dlx.train.experiment import prepare
+from dlx.train.runner import experiment_threads
 
 
 @dataclass
@@ -40,6 +42,7 @@ class LRFindResult:
     suggestion: float = math.nan
     stopped: str = ""
     config_lr: float = math.nan
+    threads: dict = field(default_factory=dict)  # the setting used (dlx.threads)
 
 
 def schedule(min_lr: float, max_lr: float, steps: int) -> np.ndarray:
@@ -61,9 +64,17 @@ def lr_range_test(loaded: LoadedConfig, min_lr: float = 1e-6, max_lr: float = 1.
     if not 0 < min_lr < max_lr:
         raise ConfigError(f"lr-find needs 0 < --min-lr < --max-lr, got {min_lr:g} and {max_lr:g}")
     x = prepare(loaded)
+    threads = experiment_threads(x)
+    with use_threads(threads):
+        result = _range_steps(x, min_lr, max_lr, max_steps, beta, explode)
+    result.threads = threads.record()
+    return result
+
+
+def _range_steps(x, min_lr: float, max_lr: float, max_steps: int, beta: float, explode: float) -> LRFindResult:
     train = x.splits["train"]
     targets = x.task.targets(train, x.loss, x.n_outputs)
-    batches = list(minibatches(len(train), loaded.config.training.batch_size, x.rngs["shuffle"]))[:max_steps]
+    batches = list(minibatches(len(train), x.config.training.batch_size, x.rngs["shuffle"]))[:max_steps]
     result = LRFindResult(config_lr=x.rate.base)  # the config's rate, or the optimiser's own
     average, best = 0.0, math.inf
     x.model.train()
@@ -119,5 +130,6 @@ def write_lr_find(result: LRFindResult, folder: Path) -> None:
             for i, (lr, loss, s) in enumerate(zip(result.lrs, result.losses, result.smoothed))]
     atomic_write_text(folder / "lr_find.csv", csv_text(rows))
     atomic_write_json(folder / "lr_find.json", {"suggestion": result.suggestion, "config_lr": result.config_lr,
-                                                "stopped": result.stopped, "steps": len(rows)})
+                                                "stopped": result.stopped, "steps": len(rows),
+                                                "threads": result.threads})
     plot_lr_find(result, folder / "plots" / "lr_find.png")
