@@ -27,11 +27,10 @@ def cv(
 
 
 def trial_reporter():
-    """A progress bar per trial on a terminal; nothing otherwise (a sweep's logs stay short)."""
-    if not sys.stderr.isatty():
-        return None
+    """A progress bar per trial on a terminal; otherwise a line ``trial N: epoch ...`` every few seconds
+    and at the end of each trial (logs stay short)."""
     from dlx.cli.common import EpochReporter
-    return EpochReporter()
+    return EpochReporter() if sys.stderr.isatty() else EpochReporter(throttled=True, trials=True)
 
 
 def report_cv(result) -> None:

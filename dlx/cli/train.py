@@ -26,7 +26,7 @@ def train(
                 abort("--resume takes the run folder only; the run's own config.yaml is used")
             if (resume / "config.yaml").is_file() and config_kind(resume / "config.yaml") == "rl":
                 from dlx.rl.runner import resume_rl
-                return report_rl(resume_rl(resume))
+                return report_rl(resume_rl(resume, EpochReporter(throttled=True)))
             result = resume_run(resume, EpochReporter())
         else:
             if config is None:
@@ -55,13 +55,18 @@ def config_kind(path: Path) -> str:
 
 def train_family(kind: str, config: Path, settings: list[str], results: Optional[Path]) -> None:
     """Run a reinforcement-learning or generative config through its family's runner."""
+    from dlx.cli.common import EpochReporter
     out = console()
     results_dir = str(results) if results else None
+    progress = EpochReporter(throttled=True)  # an agent's rows are episodes: a line now and then
     if kind == "rl":
         from dlx.rl.runner import train_rl
-        return report_rl(train_rl(config, settings, results_dir))
+        return report_rl(train_rl(config, settings, results_dir, reporter=progress))
     from dlx.generative.runner import train_generative
-    summary = train_generative(config, settings, results_dir)
+    try:
+        summary = train_generative(config, settings, results_dir, on_row=progress.epoch)  # starts at the first row
+    finally:
+        progress.stop()
     test = summary.get("test") or {k: v for k, v in summary.items() if k.startswith("test_")}
     out.print(f"{summary['status']}: " + "  ".join(f"{k} {fmt(v)}" for k, v in test.items()
                                                    if isinstance(v, (int, float))))

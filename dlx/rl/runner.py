@@ -70,10 +70,14 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
             if reporter is not None:
                 reporter.epoch(row)
 
+        start_progress(reporter, agent, config)
         try:
             agent.train(config.budget, on_episode=on_episode)
         except KeyboardInterrupt:
             status = "interrupted"
+        finally:
+            if hasattr(reporter, "stop"):
+                reporter.stop()
         session.checkpoint({AGENT_FILE: agent.state_dict()}, force=True)
         summary = {"task": "reinforcement_learning", "config": source, "seed": config.seed,
                    "environment": config.environment.id, "agent": config.agent.name,
@@ -87,6 +91,14 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
         session.finish(status, summary, "interrupted (Ctrl-C); resume with dlx train --resume "
                        f"{session.run_dir}" if status == "interrupted" else "")
     return RunResult(session.run_dir, status, session.summary, session.summary.get("message", ""), history)
+
+
+def start_progress(reporter, agent, config: RLConfig) -> None:
+    """Tell a reporter that has ``start`` the budget: episodes, else environment steps."""
+    if hasattr(reporter, "start"):
+        unit = "episode" if config.budget.episodes else "steps"
+        done = getattr(agent, "episodes" if unit == "episode" else "steps", 0)
+        reporter.start(config.budget.episodes or config.budget.steps, done + 1, unit=unit)
 
 
 def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0) -> dict:
