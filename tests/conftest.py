@@ -1,8 +1,22 @@
-"""Shared fixtures: a seeded generator and a temporary results folder."""
+"""Shared fixtures: a seeded generator and a temporary results folder; the session's thread policy."""
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
+
+# The session runs with one BLAS thread, in this process and in every subprocess a test starts
+# (dlx.threads caps its policy at these variables): the suite runs on several workers
+# (pytest-xdist), and BLAS threads that wait for each other on a busy machine cost more than
+# a whole small test. Tests about threads set their own (tests/test_threads.py).
+ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def pytest_configure(config):
+    os.environ.update(ONE_BLAS_THREAD)
+    from threadpoolctl import threadpool_limits
+    threadpool_limits(1, user_api="blas")  # NumPy's BLAS started before this file set the variables
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ PACKAGE = Path(__file__).resolve().parents[1] / "dlx"
 
 # lowest first; a module may import from its own rank or below
 RANKS = [
-    {"errors", "registry", "config", "parallel", "buffers"},
+    {"errors", "registry", "config", "parallel", "threads", "buffers"},
     {"tensor", "gradients"},
     {"ops"},
     {"losses"},

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import errno
 import math
+import os
 import sys
+import time
 from contextlib import contextmanager
 
 import typer
@@ -99,31 +101,95 @@ def _one_line(text: str) -> str:
 
 
 class EpochReporter:
-    """A live progress bar on a terminal; one line per epoch otherwise (logs stay readable)."""
+    """A live progress bar on a terminal; plain lines otherwise (logs stay readable).
 
-    def __init__(self):
+    Off a terminal a line is printed per row (an epoch), or if ``throttled`` at most one every
+    few seconds (an agent's episodes, a fold's epochs), and within a long epoch a line
+    ``epoch 3: batch 120/400`` every few seconds; ``stop`` prints the last row if it was held
+    back. The few seconds: ``$DLX_PROGRESS_SECONDS`` (default 3; 0 prints every row and batch).
+    On a terminal the bar advances per row and, within an epoch, per batch.
+
+    Args:
+        throttled (default False): rows come too often for a line each.
+        trials (default False): prefix plain lines with ``trial N:``, N counting ``start`` calls
+            (cross-validation folds, curve points).
+    """
+
+    UNITS = ("epoch", "episode", "step", "steps", "iteration")
+
+    def __init__(self, throttled: bool = False, trials: bool = False):
         self.live = sys.stderr.isatty()
         self.progress = None
+        self.seconds = plain_seconds()
+        self.throttled, self.trials, self.runs = throttled, trials, 0
+        self.unit, self.held, self.last_line, self.last_bar = None, None, 0.0, 0.0
 
-    def start(self, total_epochs: int, first_epoch: int) -> None:
+    def start(self, total_epochs: int | None, first_epoch: int, unit: str | None = None) -> None:
+        """A run of ``total_epochs`` rows (None: not known) starts at row ``first_epoch``."""
+        self.runs += 1
+        self.unit, self.held, self.last_line = unit, None, time.monotonic()
         if self.live:
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-            self.progress = Progress(TextColumn("epoch"), MofNCompleteColumn(), BarColumn(),
+            self.progress = Progress(TextColumn(unit or "epoch"), MofNCompleteColumn(), BarColumn(),
                                      TextColumn("{task.fields[info]}"), TimeRemainingColumn(),
                                      console=console(stderr=True))
             self.task = self.progress.add_task("train", total=total_epochs, completed=first_epoch - 1, info="")
             self.progress.start()
 
-    def epoch(self, row: dict) -> None:
-        from dlx.train.loop import format_row
+    def batch(self, epoch: int, done: int, total: int) -> None:
+        """Batch ``done`` of ``total`` in ``epoch`` is done: the bar moves (a few times a second), or a
+        plain line every few seconds."""
+        now = time.monotonic()
         if self.progress is not None:
-            info = "  ".join(f"{k} {row[k]:.4g}" for k in ("train_loss", "val_loss", "val_accuracy", "val_r2")
-                             if k in row)
-            self.progress.update(self.task, completed=row["epoch"], info=info)
+            if now - self.last_bar >= 0.1 or done == total:
+                self.progress.update(self.task, completed=epoch - 1 + done / total, info=f"batch {done}/{total}")
+                self.last_bar = now
+        elif now - self.last_line >= self.seconds and done < total:
+            self._print(f"epoch {epoch}: batch {done}/{total}")
+
+    def epoch(self, row: dict) -> None:
+        """A row (an epoch, an episode, a checkpoint) ended; before any ``start``, a run of unknown length starts."""
+        if self.runs == 0:
+            self.start(None, 1)
+        self.unit = self.unit or next((key for key in self.UNITS if key in row), None)
+        if self.progress is not None:
+            info = "  ".join(f"{k} {fmt(row[k])}" for k in [k for k in _shown(row) if k != self.unit][:3])
+            self.progress.update(self.task, info=info, **({"completed": row[self.unit]} if self.unit in row else {}))
+        elif not self.throttled or time.monotonic() - self.last_line >= self.seconds:
+            self._print(_row_line(row))
+            self.held = None
         else:
-            print(format_row(row), flush=True)
+            self.held = row
 
     def stop(self) -> None:
         if self.progress is not None:
             self.progress.stop()
             self.progress = None
+        elif self.held is not None:
+            self._print(_row_line(self.held))
+            self.held = None
+
+    def _print(self, line: str) -> None:
+        print(f"trial {self.runs}: {line}" if self.trials else line, flush=True)
+        self.last_line = time.monotonic()
+
+
+def plain_seconds() -> float:
+    """Seconds between plain progress lines: ``$DLX_PROGRESS_SECONDS``, else 3."""
+    try:
+        return max(0.0, float(os.environ.get("DLX_PROGRESS_SECONDS", "3")))
+    except ValueError:
+        return 3.0
+
+
+def _shown(row: dict) -> list[str]:
+    """The keys of a row worth a progress line: the standard metrics, else its first few numbers."""
+    standard = [k for k in ("train_loss", "val_loss", "val_accuracy", "val_r2") if k in row]
+    return standard or [k for k, v in row.items() if isinstance(v, (int, float))][:6]
+
+
+def _row_line(row: dict) -> str:
+    from dlx.train.loop import format_row
+    if "epoch" in row and "epoch_seconds" in row:
+        return format_row(row)
+    return "  ".join(f"{k} {fmt(row[k])}" for k in _shown(row))

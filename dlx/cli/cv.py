@@ -55,11 +55,10 @@ def config_or_resumed(config: Optional[Path], set_, resume: Optional[Path], comm
 
 
 def trial_reporter():
-    """A progress bar per trial on a terminal; nothing otherwise (a sweep's logs stay short)."""
-    if not sys.stderr.isatty():
-        return None
+    """A progress bar per trial on a terminal; otherwise a line ``trial N: epoch ...`` every few seconds
+    and at the end of each trial (logs stay short)."""
     from dlx.cli.common import EpochReporter
-    return EpochReporter()
+    return EpochReporter() if sys.stderr.isatty() else EpochReporter(throttled=True, trials=True)
 
 
 def report_cv(result) -> None:

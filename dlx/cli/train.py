@@ -23,7 +23,7 @@ def train(
         if resume is not None:
             if config is not None or set_:
                 abort("--resume takes the run folder only; the run's own config.yaml is used")
-            return report_any(*resume_from(resume, EpochReporter()))
+            return report_any(*resume_from(resume))
         if config is None:
             abort("give a config file, e.g. dlx train configs/digits_mlp.yaml (or --resume RUN_DIR)")
         loaded = load_experiment(config, set_ or [])
@@ -35,11 +35,11 @@ def train(
             report_cv(cross_validate(loaded, cv_folds, results_dir=results_dir, reporter=trial_reporter()))
             return
         kind = kind_named(loaded.kind)
-        result = kind.train(loaded, results_dir, EpochReporter())
+        result = kind.train(loaded, results_dir, EpochReporter(throttled=kind.frequent_rows))
     report_any(result, kind)
 
 
-def resume_from(run_dir: Path, reporter):
+def resume_from(run_dir: Path):
     """Finish the interrupted run in ``run_dir`` through its kind (its config.yaml read by the front door)."""
     from dlx.errors import DlxError
     from dlx.experiments import kind_named, load_experiment
@@ -50,7 +50,8 @@ def resume_from(run_dir: Path, reporter):
     kind = kind_named(loaded.kind)
     if kind.resume is None:
         raise DlxError(f"'{run_dir}' is a {loaded.kind} run, which cannot be resumed; train it again with dlx train")
-    return kind.resume(run_dir, loaded, reporter), kind
+    from dlx.cli.common import EpochReporter
+    return kind.resume(run_dir, loaded, EpochReporter(throttled=kind.frequent_rows)), kind
 
 
 def report_any(result, kind) -> None:

@@ -140,6 +140,9 @@ class TrainingConfig(Strict):
     memory_limit: Union[Float, str, None] = Field(None, description="refuse models whose parameters and "
                                                   "activations need more, e.g. 16GiB (default: $DLX_MEMORY_LIMIT "
                                                   "or 4GiB)")
+    threads: Union[Int, None] = Field(None, ge=1, description="BLAS and dlx threads for this run (default: "
+                                      "$DLX_NUM_THREADS, else chosen by dlx.threads: 1 for small matrix "
+                                      "products, the idle cores for large ones)")
 
     @field_validator("memory_limit")
     @classmethod

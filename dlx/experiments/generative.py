@@ -49,7 +49,13 @@ def run(loaded, folder=None, results_dir=None, on_epoch=None):
 
 
 def train(loaded, results_dir=None, reporter=None):
-    return run(loaded, None, results_dir)
+    """A new run folder, its rows shown by ``reporter`` (a run of unknown length starts at its first row)."""
+    if reporter is None:
+        return run(loaded, None, results_dir)
+    try:
+        return run(loaded, None, results_dir, on_epoch=reporter.epoch)
+    finally:
+        reporter.stop()
 
 
 def run_trial(loaded, folder=None, splits=None, reporter=None, on_epoch=None):
@@ -83,4 +89,4 @@ GENERATIVE = register_kind(ExperimentKind(
     name="generative", schema=GenerativeConfig, description="an autoencoder, VAE or GAN of the data (task: "
     "generative)", train=train, run_trial=run_trial, check=check, show=show, seed_key="training.seed",
     planned_epochs=planned_epochs, metrics=lambda: ROW_METRICS + TEST_METRICS, default_metric=default_metric,
-    headline=headline))
+    headline=headline, frequent_rows=True))

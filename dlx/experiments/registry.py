@@ -58,6 +58,8 @@ class ExperimentKind:
             ``dlx train`` prints for a run without epochs of a table.
         commands (default ()): which of the commands that need a data set and a model (``cv``,
             ``curve``, ``lr-find``, ``explain``, ``evaluate``) take configs of this kind.
+        frequent_rows (default False): its rows (an agent's episodes) come too often for a printed
+            line each: progress off a terminal is a line every few seconds.
     """
 
     name: str
@@ -74,6 +76,7 @@ class ExperimentKind:
     resume: Callable | None = None
     headline: Callable | None = None
     commands: tuple[str, ...] = ()
+    frequent_rows: bool = False
 
     def resolved(self, loaded) -> dict:
         """The resolved config as ``dlx config show`` prints it."""

@@ -33,7 +33,7 @@ def with_metrics(result):
 
 def resume(run_dir, loaded, reporter=None):
     from dlx.rl.runner import resume_rl
-    return with_metrics(resume_rl(run_dir, config=loaded.config))
+    return with_metrics(resume_rl(run_dir, reporter, config=loaded.config))
 
 
 def run_trial(loaded, folder=None, splits=None, reporter=None, on_epoch=None):
@@ -51,8 +51,8 @@ def headline(summary: dict) -> tuple[str, dict]:
 
 RL = register_kind(ExperimentKind(
     name="rl", schema=RLConfig, description="an agent in a Gymnasium environment (a config with environment)",
-    train=lambda loaded, results_dir=None, reporter=None: start(loaded, None, results_dir),  # no row per episode
+    train=lambda loaded, results_dir=None, reporter=None: start(loaded, None, results_dir, reporter),
     run_trial=run_trial, resume=resume, seed_key="seed",
     planned_epochs=lambda config: config.budget.episodes or config.budget.steps,
     metrics=lambda: tuple(f"eval_{k}" for k in EVALUATION), default_metric=lambda config: ("eval_mean_return", "max"),
-    headline=headline))
+    headline=headline, frequent_rows=True))

@@ -18,6 +18,7 @@ from dlx.explain.base import Explanation, check_applies, new_explanation_folder,
 from dlx.explain.options import check_options
 from dlx.explain.target import ExplainTarget, check_index
 from dlx.registry import explainers
+from dlx.threads import choose_threads, use_threads
 
 
 def run_method(target: ExplainTarget, method: str, X: np.ndarray | None = None, index: int | None = None,
@@ -46,8 +47,13 @@ def folder_tag(result: Explanation) -> str:
 
 def explain_to_folder(target: ExplainTarget, method: str, run_dir: Path | str, X: np.ndarray | None = None,
                       index: int | None = None, seed: int = 0, split: str = "test", **options) -> Path:
-    """Run the method and write it into a fresh RUN_DIR/explanations/<method>-<tag>-<stamp>/; returns the folder."""
-    result = run_method(target, method, X, index, seed, split, **options)
+    """Run the method and write it into a fresh RUN_DIR/explanations/<method>-<tag>-<stamp>/; returns the folder.
+
+    Threads as ``dlx.threads`` decides: ``$DLX_NUM_THREADS``, else one (its products are a loaded
+    model's, batch by batch); the setting is recorded in the explanation's summary."""
+    with use_threads(choose_threads()) as threads:
+        result = run_method(target, method, X, index, seed, split, **options)
+    result.summary["threads"] = threads.record()
     folder = new_explanation_folder(run_dir, method, folder_tag(result))
     try:
         return write_explanation(result, folder)

@@ -26,6 +26,7 @@ from dlx.generative.reports import autoencoder_plots, gan_plots, vae_plots
 from dlx.generative.settings import GenerativeConfig
 from dlx.generative.training import TrainSettings, train_autoencoder, train_vae
 from dlx.runs.session import RunSession
+from dlx.threads import choose_threads, use_threads
 
 
 def check_config(config: dict, source: str = "generative config") -> GenerativeConfig:
@@ -51,9 +52,11 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
     with data_files_read() as files:
         data = load_generative_data(config.get("dataset") or {}, rng)
     model = build_generative_model(config["model"], data.X_train.shape[1:], rng)  # shapes checked: no folder yet
+    threads = choose_threads(training.pop("threads", None))  # auto: 1, these models' products are small
     session = RunSession.create(results_dir, run_name, yaml.safe_dump(config, sort_keys=False), folder=folder,
                                 data_files=files)
-    with session:
+    with session, use_threads(threads):
+        session.log(threads.describe())
         def record(row: dict) -> None:
             session.record(row)
             if on_row is not None:
@@ -71,7 +74,7 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
                                   f"interrupted (Ctrl-C or SIGTERM) after {len(session.metrics.rows)} rows of "
                                   f"metrics; the model as it was is saved (a generative run does not resume)")
         save_generative(model, out_dir)
-        return session.finish("finished", {**header, **summary})
+        return session.finish("finished", {**header, **summary, "threads": threads.record()})
 
 
 def _settings(config: dict, training: dict) -> TrainSettings:

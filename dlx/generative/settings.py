@@ -81,6 +81,8 @@ class GenerativeTraining(Strict):
     """Epochs for autoencoders and VAEs; steps, D and G steps and checkpoints for a GAN."""
 
     seed: Int = Field(0, ge=0, description="one seed for data, initialisation and shuffling")
+    threads: Int | None = Field(None, ge=1, description="BLAS and dlx threads (default: $DLX_NUM_THREADS, "
+                                                       "else one: these models' products are small)")
     batch_size: Int | None = Field(None, ge=1, description="samples per step (default 64; a GAN's 128)")
     epochs: Int | None = Field(None, ge=1, description="autoencoders, VAE: passes over the data (default 20)")
     steps: Int | None = Field(None, ge=1, description="GAN: iterations (default 3000)")
@@ -139,10 +141,10 @@ class GenerativeConfig(Strict):
         if model is None:  # the model's own error is reported
             return training
         defaults = GAN_DEFAULTS if model.kind == "gan" else EPOCH_DEFAULTS
-        wrong = sorted(set(training.model_fields_set) - {"seed", *defaults})
+        wrong = sorted(set(training.model_fields_set) - {"seed", "threads", *defaults})
         if wrong:
             raise ValueError(f"training.{wrong[0]} is not a setting of a {model.kind}; allowed: "
-                             f"{', '.join(['seed', *defaults])}")
+                             f"{', '.join(['seed', 'threads', *defaults])}")
         for key, value in defaults.items():
             if getattr(training, key) is None:
                 setattr(training, key, value)

@@ -18,8 +18,8 @@ from pathlib import Path
 
 import numpy as np
 import yaml
-from threadpoolctl import threadpool_limits
 
+from dlx.config.loading import default_run_name
 from dlx.errors import DlxError
 from dlx.models.memory import check_bytes
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
@@ -29,6 +29,7 @@ from dlx.rl.settings import RLConfig
 from dlx.runs import atomic_write_json, load_checkpoint
 from dlx.runs.lock import FolderLock
 from dlx.runs.session import RunSession
+from dlx.threads import choose_threads, use_threads
 from dlx.train.runner import RunResult
 
 AGENT_FILE = "agent"  # checkpoints/agent.npz, written by the session
@@ -39,7 +40,7 @@ def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None
              folder: str | Path | None = None) -> RunResult:
     """Train the agent of the RL config at ``path`` in a new run folder; everything is checked first."""
     config = load_rl_config(path, settings=list(settings))
-    return start_rl(config, str(path), Path(path).stem, results_dir, reporter, folder)
+    return start_rl(config, str(path), default_run_name(path), results_dir, reporter, folder)
 
 
 def start_rl(config: RLConfig, source: str, run_name: str, results_dir: str | None = None, reporter=None,
@@ -70,7 +71,9 @@ def resume_rl(run_dir: str | Path, reporter=None, config: RLConfig | None = None
 
 def train_in(session: RunSession, agent, env, config: RLConfig, source: str, reporter=None) -> RunResult:
     """Train ``agent`` for the rest of its budget in ``session``; Ctrl-C saves the agent and marks the run."""
-    with session, threadpool_limits(1):  # small networks: one BLAS thread is many times faster than two
+    threads = choose_threads(config.threads)  # auto: one thread, an agent's products are small (DQN 64x128x128)
+    with session, use_threads(threads):
+        session.log(threads.describe())
         started, rows, status = time.perf_counter(), [], "finished"
 
         def on_episode(row: dict) -> None:
@@ -80,14 +83,18 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
             if reporter is not None:
                 reporter.epoch(row)
 
+        start_progress(reporter, agent, config)
         try:
             agent.train(config.budget, on_episode=on_episode)
         except KeyboardInterrupt:
             status = "interrupted"
+        finally:
+            if hasattr(reporter, "stop"):
+                reporter.stop()
         session.checkpoint({AGENT_FILE: agent.state_dict()}, force=True)
         summary = {"task": "reinforcement_learning", "config": source, "seed": config.seed,
                    "environment": config.environment.id, "agent": config.agent.name,
-                   "train_seconds": time.perf_counter() - started}
+                   "train_seconds": time.perf_counter() - started, "threads": threads.record()}
         if status == "finished":
             summary.update(evaluation_summary(agent, env, config))
         history = session.metrics.rows
@@ -97,6 +104,14 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
         session.finish(status, summary, "interrupted (Ctrl-C); resume with dlx train --resume "
                        f"{session.run_dir}" if status == "interrupted" else "")
     return RunResult(session.run_dir, status, session.summary, session.summary.get("message", ""), history)
+
+
+def start_progress(reporter, agent, config: RLConfig) -> None:
+    """Tell a reporter that has ``start`` the budget: episodes, else environment steps."""
+    if hasattr(reporter, "start"):
+        unit = "episode" if config.budget.episodes else "steps"
+        done = getattr(agent, "episodes" if unit == "episode" else "steps", 0)
+        reporter.start(config.budget.episodes or config.budget.steps, done + 1, unit=unit)
 
 
 def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0,

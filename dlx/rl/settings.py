@@ -153,3 +153,5 @@ class RLConfig(Strict):
     budget: BudgetSettings = Field(default_factory=lambda: BudgetSettings(episodes=1))
     evaluation: EvaluationSettings = Field(default_factory=EvaluationSettings)
     seed: int = Field(0, ge=0, description="seeds the agent's and the environment's generators")
+    threads: int | None = Field(None, ge=1, description="BLAS and dlx threads (default: $DLX_NUM_THREADS, else "
+                                "1: an agent's products are small; see dlx.threads)")

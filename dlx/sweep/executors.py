@@ -55,8 +55,9 @@ def pool_worker_setup() -> None:
 
 def one_blas_thread() -> None:
     """In a worker: BLAS libraries already loaded, and dlx's own loops (``dlx.parallel``), use one
-    thread (the environment covers the rest)."""
+    thread (the environment covers the rest; ``$DLX_NUM_THREADS`` tells ``dlx.threads``' policy so)."""
     from dlx import parallel
+    os.environ["DLX_NUM_THREADS"] = "1"
     parallel.set_threads(1)
     try:
         from threadpoolctl import threadpool_limits

@@ -29,8 +29,10 @@ from dlx.errors import ConfigError
 from dlx.runs import atomic_write_json, atomic_write_text
 from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
+from dlx.threads import use_threads
 from dlx.train.experiment import prepare
 from dlx.train.loop import Trainer
+from dlx.train.runner import experiment_threads
 
 
 @dataclass
@@ -41,6 +43,7 @@ class LRFindResult:
     suggestion: float = math.nan
     stopped: str = ""
     config_lr: float = math.nan
+    threads: dict = field(default_factory=dict)  # the setting used (dlx.threads)
 
 
 def schedule(min_lr: float, max_lr: float, steps: int) -> np.ndarray:
@@ -66,6 +69,14 @@ def lr_range_test(loaded: LoadedConfig, min_lr: float = 1e-6, max_lr: float = 1.
     if not 0 < min_lr < max_lr:
         raise ConfigError(f"lr-find needs 0 < --min-lr < --max-lr, got {min_lr:g} and {max_lr:g}")
     x = prepare(loaded)
+    threads = experiment_threads(x)
+    with use_threads(threads):
+        result = _range_steps(x, min_lr, max_lr, max_steps, beta, explode)
+    result.threads = threads.record()
+    return result
+
+
+def _range_steps(x, min_lr: float, max_lr: float, max_steps: int, beta: float, explode: float) -> LRFindResult:
     trainer = Trainer(x)  # its step's loss and gradients: padding masked, noise and penalties as in training
     batches = list(minibatches(len(x.splits["train"]), x.settings.batch_size, x.rngs["shuffle"]))[:max_steps]
     result = LRFindResult(config_lr=x.rate.base)  # the config's rate, or the optimiser's own
@@ -120,5 +131,6 @@ def write_lr_find(result: LRFindResult, folder: Path) -> None:
             for i, (lr, loss, s) in enumerate(zip(result.lrs, result.losses, result.smoothed))]
     atomic_write_text(folder / "lr_find.csv", csv_text(rows))
     atomic_write_json(folder / "lr_find.json", {"suggestion": result.suggestion, "config_lr": result.config_lr,
-                                                "stopped": result.stopped, "steps": len(rows)})
+                                                "stopped": result.stopped, "steps": len(rows),
+                                                "threads": result.threads})
     plot_lr_find(result, folder / "plots" / "lr_find.png")

@@ -40,9 +40,11 @@ class LoopState:
 
 
 class Reporter:
-    """Receives progress; the CLI shows a progress bar or prints a line per epoch."""
+    """Receives progress; the CLI shows a progress bar or prints a line per epoch (``batch`` is optional:
+    a reporter without it is not told about batches)."""
 
     def start(self, total_epochs: int, first_epoch: int) -> None: ...
+    def batch(self, epoch: int, done: int, total: int) -> None: ...
     def epoch(self, row: dict) -> None: ...
     def stop(self) -> None: ...
 
@@ -61,6 +63,7 @@ class Trainer:
     def __init__(self, x, session=None, reporter: Reporter | None = None, on_epoch=None):
         self.x, self.session, self.on_epoch = x, session, on_epoch
         self.reporter = reporter or Reporter()
+        self.on_batch = getattr(self.reporter, "batch", None) or (lambda epoch, done, total: None)
         self.settings = x.settings
         self.targets = x.task.targets(x.splits["train"], x.loss, x.n_outputs)
         self.noisy_weights = [p for p in x.model.parameters() if p.ndim >= 2 and not p.frozen] \
@@ -82,6 +85,7 @@ class Trainer:
             x.optimiser.step()
             total += value * len(idx)
             seen += len(idx)
+            self.on_batch(epoch, step, len(batches))
         return total / max(seen, 1)
 
     def batch_inputs(self, idx: np.ndarray) -> tuple:

@@ -15,13 +15,16 @@ import numpy as np
 import yaml
 
 from dlx.config import LoadedConfig, load_config
+from dlx.data import resolve_batch_size
 from dlx.data.sources import data_files_read
 from dlx.errors import DlxError
 from dlx.models.builder import describe_model
+from dlx.models.work import largest_product
 from dlx.runs import atomic_write_json, plot_history
 from dlx.runs.lock import FolderLock
 from dlx.runs.session import RunSession
 from dlx.runs.splits import read_splits
+from dlx.threads import ThreadSetting, choose_threads, use_threads
 from dlx.train.experiment import Experiment, check_components, load_dataset, prepare, prepare_from_splits, \
     seeded_generators, subsets
 from dlx.train.gradient_flow import plot_gradient_flow
@@ -96,7 +99,9 @@ def train_in(experiment: Experiment, session: RunSession, reporter=None, hook=No
     An exception inside training leaves ``summary.json`` with status ``failed``, the error
     and the epochs completed, and is raised again as one line (``RunFailed``).
     """
-    with session:
+    threads = experiment_threads(experiment)
+    with session, use_threads(threads):
+        session.log(threads.describe())
         if experiment.split_indices:  # None are known for splits given as data sets
             session.save_splits(experiment.split_indices)
         for warning in experiment.warnings:
@@ -108,11 +113,20 @@ def train_in(experiment: Experiment, session: RunSession, reporter=None, hook=No
         started = time.perf_counter()
         state = trainer.fit()
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged model computes NaN
-            summary = finish(experiment, session, state, time.perf_counter() - started)
+            summary = finish(experiment, session, state, time.perf_counter() - started, threads)
     return RunResult(session.run_dir, state.status, summary, state.message, state.history)
 
 
-def finish(x: Experiment, session: RunSession, state: LoopState, seconds: float) -> dict:
+def experiment_threads(x: Experiment) -> ThreadSetting:
+    """The thread setting of a supervised run: ``training.threads``, else ``dlx.threads``' policy
+    for the model's largest matrix product at the run's batch size."""
+    train = x.splits["train"]
+    batch_size = resolve_batch_size(x.settings.batch_size, len(train))
+    return choose_threads(x.config.training.threads, largest_product(x.model, train.input_shape, batch_size))
+
+
+def finish(x: Experiment, session: RunSession, state: LoopState, seconds: float,
+           threads: ThreadSetting | None = None) -> dict:
     """Test evaluation, model files, plots and summary.json for a run that ended in any way."""
     run_dir = session.run_dir
     train = x.splits["train"]
@@ -132,7 +146,10 @@ def finish(x: Experiment, session: RunSession, state: LoopState, seconds: float)
         x.task.plots(x.model, x.splits, test, run_dir / "plots")
         plot_gradient_flow(state.gradient_flow, run_dir / "plots")
     confusion = test.pop("confusion_matrix", None)
-    return session.finish(state.status, _summary(x, state, test, confusion, seconds), state.message)
+    summary = _summary(x, state, test, confusion, seconds)
+    if threads is not None:
+        summary["threads"] = threads.record()
+    return session.finish(state.status, summary, state.message)
 
 
 def _summary(x: Experiment, state: LoopState, test: dict, confusion, seconds: float) -> dict:

@@ -40,15 +40,17 @@ def assert_one_error_line(result, *fragments):
         assert fragment in lines[0], lines[0]
 
 
-def test_cv_prints_mean_std_and_folds_and_the_folder(tmp_path, config):
+def test_cv_prints_mean_std_and_folds_and_the_folder(tmp_path, config, monkeypatch):
+    monkeypatch.setenv("DLX_PROGRESS_SECONDS", "1000")  # no line within a fold: only each fold's last epoch
     result = invoke("cv", config, "-k", 3, "--results", tmp_path / "results")
     assert result.exit_code == 0, result.output
     assert "3-fold cross-validation" in result.output and "ddof=1" in result.output
-    assert "epoch" not in result.output.replace("epoch of each fold", "")  # quiet: no per-epoch lines
+    progress = [line for line in result.output.splitlines() if "epoch" in line.replace("epoch of each fold", "")]
+    assert [line.split(":")[0] for line in progress] == ["trial 1", "trial 2", "trial 3"], result.output  # not per epoch
     folder = folder_of(result, "cv folder")
     summary = json.loads((folder / "cv.json").read_text())
     accuracy = summary["metrics"][summary["reported"]]["val_accuracy"]
-    row = next(line for line in result.output.splitlines() if "val_accuracy" in line)
+    row = next(line for line in result.output.splitlines() if "val_accuracy" in line and line not in progress)
     assert f"{accuracy['mean']:.4g}" in row and f"{accuracy['std']:.4g}" in row
     assert all(f"{v:.4g}" in row for v in accuracy["values"])
     assert folder.parent == tmp_path / "results" / "sweeps" / "bc-cv"
