@@ -20,7 +20,7 @@ from typing import Optional
 
 import typer
 
-from dlx.cli.common import abort, user_errors
+from dlx.cli.common import user_errors
 
 
 def summary(
@@ -31,15 +31,13 @@ def summary(
 ):
     """Print each node's output shape, parameter count and multiply-adds per sample, with totals; draw the graph."""
     with user_errors():
-        from dlx.cli.train import config_kind
-        from dlx.config import load_config
+        from dlx.experiments import load_experiment, require_command
         from dlx.models.drawing import draw_graph
         from dlx.models.trace import trace_model
         from dlx.train.experiment import prepare
-        kind = config_kind(config)
-        if kind != "supervised":
-            abort(f"dlx summary reads configs with a data set and a model (layers or nodes); {config} is {kind}")
-        experiment = prepare(load_config(config, set_ or []))  # the model dlx train would build
+        loaded = load_experiment(config, set_ or [])
+        require_command(loaded, "summary")  # a data set and a model (layers or nodes)
+        experiment = prepare(loaded)  # the model dlx train would build
         nodes = trace_model(experiment.model, experiment.splits["train"].input_shape)
         picture = draw_graph(nodes, out or Path(f"{config.stem}-graph.png"), f"{config.name}")
     print_table(nodes, experiment.model.num_parameters())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dlx.config.schema import ExperimentConfig
 from dlx.experiments.registry import ExperimentKind, register_kind
 
-COMMANDS = ("cv", "curve", "lr-find", "explain", "evaluate")  # need a data set, a model and epochs
+COMMANDS = ("cv", "curve", "lr-find", "explain", "evaluate", "summary")  # need a data set, a model and epochs
 
 
 def check(loaded) -> None:

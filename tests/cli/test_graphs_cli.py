@@ -105,3 +105,9 @@ def test_config_show_fills_the_defaults_inside_graph_items_and_its_output_loads_
     assert resolved["model"]["blocks"]["conv_unit"][0]["conv2d"]["init"] == "he_uniform"
     again = dlx("summary", write(tmp_path, shown.stdout, "resolved.yaml"), cwd=tmp_path)
     assert again.returncode == 0 and "13,938" in again.stdout, output_of(again)
+
+
+def test_summary_of_a_config_without_a_data_set_and_a_model_is_one_line(tmp_path):
+    result = dlx("summary", ROOT / "configs" / "vae_digits.yaml", cwd=tmp_path)
+    assert_one_error_line(result, "vae_digits.yaml", "dlx summary needs a supervised config", "generative")
+    assert not list(tmp_path.glob("*.png"))
