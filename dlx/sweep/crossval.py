@@ -25,11 +25,11 @@ import numpy as np
 
 from dlx.config import LoadedConfig
 from dlx.data import Dataset, kfold_indices, split_indices
-from dlx.errors import ConfigError, DlxError
+from dlx.errors import ConfigError
 from dlx.runs import atomic_write_json
 from dlx.runs.plots import new_figure, save_png
 from dlx.sweep.layout import open_sweep_dir, write_results, write_trial_records
-from dlx.sweep.planned import run_planned
+from dlx.sweep.planned import results_in_order
 from dlx.sweep.trials import Trial
 from dlx.train.experiment import check_components, load_dataset, seeded_generators
 from dlx.train.runner import resolved_yaml
@@ -144,15 +144,7 @@ def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None 
                     splits={"train": part.pool_indices[train_idx].tolist(),
                             "validation": part.pool_indices[val_idx].tolist()})
               for i, (train_idx, val_idx) in enumerate(part.folds)]  # the test split stays untouched
-    folds = []
-    for i, result in enumerate(run_planned(trials, workers, reporter)):
-        if result is None:
-            break
-        if result.status == "failed":
-            raise DlxError(f"fold {i} failed: {result.message}; its folder is {result.run_dir}")
-        folds.append(_fold_record(i, result))
-        if result.status == "interrupted":
-            break
+    folds = [_fold_record(i, result) for i, result in results_in_order(trials, workers, reporter, "fold")]
     write_trial_records(run_dir, folds)
     summary = _summary(loaded, part, folds)
     atomic_write_json(run_dir / "cv.json", summary)

@@ -27,11 +27,11 @@ import numpy as np
 
 from dlx.config import LoadedConfig
 from dlx.data import CLASSIFICATION_TASKS, Dataset, split_indices
-from dlx.errors import ConfigError, DlxError
+from dlx.errors import ConfigError
 from dlx.runs import atomic_write_json, plot_curves
 from dlx.sweep.layout import open_sweep_dir, write_results, write_trial_records
 from dlx.sweep.crossval import SUBSET_STREAM, mean_and_std, stream
-from dlx.sweep.planned import run_planned
+from dlx.sweep.planned import results_in_order
 from dlx.sweep.trials import Trial
 from dlx.train.experiment import check_components, load_dataset, seeded_generators
 from dlx.train.runner import resolved_yaml
@@ -124,19 +124,10 @@ def curve_trial(loaded: LoadedConfig, sweep_dir: Path, index: int, **trial) -> T
 
 
 def run_curve_trials(trials: list[Trial], task: str, workers=None, reporter=None) -> list[dict]:
-    """The rows for trials.jsonl of the trials that ran (``run_planned``), up to the first interrupted."""
-    rows = []
-    for index, result in enumerate(run_planned(trials, workers, reporter)):
-        if result is None:
-            break
-        if result.status == "failed":
-            raise DlxError(f"trial {index} failed: {result.message}; its folder is {result.run_dir}")
-        rows.append({"trial": index, "run_dir": f"trials/{index}", "status": result.status,
-                     "epochs_completed": result.summary["epochs_completed"],
-                     **measured_errors(result.summary, task)})
-        if result.status == "interrupted":
-            break
-    return rows
+    """The rows for trials.jsonl of the trials that ran (``results_in_order``), up to the first interrupted."""
+    return [{"trial": index, "run_dir": f"trials/{index}", "status": result.status,
+             "epochs_completed": result.summary["epochs_completed"], **measured_errors(result.summary, task)}
+            for index, result in results_in_order(trials, workers, reporter)]
 
 
 def need_validation(splits: dict, what: str) -> None:

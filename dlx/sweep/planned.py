@@ -18,6 +18,7 @@ import json
 import shutil
 from pathlib import Path
 
+from dlx.errors import DlxError
 from dlx.sweep.trials import Trial, TrialResult, run_trial
 
 DONE = ("finished", "early_stopped", "diverged", "pruned")
@@ -56,3 +57,16 @@ def run_planned(trials: list[Trial], workers: int | None = None, reporter=None) 
     except KeyboardInterrupt:
         pass  # the trials without a result are reported as not run; --resume runs them
     return [results[i] for i in range(len(trials))]
+
+
+def results_in_order(trials: list[Trial], workers: int | None = None, reporter=None, what: str = "trial"):
+    """``(index, result)`` of ``run_planned``'s trials in order, up to the first that did not run and
+    through the first interrupted one; a failed trial is a DlxError naming ``what`` and its folder."""
+    for index, result in enumerate(run_planned(trials, workers, reporter)):
+        if result is None:
+            return
+        if result.status == "failed":
+            raise DlxError(f"{what} {index} failed: {result.message}; its folder is {result.run_dir}")
+        yield index, result
+        if result.status == "interrupted":
+            return
