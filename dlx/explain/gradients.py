@@ -47,7 +47,7 @@ def attribution_explanation(method: str, target: ExplainTarget, x, attribution, 
     return Explanation(method, summary, {"instance": np.asarray(x, np.float64), "attribution": attribution})
 
 
-UNSIGNED_METHODS = ("saliency",)   # |gradient|: never negative, drawn on a scale from zero
+UNSIGNED_METHODS = ("saliency", "grad_cam")   # never negative: drawn on a scale from zero
 
 
 def write_attribution(result: Explanation, folder):

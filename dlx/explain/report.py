@@ -24,6 +24,10 @@ FIELDS = {  # what a reader needs each figure of explanation.json called, in the
     "distance": "distance moved", "agreement": "agreement with the model",
     "influence_vs_deletion_correlation": "correlation of influence with leave-one-out deletion",
     "final_activation": "activation reached",
+    "precision": "precision of the rule", "precision_lower_bound": "its lower confidence bound",
+    "coverage": "coverage (share of rows the rule applies to)", "holds": "rule reaches the threshold",
+    "base_value": "expected output over the background", "f_x": "output at the instance",
+    "baseline_score": "score before shuffling",
 }
 STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}
 section{border-top:1px solid #ccc;padding:1em 0}img{max-width:100%;margin:4px}
