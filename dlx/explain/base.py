@@ -16,6 +16,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Callable
 
@@ -91,7 +92,8 @@ def write_explanation(result: Explanation, folder: Path | str) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     writer = explainers.get(result.method).writer if result.method in explainers else None
     pictures = [str(Path(p).name) for p in (writer(result, folder) if writer else [])]
-    atomic_write_json(folder / "explanation.json", {**result.to_json(), "pictures": pictures})
+    created = datetime.now().isoformat(timespec="microseconds")   # the report's order (oldest first)
+    atomic_write_json(folder / "explanation.json", {**result.to_json(), "pictures": pictures, "created": created})
     if result.arrays:
         atomic_save_npz(folder / "arrays.npz", {k: np.asarray(v) for k, v in result.arrays.items()})
     return folder

@@ -63,12 +63,19 @@ def layer_choices(model) -> list[str]:
 
 def truncated_forward(target: ExplainTarget, layer):
     """A function raw input -> the output of ``layer`` (an index into the model's layers)."""
+    head, _, position = split_at(target, layer, "feature visualisation")
+    return head, position
+
+
+def split_at(target: ExplainTarget, layer, method: str):
+    """(head: raw input -> the output of ``layer``, tail: that output -> the model's output, the layer's
+    index) of a Sequential model; ``method`` names who asks in the messages."""
     model = target.model
     if model is None or not hasattr(model, "layers"):
-        raise DlxError("feature visualisation needs a Sequential model; this target has none")
+        raise DlxError(f"{method} needs a Sequential model; this target has none")
     count = len(model.layers)
     try:
-        position = int(layer)
+        position = None if isinstance(layer, bool) else int(layer)
     except (TypeError, ValueError):
         position = None
     if position is None or not -count <= position < count:
@@ -76,12 +83,17 @@ def truncated_forward(target: ExplainTarget, layer):
     position %= count
     preprocess = target.preprocess or (lambda x: x)
 
-    def forward(x: Tensor) -> Tensor:
+    def head(x: Tensor) -> Tensor:
         h = preprocess(x)
         for part in model.layers[:position + 1]:
             h = part(h)
         return h
-    return forward, position
+
+    def tail(h: Tensor) -> Tensor:
+        for part in model.layers[position + 1:]:
+            h = part(h)
+        return h
+    return head, tail, position
 
 
 def unit_activation(output: Tensor, unit: int, objective: str = "channel") -> Tensor:

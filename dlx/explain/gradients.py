@@ -47,16 +47,22 @@ def attribution_explanation(method: str, target: ExplainTarget, x, attribution, 
     return Explanation(method, summary, {"instance": np.asarray(x, np.float64), "attribution": attribution})
 
 
+UNSIGNED_METHODS = ("saliency", "grad_cam")   # never negative: drawn on a scale from zero
+
+
 def write_attribution(result: Explanation, folder):
     """A bar chart (tabular) or an overlay (image) of the attribution, and the deletion curve if any."""
     from dlx.explain.quality import write_checks
     s = result.summary
     title = f"{result.method}, instance {s['index']}, class {s['class_name']}"
+    signed = result.method not in UNSIGNED_METHODS
     if "weights" in s:
-        paths = [bar_chart(s["weights"], folder / "attribution.png", title)]
+        meaning = "attribution: share of the class score (green: for the class, red: against)" if signed \
+            else "|gradient|: how fast the class score moves with the feature"
+        paths = [bar_chart(s["weights"], folder / "attribution.png", title, meaning=meaning)]
     else:
         heat = result.arrays["attribution"].sum(axis=0)
-        paths = [overlay(result.arrays["instance"], heat, folder / "attribution.png", title)]
+        paths = [overlay(result.arrays["instance"], heat, folder / "attribution.png", title, signed=signed)]
     return paths + write_checks(result, folder)
 
 

@@ -161,10 +161,16 @@ def write_lime(result: Explanation, folder):
     from dlx.explain.quality import write_checks
     s = result.summary
     title = f"LIME, instance {s['index']}, class {s['class_name']} (R^2 {s['score']:.3f})"
-    paths = [bar_chart(s["weights"], folder / "weights.png", title)]
-    if "segments" in result.arrays:
+    image = "segments" in result.arrays
+    meaning = ("surrogate weight of showing the superpixel" if image else "surrogate slope per standard deviation") \
+        + " (green: towards the class, red: against)"
+    paths = [bar_chart(s["weights"], folder / "weights.png", title, meaning=meaning)]
+    if image:
         heat = result.arrays["attribution"].sum(axis=0)
-        paths.append(overlay(result.arrays["instance"], heat, folder / "overlay.png", "superpixel weights"))
+        paths.append(overlay(result.arrays["instance"], heat, folder / "overlay.png",
+                             "superpixel weights (numbers as in the bar chart)",
+                             meaning="red: showing it raises the class score, blue: lowers it",
+                             labels=result.arrays["segments"]))
     return paths + write_checks(result, folder)
 
 

@@ -41,4 +41,5 @@ def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTar
     train, chosen = splits["train"], splits[chosen_splits(splits, loaded, split)[0]]
     target = target_for_model(run.network, run.task.name, train.X, train.y, preprocess=run.scaler,
                               feature_names=run.feature_names, class_names=run.class_names)
+    target.extra.update(split_X=chosen.X, split_y=chosen.y, split=split)   # global methods' held-out data
     return target, chosen.X

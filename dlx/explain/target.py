@@ -89,7 +89,10 @@ class ExplainTarget:
 
     def scores(self, x) -> Tensor:
         """Class probabilities (N, K) for multiclass, [1-p, p] (N, 2) for binary; the output for regression."""
-        out = self.outputs(x)
+        return self.scores_of(self.outputs(x))
+
+    def scores_of(self, out: Tensor) -> Tensor:
+        """``scores`` from the raw outputs (N, K)."""
         if self.kind == "multiclass":
             return out.softmax(axis=-1)
         if self.kind == "binary":
@@ -127,11 +130,14 @@ class ExplainTarget:
     def class_output(self, x, class_index: int, output: str = "logit") -> Tensor:
         """(N,) the explained quantity: the class logit (binary: +z for class 1, -z for class 0)
         or, with ``output="score"``, the class score (probability; the output for regression)."""
+        return self.explained(self.outputs(x), class_index, output)
+
+    def explained(self, out: Tensor, class_index: int, output: str = "logit") -> Tensor:
+        """``class_output`` from the raw outputs (N, K) already computed (Grad-CAM runs the model in two parts)."""
         if output == "score":
-            return self.scores(x)[:, int(class_index)]
+            return self.scores_of(out)[:, int(class_index)]
         if output != "logit":
             raise DlxError(f"output '{output}' is unknown; use 'logit' or 'score'")
-        out = self.outputs(x)
         if self.kind == "binary":
             return out[:, 0] * (1.0 if class_index == 1 else -1.0)
         return out[:, int(class_index)]

@@ -38,15 +38,27 @@ def test_a_breast_cancer_run_is_explained_and_reported(tmp_path):
         assert done.returncode == 0, done.stderr
     assert dlx("explain", run_dir, "--method", "pdp", "--option", "features=[mean radius]",
                cwd=tmp_path).returncode == 0
+    for method in ("kernel_shap", "anchors"):
+        done = dlx("explain", run_dir, "--method", method, "--index", 7, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr
+    assert dlx("explain", run_dir, "--method", "permutation_importance", "-o", "repeats=2",
+               cwd=tmp_path).returncode == 0
     assert dlx("explain", run_dir, "--report", cwd=tmp_path).returncode == 0
     folders = sorted((run_dir / "explanations").iterdir())
-    assert sorted(f.name.split("-")[0] for f in folders) == ["integrated_gradients", "lime", "pdp", "saliency"]
+    assert sorted(f.name.split("-")[0] for f in folders) == ["anchors", "integrated_gradients", "kernel_shap", "lime",
+                                                             "pdp", "permutation_importance", "saliency"]
+    shap = json.loads(next(f for f in folders if f.name.startswith("kernel_shap")).joinpath(
+        "explanation.json").read_text())
+    assert abs(sum(shap["weights"].values()) - (shap["f_x"] - shap["base_value"])) < 1e-6   # efficiency
+    importance = json.loads(next(f for f in folders if f.name.startswith("permutation")).joinpath(
+        "explanation.json").read_text())
+    assert importance["data"] == "test" and importance["score"] == "accuracy"
     lime = json.loads(next(f for f in folders if f.name.startswith("lime")).joinpath("explanation.json").read_text())
     from sklearn.datasets import load_breast_cancer
     assert lime["index"] == 7 and len(lime["weights"]) == 10  # LIME's default num_features
     assert set(lime["weights"]) <= set(load_breast_cancer().feature_names)
     assert {"method", "class", "intercept", "score", "local_prediction"} <= set(lime)
-    assert (run_dir / "explanations.html").read_text().count("<section>") == 4
+    assert (run_dir / "explanations.html").read_text().count("<section>") == 7
 
 
 @pytest.mark.slow
@@ -54,11 +66,11 @@ def test_a_digits_cnn_run_is_explained_and_bad_requests_are_one_line(tmp_path):
     config = Path(__file__).resolve().parents[2] / "configs" / "digits_cnn.yaml"
     run_dir = trained(tmp_path, None, config, "--set", "training.epochs=2")
     for args in (("--method", "lime", "--index", 0), ("--method", "integrated_gradients", "--index", 0),
-                 ("--method", "featvis", "--layer", 0, "--unit", 1)):
+                 ("--method", "featvis", "--layer", 0, "--unit", 1), ("--method", "grad_cam", "--index", 0)):
         done = dlx("explain", run_dir, *args, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
     names = sorted(f.name.rsplit("-", 3)[0] for f in (run_dir / "explanations").iterdir())
-    assert names == ["featvis-layer0-unit1", "integrated_gradients-0", "lime-0"]
+    assert names == ["featvis-layer0-unit1", "grad_cam-0", "integrated_gradients-0", "lime-0"]
     one_error_line(dlx("explain", run_dir, "--method", "limme", "--index", 0, cwd=tmp_path), "lime", "Known")
     one_error_line(dlx("explain", tmp_path / "nowhere", "--method", "lime", "--index", 0, cwd=tmp_path),
                    "not found")
