@@ -23,11 +23,15 @@ MLP and the MNIST CNN are uniform noise of MNIST's shape and the labels random: 
 an epoch does not depend on the pixel values (no layer skips zeros), so the benchmark needs
 no download.
 
-Timing: after one warm-up epoch each, ``--repeats`` rounds each time one dlx epoch and one
-PyTorch epoch (the order alternates between rounds, the machine's load drifts); the table
-gives the medians and their ratio dlx / PyTorch, next to the target of issue 14. Threads:
-NumPy's BLAS is limited with threadpoolctl, PyTorch with ``torch.set_num_threads``, and dlx's
-own parallel loops (``dlx.parallel``) get the same count.
+Timing (``benchmarks/pairs.py``): after two untimed epochs on each side (first calls, caches,
+PyTorch's oneDNN primitives), ``--repeats`` pairs each time one dlx epoch and one PyTorch epoch
+back to back, the order alternating from pair to pair; the ratio is the median of the per-pair
+ratios dlx / PyTorch, with their quartiles and spread (interquartile range / median). A run whose
+spread is above ``NOISY`` gets no verdict against the target of issue 14 ("too noisy to judge").
+Each workload also shows its achieved GFLOP/s on both sides next to the machine's measured matrix
+product peak with the same threads (``benchmarks/roofline.py``): the distance to the physical limit.
+Threads: NumPy's BLAS is limited with threadpoolctl, PyTorch with ``torch.set_num_threads``, and
+dlx's own parallel loops (``dlx.parallel``) get the same count.
 
 dlx-only figures: the peak of memory allocated during one epoch (``tracemalloc``, which
 NumPy reports its arrays to; a separate, untimed epoch), the GFLOP/s of the MNIST CNN's
@@ -56,6 +60,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from benchmarks.pairs import NOISY, paired_times, ratio_statistics, timed  # noqa: E402
+from benchmarks.roofline import best_of, epoch_flops, matmul_gflops  # noqa: E402
 from dlx import buffers, parallel  # noqa: E402
 from dlx.models.builder import build_model, layer_spec  # noqa: E402
 from dlx.nn import LSTM, Dense, ReLU, Sequential  # noqa: E402
@@ -219,12 +225,6 @@ class TorchSide:
         return float(loss.item())
 
 
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
-
-
 def peak_memory_mib(side: DlxSide, x, y) -> float:
     """The peak of memory allocated (Python objects and NumPy arrays) during one epoch, MiB; the pool
     of work arrays (``dlx.buffers``) is emptied first, so its arrays count as the epoch makes them."""
@@ -251,40 +251,31 @@ def set_threads(threads: int, torch) -> object:
 
 
 def compare(workload: Workload, threads: int, repeats: int, torch) -> dict:
+    """One workload at one thread count: ``repeats`` alternating pairs of epochs (after two warm-up
+    epochs each), the median of the per-pair ratios with its spread, and the GFLOP/s of each side."""
     x, y = workload.data()
     ours = DlxSide(workload)
     theirs = TorchSide(torch, workload) if torch is not None else None
     rng = np.random.default_rng(1)
-    ours.epoch(x, y, rng)  # warm-up: first calls, buffers, caches
-    if theirs is not None:
-        theirs.epoch(x, y, rng)
-    dlx_times, torch_times = [], []
-    for round_ in range(repeats):
-        sides = [("dlx", ours), ("torch", theirs)] if round_ % 2 == 0 else [("torch", theirs), ("dlx", ours)]
-        for name, side in sides:
-            if side is not None:
-                (dlx_times if name == "dlx" else torch_times).append(timed(lambda: side.epoch(x, y, rng)))
+    flops = epoch_flops(ours.model, x.shape[1:], len(x))
     row = {"workload": workload.name, "description": workload.description, "threads": threads,
-           "dlx_ms": 1e3 * statistics.median(dlx_times), "dlx_all_ms": [1e3 * t for t in dlx_times]}
-    if torch_times:
-        row.update(torch_ms=1e3 * statistics.median(torch_times), torch_all_ms=[1e3 * t for t in torch_times])
-        row["ratio"] = row["dlx_ms"] / row["torch_ms"]
+           "gflop_per_epoch": flops / 1e9}
+    if theirs is None:
+        ours.epoch(x, y, rng)
+        times = [timed(lambda: ours.epoch(x, y, rng)) for _ in range(repeats)]
+        return {**row, "dlx_ms": 1e3 * statistics.median(times), "dlx_all_ms": [1e3 * t for t in times],
+                "dlx_gflops": flops / statistics.median(times) / 1e9}
+    mine, other = paired_times(lambda: ours.epoch(x, y, rng), lambda: theirs.epoch(x, y, rng), repeats)
+    stats = ratio_statistics([a / b for a, b in zip(mine, other)])
+    row.update(dlx_ms=1e3 * statistics.median(mine), torch_ms=1e3 * statistics.median(other),
+               dlx_all_ms=[1e3 * t for t in mine], torch_all_ms=[1e3 * t for t in other],
+               ratio=stats["median"], ratio_q1=stats["q1"], ratio_q3=stats["q3"], spread=stats["spread"],
+               judged=stats["judged"], dlx_gflops=flops / statistics.median(mine) / 1e9,
+               torch_gflops=flops / statistics.median(other) / 1e9)
     return row
 
 
 # ---- dlx-only figures ------------------------------------------------------------------------------
-def best_of(fn, repeats: int) -> float:
-    fn()
-    return min(timed(fn) for _ in range(repeats))
-
-
-def matmul_gflops(m: int, k: int, n: int, repeats: int = 7) -> float:
-    rng = np.random.default_rng(0)
-    a, b = rng.standard_normal((m, k)).astype(np.float32), rng.standard_normal((k, n)).astype(np.float32)
-    out = np.empty((m, n), np.float32)
-    return 2 * m * k * n / best_of(lambda: np.matmul(a, b, out=out), repeats) / 1e9
-
-
 # the MNIST CNN's convolutions at batch 64: input shape, filters, kernel, padding
 CONVOLUTIONS = {"conv1 1->16 5x5 on 28x28": ((64, 1, 28, 28), 16, 5, 2),
                 "conv2 16->32 5x5 on 14x14": ((64, 16, 14, 14), 32, 5, 2)}
@@ -329,18 +320,36 @@ def fmt(value, digits: int = 2) -> str:
     return "-" if value is None else f"{value:.{digits}f}"
 
 
+def verdict(row: dict) -> str:
+    """yes / no against the target, or why there is no verdict."""
+    if row.get("ratio") is None:
+        return "-"
+    if not row.get("judged", True):
+        return "too noisy to judge"
+    return "yes" if row["ratio"] <= row["target"] else "no"
+
+
 def markdown(result: dict) -> str:
     lines = [f"dlx benchmarks, {result['when']}: {result['machine']}; NumPy {result['numpy']} "
              f"({result['blas']}), PyTorch {result['torch'] or 'not installed'}; "
-             f"{result['repeats']} epochs each, medians", "",
-             "| workload | threads | dlx ms/epoch | PyTorch ms/epoch | dlx / PyTorch | target | met | dlx peak MiB |",
-             "|---|---|---|---|---|---|---|---|"]
+             f"{result['repeats']} alternating pairs of epochs after 2 warm-up epochs each", "",
+             "| workload | threads | dlx ms/epoch | PyTorch ms/epoch | dlx / PyTorch (median of pairs) | "
+             "quartiles of the pairs | spread | target | met | dlx GFLOP/s | PyTorch GFLOP/s | peak GFLOP/s | "
+             "dlx share of peak | dlx peak MiB |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for row in result["workloads"]:
-        target = row.get("target")
-        met = "-" if row.get("ratio") is None else ("yes" if row["ratio"] <= target else "no")
+        peak = result["matmul_1024_gflops"].get(str(row["threads"]))
+        quartile = "-" if "ratio_q1" not in row else f"{row['ratio_q1']:.2f}-{row['ratio_q3']:.2f}"
+        share = "-" if not peak else f"{100 * row['dlx_gflops'] / peak:.0f}%"
         lines.append(f"| {row['workload']} | {row['threads']} | {fmt(row['dlx_ms'], 1)} | "
-                     f"{fmt(row.get('torch_ms'), 1)} | {fmt(row.get('ratio'))} | {fmt(target, 1)} | {met} | "
+                     f"{fmt(row.get('torch_ms'), 1)} | {fmt(row.get('ratio'))} | {quartile} | "
+                     f"{fmt(row.get('spread'))} | {fmt(row.get('target'), 1)} | {verdict(row)} | "
+                     f"{fmt(row['dlx_gflops'], 1)} | {fmt(row.get('torch_gflops'), 1)} | {fmt(peak, 1)} | {share} | "
                      f"{fmt(row.get('peak_mib'), 1)} |")
+    lines += ["", "GFLOP/s: 6 x multiply-adds per sample x samples / epoch time (forward, input gradient and "
+                  "weight gradient of the products with weights; benchmarks/roofline.py); peak: a float32 "
+                  "1024^3 matrix product with the same threads. spread: interquartile range of the per-pair "
+                  f"ratios / their median; above {NOISY} no verdict is given."]
     lines += ["", "| convolution (batch 64) | threads | forward GFLOP/s | backward GFLOP/s | "
                   "matmul of that size GFLOP/s | matmul 1024^3 GFLOP/s |", "|---|---|---|---|---|---|"]
     for row in result["convolutions"]:
@@ -371,7 +380,8 @@ def main(argv=None) -> int:
     parser.add_argument("--workloads", default=",".join(WORKLOADS),
                         help=f"comma-separated, from {', '.join(WORKLOADS)} (default: all)")
     parser.add_argument("--threads", default="1,all", help="thread counts to run, e.g. 1,all or 2 (default 1,all)")
-    parser.add_argument("--repeats", type=int, default=5, help="timed epochs per side (default 5)")
+    parser.add_argument("--repeats", type=int, default=7,
+                        help="alternating pairs of timed epochs, one per side (default 7)")
     parser.add_argument("--no-torch", action="store_true", help="time dlx alone even if PyTorch is installed")
     parser.add_argument("--out", type=Path, default=None,
                         help="folder for bench.json and bench.md (default results/bench/<time>)")
