@@ -8,8 +8,9 @@ Example::
     outcome.sweep_dir, outcome.table[0]["group"], [v.held for v in outcome.verdicts], outcome.exit_code
 
 Exit codes (``outcome.exit_code``, also the exit status of ``dlx sweep``): 0 every trial
-ran and every claim held; 2 some trials failed (raised; their causes are in trials.jsonl,
-summary.csv and the report); 3 no trial failed but a claim of ``expect`` did not hold;
+ran and no claim failed (a statistical claim the seeds do not decide is "not shown", not a
+failure); 2 some trials failed (raised; their causes are in trials.jsonl, summary.csv and the
+report); 3 no trial failed but a claim of ``expect`` failed;
 130 interrupted (rerun with ``--resume SWEEP_DIR``). A diverged trial is a result, not a
 failure: learning-rate sweeps are meant to find where training diverges.
 """
@@ -58,7 +59,7 @@ class SweepOutcome:
             return 130
         if self.counts.get("failed"):
             return 2
-        return 3 if any(not v.held for v in self.verdicts) else 0
+        return 3 if any(v.failed for v in self.verdicts) else 0
 
 
 def known_metrics(loaded: LoadedSweep | None = None) -> set[str]:
@@ -80,7 +81,11 @@ def validate(loaded: LoadedSweep, max_trials: int | None = None) -> list[Planned
     if loaded.spec.metric not in metrics:
         raise loaded.error(("metric",), f"unknown metric '{loaded.spec.metric}'; known: {', '.join(sorted(metrics))}")
     plan = plan_sweep(loaded)
-    check_claims(loaded.spec.expect, {p.group: p.params for p in plan}, metrics, loaded.error)
+    seeds: dict[str, set] = {}
+    for p in plan:
+        seeds.setdefault(p.group, set()).add(p.seed)
+    check_claims(loaded.spec.expect, {p.group: p.params for p in plan}, metrics, loaded.error,
+                 min((len(s) for s in seeds.values()), default=0))
     return plan
 
 

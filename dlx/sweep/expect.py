@@ -6,7 +6,7 @@ Grammar (lowest precedence first)::
     disjunction := conjunction ("or" conjunction)*
     conjunction := negation ("and" negation)*
     negation    := "not" negation | comparison
-    comparison  := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum)?
+    comparison  := sum (("<" | "<=" | ">" | ">=" | "==" | "!=") sum ("at" NUMBER "%")?)?
     sum         := product (("+" | "-") product)*
     product     := unary (("*" | "/") unary)*
     unary       := "-" unary | primary
@@ -23,6 +23,11 @@ at its best learning rate); ``sel.status`` is the status all the trials share, e
 ``mixed``. A bare WORD (``diverged``) is a string. A missing number (a failed trial)
 is NaN, so a comparison with it does not hold.
 
+A claim that is one comparison with a level, ``adam.val_loss < sgd.val_loss at 95%``, is a
+statistical claim over the seeds: both sides per seed, a paired one-sided t-test, and the
+verdict held, failed or not shown (``dlx.sweep.significance``); the sweep needs at least
+three seeds for it. Without a level a claim compares the means over seeds.
+
 Example::
 
     claim = parse_claim("momentum.steps_to_target < 0.5 * min(sgd.steps_to_target)")
@@ -38,11 +43,12 @@ from dataclasses import dataclass, field
 from dlx.errors import ConfigError
 
 TOKEN = re.compile(r"\s*(?:(?P<number>\d+\.?\d*(?:[eE][-+]?\d+)?|\.\d+(?:[eE][-+]?\d+)?)"
-                   r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><=|>=|==|!=|[<>+\-*/().\[\]&]))")
+                   r"|(?P<name>[A-Za-z_][A-Za-z0-9_]*)|(?P<op><=|>=|==|!=|[<>+\-*/().\[\]&%]))")
 COMPARISONS = {"<": lambda a, b: a < b, "<=": lambda a, b: a <= b, ">": lambda a, b: a > b,
                ">=": lambda a, b: a >= b, "==": lambda a, b: a == b, "!=": lambda a, b: a != b}
 AGGREGATES = ("min", "max", "mean")
-KEYWORDS = ("and", "or", "not")
+KEYWORDS = ("and", "or", "not", "at")
+ORDERINGS = ("<", "<=", ">", ">=")     # the comparisons a test "at N%" can judge
 MAX_NESTING = 32  # brackets, "not" and "-" inside each other; a claim needs two or three
 MAX_TOKENS = 256  # a claim is one comparison or a few; this keeps every tree walk far from the recursion limit
 
@@ -104,6 +110,10 @@ class Parser:
         node = self.disjunction()
         if self.at < len(self.tokens):
             raise ConfigError(f"unexpected '{self.tokens[self.at][1]}' after a complete claim")
+        tests = tests_in(node)
+        if tests and (node[0] != "test" or len(tests) > 1):
+            raise ConfigError("a claim with 'at N%' must be a single comparison (a statistical test); write the "
+                              "other parts as claims of their own")
         return node
 
     def peek(self, *texts) -> bool:
@@ -143,7 +153,20 @@ class Parser:
         if self.peek(*COMPARISONS):
             op = self.take()
             node = ("compare", op, node, self.sum())
+            if self.peek("at"):
+                node = ("test", *node[1:], self.level(op))
         return node
+
+    def level(self, op: str) -> float:
+        """``at NUMBER %``: the confidence level of a statistical claim, as a fraction."""
+        self.take()
+        value = float(self.take("number"))
+        self.take(text="%")
+        if op not in ORDERINGS:
+            raise ConfigError(f"a test 'at {value:g}%' judges <, <=, > or >=, not '{op}'")
+        if not 50.0 < value < 100.0:
+            raise ConfigError(f"the level 'at {value:g}%' must lie between 50% and 100%, e.g. at 95%")
+        return value / 100.0
 
     def sum(self):
         node = self.product()
@@ -212,6 +235,12 @@ def parse_claim(text: str):
     return Parser(str(text)).parse()
 
 
+def tests_in(node) -> list:
+    """Every statistical comparison ("at N%") in a tree."""
+    found = [node] if node[0] == "test" else []
+    return found + [t for child in node[1:] if isinstance(child, tuple) for t in tests_in(child)]
+
+
 def refs_of(node) -> list[Ref]:
     """Every ``group.metric`` reference in a tree, in order."""
     if node[0] == "ref":
@@ -221,23 +250,58 @@ def refs_of(node) -> list[Ref]:
 
 @dataclass
 class Verdict:
-    """One claim after the sweep: held or failed, with the numbers it compared."""
+    """One claim after the sweep: held, failed or (a statistical claim the seeds do not decide) not shown,
+    with the numbers it compared and, for a test, its statistics."""
 
     name: str
     claim: str
-    held: bool
+    outcome: str
     numbers: dict = field(default_factory=dict)
+    statistics: dict | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.outcome == "held"
+
+    @property
+    def failed(self) -> bool:
+        return self.outcome == "failed"
 
     def record(self) -> dict:
-        return {"name": self.name, "claim": self.claim, "verdict": "held" if self.held else "failed",
-                "numbers": self.numbers}
+        record = {"name": self.name, "claim": self.claim, "verdict": self.outcome, "numbers": self.numbers}
+        if self.statistics is not None:
+            record["statistics"] = self.statistics
+        return record
 
 
 def evaluate_claim(name: str, text: str, lookup) -> Verdict:
-    """Evaluate ``text`` with ``lookup.value(ref) -> float | str`` (see ``dlx.sweep.groups``)."""
+    """Evaluate ``text`` with ``lookup.value(ref) -> float | str`` (see ``dlx.sweep.groups``); a statistical
+    claim also needs ``lookup.seeds()`` and ``lookup.for_seed(seed)`` (the lookup of one seed's trials)."""
+    tree = parse_claim(text)
     numbers: dict = {}
-    result = _evaluate(parse_claim(text), lookup, numbers)
-    return Verdict(name, text, bool(result) if isinstance(result, bool) else False, numbers)
+    if tree[0] == "test":
+        return _test(name, text, tree, lookup, numbers)
+    result = _evaluate(tree, lookup, numbers)
+    held = bool(result) if isinstance(result, bool) else False
+    return Verdict(name, text, "held" if held else "failed", numbers)
+
+
+def _test(name: str, text: str, tree, lookup, numbers: dict) -> Verdict:
+    """A paired test over the seeds every side has a finite number for."""
+    from dlx.sweep.significance import paired_test
+    _, op, left, right, level = tree
+    pairs = []
+    for seed in lookup.seeds():
+        one = lookup.for_seed(seed)
+        a, b = _number(_evaluate(left, one, {})), _number(_evaluate(right, one, {}))
+        if math.isfinite(a) and math.isfinite(b):
+            pairs.append((a, b))
+    _evaluate(("compare", op, left, right), lookup, numbers)          # the means over seeds, for the record
+    if len(pairs) < 2:
+        return Verdict(name, text, "not shown", numbers, {"seeds": len(pairs), "test": "paired one-sided t-test",
+                                                         "note": "fewer than two seeds with finite numbers"})
+    statistics = paired_test([a for a, _ in pairs], [b for _, b in pairs], op, level)
+    return Verdict(name, text, statistics.pop("outcome"), numbers, statistics)
 
 
 def _evaluate(node, lookup, numbers):
@@ -256,7 +320,7 @@ def _evaluate(node, lookup, numbers):
         left, right = _evaluate(node[1], lookup, numbers), _evaluate(node[2], lookup, numbers)
         return (left and right) if kind == "and" else (left or right)
     op, left, right = node[1], _evaluate(node[2], lookup, numbers), _evaluate(node[3], lookup, numbers)
-    if kind == "compare":
+    if kind in ("compare", "test"):
         if isinstance(left, str) or isinstance(right, str):
             return op in ("==", "!=") and COMPARISONS[op](str(left), str(right))
         return COMPARISONS[op](_number(left), _number(right))  # NaN compares False

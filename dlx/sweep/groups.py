@@ -88,13 +88,20 @@ def _same(value, key) -> bool:
     return str(value) == str(key)
 
 
-def check_claims(claims: dict[str, str], groups_params: dict[str, dict], known_metrics: set[str], where) -> None:
-    """Before any trial: every claim parses and names groups and metrics that exist (ConfigError)."""
+def check_claims(claims: dict[str, str], groups_params: dict[str, dict], known_metrics: set[str], where,
+                 seeds: int | None = None) -> None:
+    """Before any trial: every claim parses and names groups and metrics that exist, and a statistical
+    claim ("at 95%") has at least ``MIN_SEEDS`` seeds (``seeds``: the fewest any group runs) (ConfigError)."""
+    from dlx.sweep.significance import MIN_SEEDS
     for name, text in claims.items():
         try:
-            refs = refs_of(parse_claim(text))
+            tree = parse_claim(text)
         except ConfigError as error:
             raise where(("expect", name), f"'{text}': {error}") from None
+        refs = refs_of(tree)
+        if tree[0] == "test" and seeds is not None and seeds < MIN_SEEDS:
+            raise where(("expect", name), f"'{text}' is a statistical claim over seeds and needs at least "
+                                          f"{MIN_SEEDS}; the sweep runs {seeds}: set seeds: {MIN_SEEDS} or more")
         for ref in refs:
             if not select(groups_params, ref):
                 values = sorted({str(v) for params in groups_params.values() for v in params.values()})
@@ -116,6 +123,14 @@ class GroupLookup:
     def __init__(self, records: list[dict]):
         self.records = records
         self.params = {r["group"]: r["params"] for r in records}
+
+    def seeds(self) -> list:
+        """The seeds the trials ran with, in order (a statistical claim pairs the sides by seed)."""
+        return sorted({r["seed"] for r in self.records if r.get("seed") is not None}, key=str)
+
+    def for_seed(self, seed) -> "GroupLookup":
+        """The lookup of the trials of one seed only."""
+        return GroupLookup([r for r in self.records if r.get("seed") == seed])
 
     def value(self, ref: Ref):
         labels = set(select(self.params, ref))

@@ -25,6 +25,21 @@ def _fmt(value) -> str:
     return "" if value is None else str(value)
 
 
+def verdict_numbers(v) -> str:
+    """The numbers a claim compared and, for a statistical claim, n, the mean difference with its interval,
+    the effect size and p."""
+    parts = [f"{k} = {_fmt(x)}" for k, x in v.numbers.items()]
+    st = v.statistics
+    if st and "mean_difference" in st:
+        low, high = st["interval"]
+        parts.append(f"{st['seeds']} seeds: mean difference {_fmt(st['mean_difference'])} "
+                     f"({100 * st['level']:g}% interval {_fmt(low)} to {_fmt(high)}), effect size d_z "
+                     f"{_fmt(st['effect_size'])}, p = {st['p_value']:.3g} ({st['test']})")
+    elif st:
+        parts.append(f"{st['seeds']} seeds: {st.get('note', '')}")
+    return ", ".join(parts)
+
+
 def draw_plots(loaded, outcome) -> list[Path]:
     spec, folder, records = loaded.spec, outcome.sweep_dir / "plots", outcome.records
     if not records:
@@ -48,8 +63,7 @@ def compute_saved(records: list[dict]) -> tuple[int, int]:
 def report_sections(loaded, outcome) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of each table of the report."""
     spec = loaded.spec
-    verdicts = [[v.name, v.claim, "held" if v.held else "FAILED",
-                 ", ".join(f"{k} = {_fmt(x)}" for k, x in v.numbers.items())] for v in outcome.verdicts]
+    verdicts = [[v.name, v.claim, "FAILED" if v.failed else v.outcome, verdict_numbers(v)] for v in outcome.verdicts]
     m = spec.metric
     groups = [[row["group"], row["statuses"], _fmt(row[f"{m}_mean"]), _fmt(row[f"{m}_std"]),
                _fmt(row["epochs_mean"]), row["failures"]] for row in outcome.table]
@@ -92,7 +106,7 @@ def markdown(loaded, outcome, images: list[Path]) -> str:
 
 STYLE = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}table{border-collapse:collapse;"
          "margin:1em 0}td,th{border:1px solid #ccc;padding:3px 8px;font-size:90%}th{background:#eee}"
-         ".held{color:#070;font-weight:bold}.failed{color:#b00;font-weight:bold}img{max-width:100%;display:block}")
+         ".held{color:#070;font-weight:bold}.failed{color:#b00;font-weight:bold}.not-shown{color:#a60;font-weight:bold}img{max-width:100%;display:block}")
 
 
 def html_report(loaded, outcome, images: list[Path]) -> str:
@@ -108,7 +122,8 @@ def html_report(loaded, outcome, images: list[Path]) -> str:
         out.append(f"<h2>{e(title)}</h2><table id='{table_id}'><tr>" + "".join(f"<th>{e(h)}</th>" for h in header)
                    + "</tr>")
         for row in rows:
-            cells = [f"<td class='{c.lower()}'>{e(c)}</td>" if c in ("held", "FAILED") else f"<td>{e(c)}</td>"
+            cells = [f"<td class='{c.lower().replace(' ', '-')}'>{e(c)}</td>" if c in ("held", "FAILED", "not shown")
+                     else f"<td>{e(c)}</td>"
                      for c in row]
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</table>")
