@@ -21,6 +21,7 @@ RANKS = [
     {"experiments"},
     {"explain"},
     {"sweep"},
+    {"claims"},
     {"cli"},
 ]
 

@@ -63,6 +63,8 @@ class RunSession:
         self.checkpoint_seconds = checkpoint_seconds
         self.status = "running"
         self.summary: dict = {}
+        config = self.run_dir / "config.yaml"       # as the run starts (or resumes): the record dlx verify reads
+        self.config_text = config.read_text(encoding="utf-8") if config.is_file() else None
         self._pending: Snapshot | None = None
         self._last_write = time.monotonic()
         self.logger = logging.getLogger(f"dlx.run.{self.run_dir}")
@@ -154,7 +156,7 @@ class RunSession:
         self.flush()
         self.status = status
         self.summary = {"status": status, "message": message, "run_dir": str(self.run_dir), **summary,
-                        "provenance": provenance(self.data_files)}
+                        "provenance": provenance(self.data_files), **recorded_config(self.config_text)}
         write_summary(self.run_dir, self.summary)
         self.log(f"{status}: {message}" if message else status)
         return self.summary
@@ -197,3 +199,14 @@ class RunSession:
     def _write_status(self) -> None:
         write_summary(self.run_dir, {"status": "running", "run_dir": str(self.run_dir),
                                      "epochs_completed": len(self.metrics.rows)})
+
+
+def recorded_config(text: str | None) -> dict:
+    """``{"config": mapping, "config_sha256": hex}`` of the config a run started with (``dlx verify`` compares
+    the folder's config.yaml with it and reruns it); empty when the run has none."""
+    if text is None:
+        return {}
+    import hashlib
+
+    from dlx.config.safe_yaml import load_yaml
+    return {"config": load_yaml(text), "config_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}

@@ -70,7 +70,8 @@ def group_table(records: list[dict], metric: str, goal: str, extra: tuple[str, .
 
 
 def select(groups_params: dict[str, dict], ref: Ref) -> list[str]:
-    """The group labels a selector picks: every part must match (``adam``: some parameter is 'adam';
+    """The group labels a selector picks: every part must match (``adam``: some parameter is 'adam', or
+    a layer given as ``{adam: {...}}``, e.g. ``lstm`` for ``model.layers.0: {lstm: {units: 64}}``;
     ``lr[0.1]``: the parameter lr is 0.1)."""
     return [label for label, params in groups_params.items()
             if all(_matches(params, name, key) for name, key in ref.parts)]
@@ -78,7 +79,8 @@ def select(groups_params: dict[str, dict], ref: Ref) -> list[str]:
 
 def _matches(params: dict, name: str, key) -> bool:
     if key is None:
-        return any(str(value) == name for value in params.values())
+        return any(str(value) == name or (isinstance(value, dict) and list(value) == [name])
+                   for value in params.values())
     return any(name in (path, path.split(".")[-1]) and _same(value, key) for path, value in params.items())
 
 

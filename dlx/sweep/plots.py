@@ -71,7 +71,8 @@ def plot_loss_curves(records: list[dict], path: Path) -> Path | None:
     keys = [text for status, text in (("pruned", "dashed, x: pruned"), ("diverged", "red v: diverged"))
             if status in statuses]
     axes.set_title(f"{key} of every trial" + (f" ({'; '.join(keys)})" if keys else ""))
-    axes.legend(fontsize=7, loc="best")
+    if axes.get_legend_handles_labels()[0]:       # trials without a history (an agent's summary) draw no line
+        axes.legend(fontsize=7, loc="best")
     return save_png(figure, path)
 
 

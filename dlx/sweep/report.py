@@ -25,11 +25,10 @@ def _fmt(value) -> str:
     return "" if value is None else str(value)
 
 
-def verdict_numbers(v) -> str:
-    """The numbers a claim compared and, for a statistical claim, n, the mean difference with its interval,
-    the effect size and p."""
-    parts = [f"{k} = {_fmt(x)}" for k, x in v.numbers.items()]
-    st = v.statistics
+def verdict_numbers(numbers: dict, st: dict | None = None) -> str:
+    """The numbers a claim compared and, for a statistical claim (its ``statistics``), n, the mean
+    difference with its interval, the effect size and p."""
+    parts = [f"{k} = {_fmt(x)}" for k, x in numbers.items()]
     if st and "mean_difference" in st:
         low, high = st["interval"]
         parts.append(f"{st['seeds']} seeds: mean difference {_fmt(st['mean_difference'])} "
@@ -63,7 +62,8 @@ def compute_saved(records: list[dict]) -> tuple[int, int]:
 def report_sections(loaded, outcome) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of each table of the report."""
     spec = loaded.spec
-    verdicts = [[v.name, v.claim, "FAILED" if v.failed else v.outcome, verdict_numbers(v)] for v in outcome.verdicts]
+    verdicts = [[v.name, v.claim, "FAILED" if v.failed else v.outcome, verdict_numbers(v.numbers, v.statistics)]
+                for v in outcome.verdicts]
     m = spec.metric
     groups = [[row["group"], row["statuses"], _fmt(row[f"{m}_mean"]), _fmt(row[f"{m}_std"]),
                _fmt(row["epochs_mean"]), row["failures"]] for row in outcome.table]

@@ -74,6 +74,13 @@ class PruneSpec(Strict):
 Parameter = Union[list[Any], Distribution]
 
 
+class ClaimInfo(Strict):
+    """What a sweep checks when it is a claim of the lecture notes (``experiments/claims/``)."""
+
+    statement: str = Field(description="the claim in English, as the notes make it")
+    section: str = Field(description="where the notes make it, in ../shared/TOPICS.md's terms, e.g. [O] Optimisation")
+
+
 class SweepSpec(Strict):
     """A whole sweep."""
 
@@ -89,6 +96,7 @@ class SweepSpec(Strict):
     goal: Literal["min", "max"] = Field("min", description="whether a smaller or a larger metric wins")
     prune: PruneSpec | None = Field(None, description="stop poor trials early (asha)")
     expect: dict[str, str] = Field(default_factory=dict, description="named claims, e.g. adam.val_loss < sgd.val_loss")
+    claim: ClaimInfo | None = Field(None, description="the lecture's claim this sweep checks (dlx claims)")
 
     @field_validator("parameters", mode="before")
     @classmethod
