@@ -31,7 +31,7 @@ from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
 from dlx.threads import use_threads
 from dlx.train.experiment import prepare
-from dlx.train.loop import Trainer
+from dlx.train.loop import SupervisedLearner
 from dlx.train.runner import experiment_threads
 
 
@@ -77,14 +77,14 @@ def lr_range_test(loaded: LoadedConfig, min_lr: float = 1e-6, max_lr: float = 1.
 
 
 def _range_steps(x, min_lr: float, max_lr: float, max_steps: int, beta: float, explode: float) -> LRFindResult:
-    trainer = Trainer(x)  # its step's loss and gradients: padding masked, noise and penalties as in training
+    learner = SupervisedLearner(x)  # its step's loss and gradients: padding masked, noise and penalties as in training
     batches = list(minibatches(len(x.splits["train"]), x.settings.batch_size, x.rngs["shuffle"]))[:max_steps]
     result = LRFindResult(config_lr=x.rate.base)  # the config's rate, or the optimiser's own
     average, best = 0.0, math.inf
     x.model.train()
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         for step, (lr, idx) in enumerate(zip(schedule(min_lr, max_lr, len(batches)), batches), start=1):
-            value = trainer.gradients(idx)
+            value = learner.gradients(idx)
             x.optimiser.lr = float(lr)
             x.optimiser.step()
             average = beta * average + (1 - beta) * value
