@@ -25,7 +25,7 @@ from dlx.generative.training import default_adam, make_optimiser
 from dlx.ops import bce_with_logits
 from dlx.tensor import Tensor, no_grad
 from dlx.train.learner import Batch, LazyBatches, Learner
-from dlx.train.trainer import Trainer
+from dlx.train.trainer import fit
 
 GENERATOR_LOSSES = ("non_saturating", "saturating")
 
@@ -162,8 +162,8 @@ class GANLearner(Learner):
         self.history.samples.append((row["step"], samples))
         return row
 
-    def weights(self) -> dict:
-        return self.gan.state_dict()
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return self.gan.sample(n, rng)
 
 
 def train_gan(gan: GAN, X_train: np.ndarray, settings: GANSettings, rng: np.random.Generator,
@@ -171,5 +171,5 @@ def train_gan(gan: GAN, X_train: np.ndarray, settings: GANSettings, rng: np.rand
               evaluate: Callable[[np.ndarray], dict] | None = None, eval_seed: int = 0) -> GANHistory:
     """The trainer with a ``GANLearner``; its rows and samples."""
     learner = GANLearner(gan, X_train, settings, rng, evaluate, eval_seed)
-    Trainer(learner, on_epoch=on_checkpoint).fit()
+    fit(learner, on_checkpoint)
     return learner.history

@@ -20,7 +20,7 @@ from dlx.ops import mse_loss
 from dlx.registry import optimisers
 from dlx.tensor import Tensor
 from dlx.train.learner import Batch, LazyBatches, Learner
-from dlx.train.trainer import Trainer
+from dlx.train.trainer import fit
 
 Callback = Callable[[dict], None] | None
 
@@ -131,11 +131,14 @@ class VAELearner(ImageLearner):
         return {"epoch": epoch, **{f"train_{k}": v for k, v in train.items()},
                 **{f"val_{k}": v for k, v in validation.items()}}
 
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return self.model.sample(n, rng)
+
 
 def train_autoencoder(model: Autoencoder, X_train: np.ndarray, X_val: np.ndarray, settings: TrainSettings,
                       rng: np.random.Generator, on_epoch: Callback = None) -> list[dict]:
     """The trainer with an ``AutoencoderLearner``; the rows."""
-    return Trainer(AutoencoderLearner(model, X_train, X_val, settings, rng), on_epoch=on_epoch).fit().history
+    return fit(AutoencoderLearner(model, X_train, X_val, settings, rng), on_epoch).history
 
 
 def train_vae(model: VAE, X_train: np.ndarray, X_val: np.ndarray, settings: TrainSettings,
@@ -143,4 +146,4 @@ def train_vae(model: VAE, X_train: np.ndarray, X_val: np.ndarray, settings: Trai
     """The trainer with a ``VAELearner`` (validation noise from ``eval_seed``); the rows."""
     learner = VAELearner(model, X_train, X_val, settings, rng)
     learner.eval_seed = eval_seed
-    return Trainer(learner, on_epoch=on_epoch).fit().history
+    return fit(learner, on_epoch).history

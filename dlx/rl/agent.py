@@ -26,7 +26,7 @@ from dlx.registry import agents
 from dlx.rl.env import seed_from
 from dlx.rl.learner import AgentLearner
 from dlx.rl.settings import BudgetSettings
-from dlx.train.trainer import Trainer
+from dlx.train.trainer import fit
 
 EpisodeCallback = Callable[[dict], "bool | None"]
 
@@ -76,10 +76,7 @@ class Agent:
     def train(self, budget: BudgetSettings | None = None, on_episode: EpisodeCallback | None = None) -> list[dict]:
         """Run episodes until the budget (counted from the agent's start, so resumes continue) is spent:
         the trainer with an ``AgentLearner``, no run session; the rows. Ctrl-C propagates."""
-        state = Trainer(AgentLearner(self, budget), on_epoch=on_episode).fit()
-        if state.status == "interrupted":
-            raise KeyboardInterrupt
-        return state.history
+        return fit(AgentLearner(self, budget), on_episode).history
 
     def spent(self, budget: BudgetSettings) -> bool:
         return ((budget.steps is not None and self.steps >= budget.steps)

@@ -34,7 +34,7 @@ from dlx.config.overrides import apply_override
 from dlx.errors import ConfigError, DlxError
 from dlx.sweep.spec import Strict
 from dlx.train.learner import Batch, Learner
-from dlx.train.trainer import Trainer
+from dlx.train.trainer import fit
 
 
 class FunctionSpec(Strict):
@@ -118,7 +118,7 @@ def minimise(config: ObjectiveConfig, on_step=None) -> tuple[str, str, list[dict
     """Run the optimiser (the trainer with an ``ObjectiveLearner``); (status, message, rows).
     ``on_step(row)`` returning True stops (pruned)."""
     learner = ObjectiveLearner(config)
-    state = Trainer(learner, on_epoch=on_step).fit()
+    state = fit(learner, on_step)
     if state.status == "finished" and not learner.reached:
         return "finished", f"not within {config.run.target:g} of the minimum after {config.run.steps} steps", \
             state.history

@@ -163,6 +163,15 @@ class Learner:
         """The row's line in run.log (None: every key and value)."""
         return None
 
+    # ---- what a trained learner gives -------------------------------------------------------
+    def predict(self, inputs: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+        """The model's outputs for ``inputs`` (eval mode, no tape), for learners of a model of inputs."""
+        raise NotImplementedError(f"{type(self).__name__} does not predict")
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        """``n`` samples of the learned distribution, for generative learners."""
+        raise NotImplementedError(f"{type(self).__name__} does not sample")
+
     # ---- closed forms -----------------------------------------------------------------------
     def solves_in_one_step(self) -> bool:
         """True for a model solved in closed form: ``solve`` replaces the epochs."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from dlx.data import batch, minibatches, resolve_batch_size
 from dlx.nn import forward_masked
+from dlx.tasks.base import predict_outputs
 from dlx.tensor import Tensor
 from dlx.train.gradient_flow import GradientFlow
 from dlx.train.learner import Batch, LazyBatches, Learner
@@ -135,6 +136,9 @@ class SupervisedLearner(Learner):
 
     def format_row(self, row: dict) -> str:
         return format_row(row)
+
+    def predict(self, inputs: np.ndarray, lengths: np.ndarray | None = None) -> np.ndarray:
+        return predict_outputs(self.x.model, inputs, lengths=lengths)
 
     # ---- closed forms and state -----------------------------------------------------------
     def solves_in_one_step(self) -> bool:

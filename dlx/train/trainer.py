@@ -37,13 +37,17 @@ class LoopState:
 
 
 class Reporter:
-    """Receives progress; the CLI shows a progress bar or prints a line per epoch (``batch`` is optional:
-    a reporter without it is not told about batches)."""
+    """Receives progress; the CLI shows a progress bar or prints a line per epoch (each method is optional:
+    a reporter without it is not told of that event)."""
 
     def start(self, total_epochs: int | None, first_epoch: int, unit: str | None = None) -> None: ...
     def batch(self, epoch: int, done: int, total: int) -> None: ...
     def epoch(self, row: dict) -> None: ...
     def stop(self) -> None: ...
+
+
+def _nothing(*args, **kwargs) -> None:
+    return None
 
 
 def as_learner(x) -> Learner:
@@ -65,9 +69,13 @@ class Trainer:
         self.learner = as_learner(learner)
         self.session, self.on_epoch = session, on_epoch
         self.reporter = reporter or Reporter()
-        self.on_batch = (getattr(self.reporter, "batch", None) if self.learner.batch_progress else None) \
-            or (lambda epoch, done, total: None)
+        self.on_batch = self.reported("batch") if self.learner.batch_progress else _nothing
         self.state = LoopState(epoch=self.learner.epochs_done())
+
+    def reported(self, event: str):
+        """The reporter's method for ``event`` (``start``, ``batch``, ``epoch``, ``stop``), or one that does nothing."""
+        method = getattr(self.reporter, event, None)
+        return method if method is not None else _nothing
 
     # ---- one epoch ------------------------------------------------------------------------
     def train_epoch(self, epoch: int) -> list[dict]:
@@ -97,19 +105,15 @@ class Trainer:
         learner = self.learner
         if learner.solves_in_one_step():
             return self.fit_closed_form()
-        if learner.progress_unit:
-            self.reporter.start(*learner.progress(self.state.epoch), unit=learner.progress_unit)
-        else:
-            self.reporter.start(*learner.progress(self.state.epoch))
+        unit = {"unit": learner.progress_unit} if learner.progress_unit else {}
+        self.reported("start")(*learner.progress(self.state.epoch), **unit)
         # overflow and NaN are the divergence guard's to report, in one line, not NumPy's
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            try:
-                self._fit_epochs()
-                if self.state.status not in ("interrupted", "diverged"):
-                    learner.on_fit_end(self.state.status)
-            finally:
-                if learner.checkpoint == "end" and self.session is not None:
-                    self.session.checkpoint(self.snapshot, force=True)
+            self._fit_epochs()
+            if self.state.status not in ("interrupted", "diverged"):
+                learner.on_fit_end(self.state.status)
+        if learner.checkpoint == "end" and self.session is not None:  # also after Ctrl-C: the agent as it is
+            self.session.checkpoint(self.snapshot, force=True)
         if self.state.status in ("finished", "early_stopped"):
             self.state.restored_best = self.restore_best()
         return self.state
@@ -136,7 +140,7 @@ class Trainer:
             self.state.status = "diverged"
             self.state.message = str(error)
         finally:
-            self.reporter.stop()
+            self.reported("stop")()
 
     def fit_closed_form(self) -> LoopState:
         """Models solved in one step (the normal equation): a single 'epoch' row, no gradient steps."""
@@ -151,7 +155,7 @@ class Trainer:
         self.state.history.append(row)
         if self.session is not None:
             self.session.record(row, self.learner.format_row(row))
-        self.reporter.epoch(row)
+        self.reported("epoch")(row)
         if self.on_epoch is not None:
             self.on_epoch(row)
 
@@ -168,7 +172,7 @@ class Trainer:
             self.session.record(row, learner.format_row(row))
             if learner.checkpoint == "epoch":
                 self.session.checkpoint(self.snapshot)
-        self.reporter.epoch(row)
+        self.reported("epoch")(row)
         if (ended := learner.should_stop(row)) is not None:
             return ended
         if self.on_epoch is not None and self.on_epoch(row) is True:
@@ -216,3 +220,13 @@ class Trainer:
             self.learner.load_weights(self.state.best_state)
             return True
         return False
+
+
+def fit(learner, on_epoch=None) -> LoopState:
+    """Train ``learner`` without a run session, as a library call does (``train_vae``, ``Agent.train``,
+    an objective's path): the trainer's state; Ctrl-C propagates as KeyboardInterrupt once the
+    trainer has stopped, as it would from a hand-written loop."""
+    state = Trainer(learner, on_epoch=on_epoch).fit()
+    if state.status == "interrupted":
+        raise KeyboardInterrupt
+    return state
