@@ -19,14 +19,15 @@ from dlx.data.sources import data_files_read
 from dlx.errors import ConfigError
 from dlx.generative.building import build_generative_model, save_generative
 from dlx.generative.data import GenerativeData, load_generative_data
-from dlx.generative.gan_training import GANSettings, train_gan
+from dlx.generative.gan_training import GANLearner, GANSettings
 from dlx.generative.metrics import evaluate_vae, modes_covered, pca_reconstruction_error, reconstruction_error
 from dlx.generative.models import GAN, VAE
 from dlx.generative.reports import autoencoder_plots, gan_plots, vae_plots
 from dlx.generative.settings import GenerativeConfig
-from dlx.generative.training import TrainSettings, train_autoencoder, train_vae
+from dlx.generative.training import AutoencoderLearner, TrainSettings, VAELearner
 from dlx.runs.session import RunSession
 from dlx.threads import choose_threads, use_threads
+from dlx.train.trainer import Trainer
 
 
 def check_config(config: dict, source: str = "generative config") -> GenerativeConfig:
@@ -57,47 +58,46 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
                                 data_files=files)
     with session, use_threads(threads):
         session.log(threads.describe())
-        def record(row: dict) -> None:
-            session.record(row)
-            if on_row is not None:
-                on_row(row)
-
-        out_dir = session.run_dir
         header = {"task": "generative", "kind": model.kind, "dataset": data.name,
                   "parameters": model.num_parameters()}
-        run = _run_gan if isinstance(model, GAN) else _run_vae if isinstance(model, VAE) else _run_autoencoder
-        try:
-            summary = run(model, data, config, training, rng, record, out_dir)
-        except KeyboardInterrupt:  # Ctrl-C or SIGTERM: keep the model as it is and say so
-            save_generative(model, out_dir)
+        learner, report = _learner(model, data, config, training, rng, session.run_dir)
+        state = Trainer(learner, session, on_epoch=on_row).fit()
+        save_generative(model, session.run_dir)
+        if state.status == "interrupted":  # Ctrl-C or SIGTERM: keep the model as it is and say so
             return session.finish("interrupted", {**header, "epochs_completed": len(session.metrics.rows)},
                                   f"interrupted (Ctrl-C or SIGTERM) after {len(session.metrics.rows)} rows of "
                                   f"metrics; the model as it was is saved (a generative run does not resume)")
-        save_generative(model, out_dir)
-        return session.finish("finished", {**header, **summary, "threads": threads.record()})
+        return session.finish(state.status, {**header, **report(state.history), "threads": threads.record()}, state.message)
 
 
 def _settings(config: dict, training: dict) -> TrainSettings:
     return TrainSettings(optimiser=dict(config.get("optimiser") or {"name": "adam", "lr": 1e-3}), **training)
 
 
-def _run_autoencoder(model, data: GenerativeData, config, training, rng, record, out_dir) -> dict:
-    rows = train_autoencoder(model, data.X_train, data.X_test, _settings(config, training), rng, record)
-    autoencoder_plots(model, data, rows, out_dir / "plots", rng)
-    return {"test_mse": reconstruction_error(model, data.X_test), "code_dim": model.code_dim,
-            "pca_test_mse": pca_reconstruction_error(data.X_train, data.X_test, model.code_dim)}
+def _learner(model, data: GenerativeData, config: dict, training: dict, rng, out_dir):
+    """The model's learner, and what makes the summary's figures (and the plots) once it has trained."""
+    if isinstance(model, GAN):
+        return _gan_learner(model, data, config, training, rng, out_dir)
+    if isinstance(model, VAE):
+        at_init = evaluate_vae(model, data.X_test, np.random.default_rng(0))
+        learner = VAELearner(model, data.X_train, data.X_test, _settings(config, training), rng,
+                             first_row={"epoch": 0, **{f"val_{k}": v for k, v in at_init.items()}})
+
+        def report(rows: list[dict]) -> dict:
+            vae_plots(model, data, [row for row in rows if row.get("epoch") != 0], out_dir / "plots", rng)
+            final = evaluate_vae(model, data.X_test, np.random.default_rng(0))
+            return {"test": final, "test_at_init": at_init, "latent_dim": model.latent_dim, "unit": "nats per image"}
+        return learner, report
+    learner = AutoencoderLearner(model, data.X_train, data.X_test, _settings(config, training), rng)
+
+    def report(rows: list[dict]) -> dict:
+        autoencoder_plots(model, data, rows, out_dir / "plots", rng)
+        return {"test_mse": reconstruction_error(model, data.X_test), "code_dim": model.code_dim,
+                "pca_test_mse": pca_reconstruction_error(data.X_train, data.X_test, model.code_dim)}
+    return learner, report
 
 
-def _run_vae(model: VAE, data: GenerativeData, config, training, rng, record, out_dir) -> dict:
-    at_init = evaluate_vae(model, data.X_test, np.random.default_rng(0))
-    record({"epoch": 0, **{f"val_{k}": v for k, v in at_init.items()}})
-    rows = train_vae(model, data.X_train, data.X_test, _settings(config, training), rng, record)
-    vae_plots(model, data, rows, out_dir / "plots", rng)
-    final = evaluate_vae(model, data.X_test, np.random.default_rng(0))
-    return {"test": final, "test_at_init": at_init, "latent_dim": model.latent_dim, "unit": "nats per image"}
-
-
-def _run_gan(model: GAN, data: GenerativeData, config, training, rng, record, out_dir) -> dict:
+def _gan_learner(model: GAN, data: GenerativeData, config: dict, training: dict, rng, out_dir):
     optimiser = dict(config.get("optimiser") or {"name": "adam", "lr": 1e-3})
     settings = GANSettings(generator_optimiser=optimiser,
                            discriminator_optimiser=dict(config.get("discriminator_optimiser") or optimiser), **training)
@@ -105,7 +105,10 @@ def _run_gan(model: GAN, data: GenerativeData, config, training, rng, record, ou
     if data.centres is not None:
         def evaluate(samples):
             return modes_covered(samples, data.centres, data.std)
-    history = train_gan(model, data.X_train, settings, rng, record, evaluate)
-    gan_plots(model, data, history, out_dir / "plots", rng)
-    last = history.rows[-1]
-    return {"final": last, "modes_per_checkpoint": [row.get("modes_covered") for row in history.rows]}
+    learner = GANLearner(model, data.X_train, settings, rng, evaluate)
+
+    def report(rows: list[dict]) -> dict:
+        history = learner.history
+        gan_plots(model, data, history, out_dir / "plots", rng)
+        return {"final": history.rows[-1], "modes_per_checkpoint": [row.get("modes_covered") for row in history.rows]}
+    return learner, report

@@ -24,6 +24,8 @@ from dlx.generative.models import GAN
 from dlx.generative.training import default_adam, make_optimiser
 from dlx.ops import bce_with_logits
 from dlx.tensor import Tensor, no_grad
+from dlx.train.learner import Batch, LazyBatches, Learner
+from dlx.train.trainer import fit
 
 GENERATOR_LOSSES = ("non_saturating", "saturating")
 
@@ -103,35 +105,71 @@ def generator_step(gan: GAN, z: Tensor, loss_kind: str, optimiser) -> tuple[floa
     return loss.item(), norm
 
 
+class GANLearner(Learner):
+    """Alternate D and G steps (manual optimisation: two optimisers); an epoch of the trainer is
+    ``checkpoint_every`` iterations, and its row holds step, d_loss, g_loss, d_accuracy and
+    g_grad_norm (means over the interval) and whatever ``evaluate(samples)`` returns for
+    ``eval_samples`` samples drawn with the same noise at every checkpoint (e.g.
+    ``modes_covered`` on the ring). ``history`` keeps the rows and the samples."""
+
+    automatic_optimisation = False
+
+    def __init__(self, gan: GAN, X_train: np.ndarray, settings: GANSettings, rng: np.random.Generator,
+                 evaluate: Callable[[np.ndarray], dict] | None = None, eval_seed: int = 0):
+        self.gan, self.X_train, self.settings, self.rng, self.evaluate = gan, X_train, settings, rng, evaluate
+        self.g_opt = make_optimiser(settings.generator_optimiser, gan.generator.parameters())
+        self.d_opt = make_optimiser(settings.discriminator_optimiser, gan.discriminator.parameters())
+        self.eval_noise = gan.noise(settings.eval_samples, np.random.default_rng(eval_seed))
+        self.history = GANHistory()
+
+    def planned_epochs(self) -> int:
+        return -(-self.settings.steps // self.settings.checkpoint_every)
+
+    def configure_optimisers(self) -> list:
+        return [self.g_opt, self.d_opt]
+
+    def train_batches(self, epoch: int) -> LazyBatches:
+        every = self.settings.checkpoint_every
+        return LazyBatches(list(range((epoch - 1) * every + 1, min(epoch * every, self.settings.steps) + 1)),
+                           self.draw)
+
+    def draw(self, step: int) -> Batch:
+        """The real samples and the noise of one iteration, in the order the steps use them."""
+        s, real, d_noise = self.settings, [], []
+        for _ in range(s.d_steps):
+            real.append(Tensor(self.X_train[self.rng.integers(0, len(self.X_train), s.batch_size)]))
+            d_noise.append(self.gan.noise(s.batch_size, self.rng))
+        g_noise = [self.gan.noise(s.batch_size, self.rng) for _ in range(s.g_steps)]
+        return Batch({"real": real, "d_noise": d_noise, "g_noise": g_noise}, index=np.array([step]))
+
+    def training_step(self, batch: Batch) -> dict:
+        parts = batch.inputs
+        for real, z in zip(parts["real"], parts["d_noise"]):
+            d_loss, d_accuracy = discriminator_step(self.gan, real, z, self.d_opt)
+        for z in parts["g_noise"]:
+            g_loss, g_norm = generator_step(self.gan, z, self.settings.generator_loss, self.g_opt)
+        return {"step": int(batch.index[0]), "values": (d_loss, g_loss, d_accuracy, g_norm)}
+
+    def validation_step(self, epoch: int, outputs: list[dict], seconds: float) -> dict:
+        means = np.mean([out["values"] for out in outputs], axis=0)
+        row = {"step": outputs[-1]["step"],
+               **dict(zip(("d_loss", "g_loss", "d_accuracy", "g_grad_norm"), means.tolist()))}
+        with no_grad():
+            samples = self.gan.generator(self.eval_noise).data
+        found = self.evaluate(samples) if self.evaluate else {}
+        row.update({k: v for k, v in found.items() if not isinstance(v, list)})
+        self.history.rows.append(row)
+        self.history.samples.append((row["step"], samples))
+        return row
+
+    def sample(self, n: int, rng: np.random.Generator) -> np.ndarray:
+        return self.gan.sample(n, rng)
+
+
 def train_gan(gan: GAN, X_train: np.ndarray, settings: GANSettings, rng: np.random.Generator,
               on_checkpoint: Callable[[dict], None] | None = None,
               evaluate: Callable[[np.ndarray], dict] | None = None, eval_seed: int = 0) -> GANHistory:
-    """Alternate D and G steps; every ``checkpoint_every`` iterations write a row.
-
-    A row holds step, d_loss, g_loss, d_accuracy and g_grad_norm (means over the
-    interval) and whatever ``evaluate(samples)`` returns for ``eval_samples`` samples drawn
-    with the same noise at every checkpoint (e.g. ``modes_covered`` on the ring).
-    """
-    g_opt = make_optimiser(settings.generator_optimiser, gan.generator.parameters())
-    d_opt = make_optimiser(settings.discriminator_optimiser, gan.discriminator.parameters())
-    eval_noise = gan.noise(settings.eval_samples, np.random.default_rng(eval_seed))
-    history, interval = GANHistory(), []
-    for step in range(1, settings.steps + 1):
-        for _ in range(settings.d_steps):
-            real = Tensor(X_train[rng.integers(0, len(X_train), settings.batch_size)])
-            d_loss, d_accuracy = discriminator_step(gan, real, gan.noise(settings.batch_size, rng), d_opt)
-        for _ in range(settings.g_steps):
-            g_loss, g_norm = generator_step(gan, gan.noise(settings.batch_size, rng), settings.generator_loss, g_opt)
-        interval.append((d_loss, g_loss, d_accuracy, g_norm))
-        if step % settings.checkpoint_every == 0 or step == settings.steps:
-            means = np.mean(interval, axis=0)
-            row = {"step": step, **dict(zip(("d_loss", "g_loss", "d_accuracy", "g_grad_norm"), means.tolist()))}
-            with no_grad():
-                samples = gan.generator(eval_noise).data
-            row.update({k: v for k, v in (evaluate(samples) if evaluate else {}).items() if not isinstance(v, list)})
-            history.rows.append(row)
-            history.samples.append((step, samples))
-            interval = []
-            if on_checkpoint is not None:
-                on_checkpoint(row)
-    return history
+    """The trainer with a ``GANLearner``; its rows and samples."""
+    learner = GANLearner(gan, X_train, settings, rng, evaluate, eval_seed)
+    fit(learner, on_checkpoint)
+    return learner.history

@@ -24,7 +24,9 @@ from pydantic import BaseModel, ValidationError
 from dlx.errors import CheckpointError, ConfigError
 from dlx.registry import agents
 from dlx.rl.env import seed_from
+from dlx.rl.learner import AgentLearner
 from dlx.rl.settings import BudgetSettings
+from dlx.train.trainer import fit
 
 EpisodeCallback = Callable[[dict], "bool | None"]
 
@@ -71,18 +73,10 @@ class Agent:
     def build(self, env, rng: np.random.Generator) -> None:
         raise NotImplementedError
 
-    def train(self, budget: BudgetSettings, on_episode: EpisodeCallback | None = None) -> list[dict]:
-        """Run episodes until the budget (counted from the agent's start, so resumes continue) is spent."""
-        rows = []
-        while not self.spent(budget):
-            row = self.episode(budget)
-            self.episodes += 1
-            row = {"episode": self.episodes, "steps": self.steps, **row}
-            rows.append(row)
-            if on_episode is not None and on_episode(row):
-                break
-        self.finish()
-        return rows
+    def train(self, budget: BudgetSettings | None = None, on_episode: EpisodeCallback | None = None) -> list[dict]:
+        """Run episodes until the budget (counted from the agent's start, so resumes continue) is spent:
+        the trainer with an ``AgentLearner``, no run session; the rows. Ctrl-C propagates."""
+        return fit(AgentLearner(self, budget), on_episode).history
 
     def spent(self, budget: BudgetSettings) -> bool:
         return ((budget.steps is not None and self.steps >= budget.steps)
@@ -93,6 +87,11 @@ class Agent:
 
     def finish(self) -> None:
         """Called when training ends (planning agents plan here)."""
+
+    def plan(self) -> list[dict] | None:
+        """An agent that solves its environment's model instead of learning from episodes (value
+        iteration) solves it here and returns a row per sweep; None (default): it learns from episodes."""
+        return None
 
     # ---- acting -----------------------------------------------------------------------------
     def act_batch(self, observations: np.ndarray) -> np.ndarray:

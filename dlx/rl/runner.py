@@ -24,6 +24,7 @@ from dlx.errors import DlxError
 from dlx.models.memory import check_bytes
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
 from dlx.rl.play import play
+from dlx.rl.learner import AGENT_FILE, AgentLearner
 from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
 from dlx.rl.settings import RLConfig
 from dlx.runs import atomic_write_json, load_checkpoint
@@ -31,8 +32,8 @@ from dlx.runs.lock import FolderLock
 from dlx.runs.session import RunSession
 from dlx.threads import choose_threads, use_threads
 from dlx.train.runner import RunResult
+from dlx.train.trainer import Trainer
 
-AGENT_FILE = "agent"  # checkpoints/agent.npz, written by the session
 PLAY_BYTES_PER_EPISODE = 64  # the vectorised evaluation keeps ~8 numbers per episode (state, return, length, draws)
 
 
@@ -74,24 +75,9 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
     threads = choose_threads(config.threads)  # auto: one thread, an agent's products are small (DQN 64x128x128)
     with session, use_threads(threads):
         session.log(threads.describe())
-        started, rows, status = time.perf_counter(), [], "finished"
-
-        def on_episode(row: dict) -> None:
-            rows.append(row)
-            session.record(row, "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}"
-                                          for k, v in row.items()))
-            if reporter is not None:
-                reporter.epoch(row)
-
-        start_progress(reporter, agent, config)
-        try:
-            agent.train(config.budget, on_episode=on_episode)
-        except KeyboardInterrupt:
-            status = "interrupted"
-        finally:
-            if hasattr(reporter, "stop"):
-                reporter.stop()
-        session.checkpoint({AGENT_FILE: agent.state_dict()}, force=True)
+        started = time.perf_counter()
+        state = Trainer(AgentLearner(agent, config.budget), session, reporter).fit()
+        status = "interrupted" if state.status == "interrupted" else "finished"
         summary = {"task": "reinforcement_learning", "config": source, "seed": config.seed,
                    "environment": config.environment.id, "agent": config.agent.name,
                    "train_seconds": time.perf_counter() - started, "threads": threads.record()}
@@ -104,14 +90,6 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
         session.finish(status, summary, "interrupted (Ctrl-C); resume with dlx train --resume "
                        f"{session.run_dir}" if status == "interrupted" else "")
     return RunResult(session.run_dir, status, session.summary, session.summary.get("message", ""), history)
-
-
-def start_progress(reporter, agent, config: RLConfig) -> None:
-    """Tell a reporter that has ``start`` the budget: episodes, else environment steps."""
-    if hasattr(reporter, "start"):
-        unit = "episode" if config.budget.episodes else "steps"
-        done = getattr(agent, "episodes" if unit == "episode" else "steps", 0)
-        reporter.start(config.budget.episodes or config.budget.steps, done + 1, unit=unit)
 
 
 def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0,

@@ -59,15 +59,11 @@ class ValueIterationAgent(TabularAgent):
         super().check(env)
         tabular_model(env)  # a ConfigError if the environment publishes no model
 
-    def train(self, budget: BudgetSettings | None = None, on_episode=None) -> list[dict]:
+    def plan(self) -> list[dict]:
         s = self.settings
         result = value_iteration(tabular_model(self.env), s.gamma, s.tolerance, s.max_iterations)
         self.q, self.iterations = result.q_values, result.iterations
-        rows = [{"iteration": i + 1, "delta": d} for i, d in enumerate(result.deltas)]
-        for row in rows:
-            if on_episode is not None and on_episode(row):
-                break
-        return rows
+        return [{"iteration": i + 1, "delta": d} for i, d in enumerate(result.deltas)]
 
     def summary(self) -> dict:
         return {"iterations": int(getattr(self, "iterations", 0))}

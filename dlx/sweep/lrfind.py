@@ -1,8 +1,8 @@
 """The learning-rate range test (Smith, 2017; as fastai's ``lr_find``).
 
 Train from the config's initial weights for at most one epoch while the learning rate
-grows exponentially from ``min_lr`` to ``max_lr``, one step per mini-batch (the trainer's
-own step: its loss, masks, noise and penalties); stop when the
+grows exponentially from ``min_lr`` to ``max_lr``, one step per mini-batch (the trainer runs
+the supervised learner's own step: its loss, masks, noise and penalties); stop when the
 smoothed loss exceeds ``explode`` times its lowest value (or turns NaN). The loss
 against the learning rate falls, flattens and explodes; the suggestion is the rate at
 the lowest smoothed loss divided by 10 (a step safely before the explosion, fastai's
@@ -31,8 +31,10 @@ from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
 from dlx.threads import use_threads
 from dlx.train.experiment import prepare
-from dlx.train.loop import Trainer
+from dlx.train.learner import LazyBatches, Learner
+from dlx.train.loop import SupervisedLearner
 from dlx.train.runner import experiment_threads
+from dlx.train.trainer import fit
 
 
 @dataclass
@@ -76,27 +78,56 @@ def lr_range_test(loaded: LoadedConfig, min_lr: float = 1e-6, max_lr: float = 1.
     return result
 
 
+class RangeTestLearner(Learner):
+    """The range test as a learner: an epoch of the trainer is one step of the supervised learner
+    (its batch, loss and gradients) at the next rate of the schedule; the run stops when the
+    smoothed loss explodes. The figures collect in ``result``."""
+
+    def __init__(self, x, min_lr: float, max_lr: float, max_steps: int, beta: float, explode: float):
+        self.x, self.beta, self.explode, self.max_lr = x, beta, explode, max_lr
+        self.step = SupervisedLearner(x)  # padding masked, noise and penalties as in training
+        self.batches = list(minibatches(len(x.splits["train"]), x.settings.batch_size, x.rngs["shuffle"]))[:max_steps]
+        self.rates = schedule(min_lr, max_lr, len(self.batches))
+        self.result = LRFindResult(config_lr=x.rate.base)  # the config's rate, or the optimiser's own
+        self.average, self.best = 0.0, math.inf
+        x.model.train()
+
+    def planned_epochs(self) -> int:
+        return len(self.batches)
+
+    def configure_optimisers(self) -> list:
+        return [self.x.optimiser]
+
+    def train_batches(self, epoch: int) -> LazyBatches:
+        return LazyBatches([self.batches[epoch - 1]], self.step.training_batch)
+
+    def training_step(self, batch) -> dict:
+        return self.step.training_step(batch)
+
+    def before_step(self, epoch: int, step: int, steps: int) -> None:
+        self.x.optimiser.lr = float(self.rates[epoch - 1])
+
+    def validation_step(self, epoch: int, outputs: list[dict], seconds: float) -> dict:
+        value = outputs[-1]["loss"]
+        self.average = self.beta * self.average + (1 - self.beta) * value
+        smooth = self.average / (1 - self.beta ** epoch)
+        for column, number in (("lrs", float(self.rates[epoch - 1])), ("losses", value), ("smoothed", smooth)):
+            getattr(self.result, column).append(number)
+        return {"step": epoch, "lr": float(self.rates[epoch - 1]), "loss": value, "smoothed": smooth}
+
+    def should_stop(self, row: dict) -> tuple[str, str] | None:
+        smooth = row["smoothed"]
+        if not math.isfinite(smooth) or smooth > self.explode * self.best:
+            return "finished", f"loss exploded at lr {row['lr']:.3g}"
+        self.best = min(self.best, smooth)
+        return None
+
+
 def _range_steps(x, min_lr: float, max_lr: float, max_steps: int, beta: float, explode: float) -> LRFindResult:
-    trainer = Trainer(x)  # its step's loss and gradients: padding masked, noise and penalties as in training
-    batches = list(minibatches(len(x.splits["train"]), x.settings.batch_size, x.rngs["shuffle"]))[:max_steps]
-    result = LRFindResult(config_lr=x.rate.base)  # the config's rate, or the optimiser's own
-    average, best = 0.0, math.inf
-    x.model.train()
-    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        for step, (lr, idx) in enumerate(zip(schedule(min_lr, max_lr, len(batches)), batches), start=1):
-            value = trainer.gradients(idx)
-            x.optimiser.lr = float(lr)
-            x.optimiser.step()
-            average = beta * average + (1 - beta) * value
-            smooth = average / (1 - beta ** step)
-            result.lrs.append(float(lr))
-            result.losses.append(value)
-            result.smoothed.append(smooth)
-            if not math.isfinite(smooth) or smooth > explode * best:
-                result.stopped = f"loss exploded at lr {lr:.3g}"
-                break
-            best = min(best, smooth)
-    result.stopped = result.stopped or f"reached max lr {max_lr:g} after {len(result.lrs)} steps"
+    learner = RangeTestLearner(x, min_lr, max_lr, max_steps, beta, explode)
+    state = fit(learner)
+    result = learner.result
+    result.stopped = state.message or f"reached max lr {max_lr:g} after {len(result.lrs)} steps"
     result.suggestion = suggest(result.lrs, result.smoothed)
     return result
 

@@ -33,6 +33,8 @@ from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override
 from dlx.errors import ConfigError, DlxError
 from dlx.sweep.spec import Strict
+from dlx.train.learner import Batch, Learner
+from dlx.train.trainer import fit
 
 
 class FunctionSpec(Strict):
@@ -66,30 +68,61 @@ def value_and_gradient(spec: FunctionSpec, point: np.ndarray) -> tuple[float, np
     return value, np.array([-2 * (1 - x) - 4 * b * x * (y - x * x), 2 * b * (y - x * x)])
 
 
+class ObjectiveLearner(Learner):
+    """The optimiser's path: an epoch of the trainer is one step on the function (its gradient, then the
+    trainer steps the optimiser); the row holds f - f* after the step. The run ends at the target
+    (``finished``) or when f - f* exceeds ``divergence`` times its start or turns NaN (``diverged``)."""
+
+    def __init__(self, config: ObjectiveConfig):
+        import dlx.optim  # noqa: F401  (registers the optimisers)
+        from dlx.nn import Parameter
+        from dlx.registry import optimisers
+        self.config, self.spec = config, config.objective
+        self.point = Parameter(np.array(config.objective.start, dtype=np.float64))
+        self.optimiser = optimisers.create(config.optimiser.name, params=[self.point],
+                                           **config.optimiser.hyperparameters())
+        self.start_value, self.reached = None, False
+
+    def planned_epochs(self) -> int:
+        return self.config.run.steps
+
+    def configure_optimisers(self) -> list:
+        return [self.optimiser]
+
+    def train_batches(self, epoch: int) -> list[Batch]:
+        return [Batch(index=[epoch])]  # nothing to draw: the function is the data
+
+    def training_step(self, batch: Batch) -> dict:
+        value, gradient = value_and_gradient(self.spec, self.point.data)
+        self.start_value = value if self.start_value is None else self.start_value
+        self.point.grad = gradient
+        return {"loss": value}
+
+    def validation_step(self, epoch: int, outputs: list[dict], seconds: float) -> dict:
+        after, _ = value_and_gradient(self.spec, self.point.data)
+        self.after = after
+        return {"epoch": epoch, "lr": self.optimiser.lr, "train_loss": float(after),
+                "x": float(self.point.data[0]), "y": float(self.point.data[1])}
+
+    def should_stop(self, row: dict) -> tuple[str, str] | None:
+        after, run = self.after, self.config.run
+        if not np.isfinite(after) or after > run.divergence * max(self.start_value, 1e-12):
+            return "diverged", f"f - f* = {after:.3g} at step {row['epoch']} (lr {self.optimiser.lr:g}); lower the lr"
+        if after < run.target:
+            self.reached = True
+            return "finished", ""
+        return None
+
+
 def minimise(config: ObjectiveConfig, on_step=None) -> tuple[str, str, list[dict]]:
-    """Run the optimiser; (status, message, rows). ``on_step(row)`` returning True stops (pruned)."""
-    import dlx.optim  # noqa: F401  (registers the optimisers)
-    from dlx.nn import Parameter
-    from dlx.registry import optimisers
-    point = Parameter(np.array(config.objective.start, dtype=np.float64))
-    optimiser = optimisers.create(config.optimiser.name, params=[point], **config.optimiser.hyperparameters())
-    rows, start_value = [], None
-    with np.errstate(over="ignore", invalid="ignore"):
-        for step in range(1, config.run.steps + 1):
-            value, gradient = value_and_gradient(config.objective, point.data)
-            start_value = value if start_value is None else start_value
-            point.grad = gradient
-            optimiser.step()
-            after, _ = value_and_gradient(config.objective, point.data)
-            rows.append({"epoch": step, "lr": optimiser.lr, "train_loss": float(after),
-                         "x": float(point.data[0]), "y": float(point.data[1])})
-            if not np.isfinite(after) or after > config.run.divergence * max(start_value, 1e-12):
-                return "diverged", f"f - f* = {after:.3g} at step {step} (lr {optimiser.lr:g}); lower the lr", rows
-            if after < config.run.target:
-                return "finished", "", rows
-            if on_step is not None and on_step(rows[-1]) is True:
-                return "pruned", "", rows
-    return "finished", f"not within {config.run.target:g} of the minimum after {config.run.steps} steps", rows
+    """Run the optimiser (the trainer with an ``ObjectiveLearner``); (status, message, rows).
+    ``on_step(row)`` returning True stops (pruned)."""
+    learner = ObjectiveLearner(config)
+    state = fit(learner, on_step)
+    if state.status == "finished" and not learner.reached:
+        return "finished", f"not within {config.run.target:g} of the minimum after {config.run.steps} steps", \
+            state.history
+    return state.status, state.message, state.history
 
 
 @dataclass(frozen=True)

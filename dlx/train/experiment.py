@@ -82,6 +82,11 @@ class Experiment:
     def config(self):
         return self.loaded.config
 
+    def learner(self):
+        """The supervised learner of this experiment, for the trainer."""
+        from dlx.train.loop import SupervisedLearner
+        return SupervisedLearner(self)
+
 
 def seeded_generators(seed: int) -> dict[str, np.random.Generator]:
     """Independent generators for data, initialisation, shuffling and noise, all from one seed."""

@@ -28,7 +28,7 @@ from dlx.threads import ThreadSetting, choose_threads, use_threads
 from dlx.train.experiment import Experiment, check_components, load_dataset, prepare, prepare_from_splits, \
     seeded_generators, subsets
 from dlx.train.gradient_flow import plot_gradient_flow
-from dlx.train.loop import LoopState, Reporter, Trainer
+from dlx.train.trainer import LoopState, Reporter, Trainer
 from dlx.train.state import save_model_file
 
 
@@ -112,6 +112,7 @@ def train_in(experiment: Experiment, session: RunSession, reporter=None, hook=No
             session.log(f"resumed after epoch {trainer.state.epoch}")
         started = time.perf_counter()
         state = trainer.fit()
+        state.gradient_flow = trainer.learner.flow_records
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged model computes NaN
             summary = finish(experiment, session, state, time.perf_counter() - started, threads)
     return RunResult(session.run_dir, state.status, summary, state.message, state.history)

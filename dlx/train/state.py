@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from dlx.errors import CheckpointError
-from dlx.runs import load_checkpoint, save_checkpoint
+from dlx.runs import save_checkpoint
 
 
 def prefixed(prefix: str, arrays: dict) -> dict[str, np.ndarray]:
@@ -53,24 +53,19 @@ def save_model_file(path: Path, model, scaler, meta: dict) -> None:
     save_checkpoint(path, arrays, meta)
 
 
-def training_snapshot(experiment, best_state: dict | None, meta: dict) -> tuple[dict, dict]:
-    """Copies of everything a resumed run needs, taken in memory at an epoch boundary."""
+def training_state(experiment) -> tuple[dict, dict]:
+    """Copies of the model, optimiser and scaler arrays and the generators' states, taken in memory."""
     arrays = prefixed("model", experiment.model.state_dict())
     arrays.update(prefixed("optimiser", experiment.optimiser.state_dict()))
     arrays.update(prefixed("scaler", experiment.scaler.state_dict()))
-    if best_state is not None:
-        arrays.update(prefixed("best", best_state))
-    meta = dict(meta, kind="training", generators=generator_states(experiment.rngs, experiment.model))
-    return arrays, meta
+    return arrays, {"kind": "training", "generators": generator_states(experiment.rngs, experiment.model)}
 
 
-def load_training_state(path: Path, experiment) -> tuple[dict, dict | None]:
-    """Restore model, optimiser and generators; returns (meta, best weights or None)."""
-    arrays, meta = load_checkpoint(path)
+def load_training_state(arrays: dict, meta: dict, experiment) -> None:
+    """Restore model, optimiser and generators from a training checkpoint's arrays and record."""
     if meta.get("kind") != "training":
-        raise CheckpointError(f"'{path}' is not a training checkpoint; give a run folder with checkpoints/last.npz")
+        raise CheckpointError("the checkpoint is not a training checkpoint; give a run folder with "
+                              "checkpoints/last.npz")
     experiment.model.load_state_dict(unprefixed("model", arrays))
     experiment.optimiser.load_state_dict(unprefixed("optimiser", arrays))
     restore_generators(meta["generators"], experiment.rngs, experiment.model)
-    best = unprefixed("best", arrays)
-    return meta, (best or None)
