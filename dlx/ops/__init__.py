@@ -8,6 +8,7 @@ from dlx.ops.attention import affine, scaled_dot_product_attention
 from dlx.ops.activation import identity, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from dlx.ops.conv import conv1d, conv2d
 from dlx.ops.conv_transpose import conv_transpose2d
+from dlx.ops.ctc import ctc_loss
 from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sqrt, sub, where
 from dlx.ops.embedding import embedding
 from dlx.ops.gru import gru_sequence
