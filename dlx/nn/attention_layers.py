@@ -205,6 +205,11 @@ class MultiHeadAttention(Module):
                 setattr(self, f"b_{name}", Parameter(np.zeros(dim, dtype=np.float32)))
         self.built = True
 
+    def count_multiply_adds(self, input_shape) -> int:
+        """The four projections, T D^2 each (products with weights only, as ``dlx summary`` counts)."""
+        steps, dim = input_shape
+        return 4 * steps * dim * dim
+
     def forward(self, x: Tensor, mask=None, memory: Tensor | None = None, memory_mask=None) -> Tensor:
         source, key_mask = (x, mask) if memory is None else (memory, memory_mask)
         q = split_heads(affine(x, self.w_q, self.b_q), self.num_heads)        # (N, H, T, dh)

@@ -70,6 +70,10 @@ class FeedForward(Module):
         self.drop.build((), rng)
         self.built = True
 
+    def count_multiply_adds(self, input_shape) -> int:
+        steps, dim = input_shape
+        return 2 * steps * dim * self.hidden
+
     def forward(self, x: Tensor) -> Tensor:
         return affine(self.drop(relu(affine(x, self.w1, self.b1))), self.w2, self.b2)
 
@@ -124,6 +128,11 @@ class TransformerEncoderLayer(Module):
             if module is not self and not module.built:
                 module.build(tuple(input_shape), rng)
         self.built = True
+
+    def count_multiply_adds(self, input_shape) -> int:
+        """Its attention blocks and feed-forward network (with memory of the input's length)."""
+        attention = [m for m in (getattr(self, "cross_attention", None),) if m is not None]
+        return sum(m.count_multiply_adds(input_shape) for m in [self.self_attention, *attention, self.feed_forward])
 
     def residual(self, x: Tensor, norm: LayerNorm, sublayer, drop: Dropout) -> Tensor:
         """x + drop(sublayer(norm(x))) (pre-norm) or norm(x + drop(sublayer(x))) (post-norm)."""

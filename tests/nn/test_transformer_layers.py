@@ -74,3 +74,10 @@ def test_heads_must_divide_the_features_and_options_are_checked():
         MultiHeadAttention(num_heads=0)
     with pytest.raises(ConfigError, match="dropout"):
         TransformerEncoderLayer(dropout=1.0)
+
+
+def test_summary_counts_the_products_with_weights():
+    from dlx.models.trace import multiply_adds
+    layer = TransformerEncoderLayer(num_heads=2, hidden=8)
+    assert multiply_adds(layer, (5, 4), (5, 4)) == 4 * 5 * 4 * 4 + 2 * 5 * 4 * 8  # W_q, W_k, W_v, W_o; W1, W2
+    assert multiply_adds(TransformerDecoderLayer(num_heads=2, hidden=8), (5, 4), (5, 4)) == 8 * 5 * 4 * 4 + 2 * 5 * 4 * 8
