@@ -16,6 +16,7 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import statistics
 import sys
 from pathlib import Path
@@ -97,15 +98,14 @@ def main(argv=None) -> int:
         from threadpoolctl import threadpool_limits
         threadpool_limits(args.threads, user_api="blas")
     threads = blas_info()[1]
+    if importlib.util.find_spec("torch") is None:
+        print("torch is not installed: no comparison")
+        return 0
     rng = np.random.default_rng(0)
     x = rng.standard_normal((BATCH, STEPS, D)).astype(np.float32)
     y, mask = rng.integers(0, CLASSES, (BATCH, STEPS)), np.ones((BATCH, STEPS), dtype=bool)
     model, optimiser = dlx_setup()
-    try:
-        torch, tmodel, topt = torch_setup(model, threads)
-    except ImportError:
-        print("torch is not installed: no comparison")
-        return 0
+    torch, tmodel, topt = torch_setup(model, threads)
     first_dlx, first_torch = dlx_step(model, optimiser, x, y, mask), torch_step(torch, tmodel, topt, x, y)
     print(f"check: first step from the same weights, loss dlx {first_dlx:.6f}, torch {first_torch:.6f}")
     if abs(first_dlx - first_torch) > 1e-4 * abs(first_torch):
@@ -116,15 +116,22 @@ def main(argv=None) -> int:
     for r in range(args.repeats):
         for name in ("dlx", "torch") if r % 2 == 0 else ("torch", "dlx"):
             times[name].append(timed(steps[name]))
+    print(report(times, args.repeats, threads, torch))
+    return 0
+
+
+def report(times: dict, repeats: int, threads: int, torch) -> str:
+    """The medians of the steps and the median and spread of the per-pair ratios dlx / torch."""
     ratios = sorted(d / t for d, t in zip(times["dlx"], times["torch"]))
     q1, median, q3 = np.percentile(ratios, [25, 50, 75])
-    print(f"Transformer encoder x{LAYERS}: d_model {D}, {HEADS} heads, feed-forward {HIDDEN}, T={STEPS}, batch {BATCH}; "
-          f"{args.repeats} pairs; threads: NumPy BLAS {threads}, torch {torch.get_num_threads()} (torch {torch.__version__})")
-    for name in ("dlx", "torch"):
-        print(f"{name:5} median step {statistics.median(times[name]) * 1e3:8.1f} ms (min {min(times[name]) * 1e3:.1f})")
-    print(f"ratio dlx / torch per pair: median {median:.2f}, quartiles {q1:.2f}-{q3:.2f}, range {ratios[0]:.2f}-"
-          f"{ratios[-1]:.2f} (target <= {TARGET}: {'met' if median <= TARGET else 'NOT met'})")
-    return 0
+    lines = [f"Transformer encoder x{LAYERS}: d_model {D}, {HEADS} heads, feed-forward {HIDDEN}, T={STEPS}, "
+             f"batch {BATCH}; {repeats} pairs; threads: NumPy BLAS {threads}, torch {torch.get_num_threads()} "
+             f"(torch {torch.__version__})"]
+    lines += [f"{name:5} median step {statistics.median(times[name]) * 1e3:8.1f} ms (min {min(times[name]) * 1e3:.1f})"
+              for name in ("dlx", "torch")]
+    lines.append(f"ratio dlx / torch per pair: median {median:.2f}, quartiles {q1:.2f}-{q3:.2f}, range "
+                 f"{ratios[0]:.2f}-{ratios[-1]:.2f} (target <= {TARGET}: {'met' if median <= TARGET else 'NOT met'})")
+    return "\n".join(lines)
 
 
 if __name__ == "__main__":
