@@ -5,6 +5,8 @@ run folder samples text); the figures of the full configs are in experiments/REA
 """
 import json
 
+import pytest
+
 from tests.cli.cli_process import assert_one_error_line, dlx, output_of
 from tests.sequence.test_sequence_cli import run_folder, write_config
 
@@ -47,8 +49,16 @@ def test_decoder_only_transformer_samples_text_in_a_fresh_process(tmp_path):
     assert sample.stdout.startswith("The ") and len(sample.stdout.rstrip("\n")) >= 44
 
 
-def test_heads_that_do_not_divide_the_features_give_one_line_and_no_run(tmp_path):
-    layers = [dict(TINY_ENCODER[0]), {"transformer_encoder_layer": {"num_heads": 3}}, {"time_dense": {"units": 10}}]
-    path = write_config(tmp_path, "sorting_transformer", {"dataset": {"options": {"n": 50}}, "model": {"layers": layers}})
-    assert_one_error_line(dlx("train", path, cwd=tmp_path), "num_heads")
+BAD_CONFIGS = {
+    "heads": ("sorting_transformer", {"dataset": {"options": {"n": 50}}, "model": {"layers": [
+        dict(TINY_ENCODER[0]), {"transformer_encoder_layer": {"num_heads": 3}}, {"time_dense": {"units": 10}}]}},
+        "num_heads"),
+    "ctc_loss": ("ctc_gru", {"dataset": {"options": {"n": 50}}, "loss": "cross_entropy"}, "train with loss: ctc"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_CONFIGS))
+def test_bad_configs_give_one_line_and_no_run(case, tmp_path):
+    name, changes, fragment = BAD_CONFIGS[case]
+    assert_one_error_line(dlx("train", write_config(tmp_path, name, changes), cwd=tmp_path), fragment)
     assert not (tmp_path / "results").exists() or not list((tmp_path / "results").glob("*/*"))
