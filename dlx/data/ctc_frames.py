@@ -22,7 +22,7 @@ def _checked(what: str, value, minimum: int) -> int:
     return int(value)
 
 
-def ctc_frames_task(n: int, symbols: int = 8, min_length: int = 3, max_length: int = 6, noise: float = 0.3,
+def ctc_frames_task(n: int, symbols: int = 8, min_length: int = 3, max_length: int = 6, noise: float = 0.25,
                     rng: np.random.Generator | None = None):
     """``n`` frame sequences and their label sequences.
 
@@ -59,7 +59,7 @@ def ctc_frames_task(n: int, symbols: int = 8, min_length: int = 3, max_length: i
 
 @datasets.register("ctc_frames", "ctc_symbols")
 def ctc_frames(rng: np.random.Generator | None = None, n: int = 4000, symbols: int = 8, min_length: int = 3,
-               max_length: int = 6, noise: float = 0.3) -> Dataset:
+               max_length: int = 6, noise: float = 0.25) -> Dataset:
     """Noisy frames (T, symbols + 1) and their unaligned symbols (task "ctc"; class 0 is the blank)."""
     frames, targets, target_lengths = ctc_frames_task(n, symbols, min_length, max_length, noise, rng)
     names = ["blank"] + [f"s{k}" for k in range(1, symbols + 1)]
