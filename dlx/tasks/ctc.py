@@ -9,6 +9,7 @@ error rate: edit distance to the target over the target's length, summed over th
 """
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 
 import numpy as np
@@ -43,24 +44,29 @@ def prefix_beam_search(log_probs: np.ndarray, width: int = BEAM_WIDTH, length: i
     """
     if width < 1:
         raise ValueError(f"prefix beam search: width must be at least 1, got {width}")
-    beams = {(): (0.0, -np.inf)}  # prefix -> (log p_b, log p_nb)
-    for frame in log_probs[:length]:
-        grown = defaultdict(lambda: [-np.inf, -np.inf])
+    beams = {(): (0.0, -math.inf)}  # prefix -> (log p_b, log p_nb)
+    for frame in log_probs[:length].tolist():  # Python floats: scalar math is many times faster than NumPy's
+        grown = defaultdict(lambda: [-math.inf, -math.inf])
         for prefix, (p_b, p_nb) in beams.items():
-            total = np.logaddexp(p_b, p_nb)
+            total = log_add(p_b, p_nb)
             stay = grown[prefix]
-            stay[0] = np.logaddexp(stay[0], total + frame[blank])
+            stay[0] = log_add(stay[0], total + frame[blank])
             if prefix:
-                stay[1] = np.logaddexp(stay[1], p_nb + frame[prefix[-1]])
-            for k in range(len(frame)):
-                if k == blank:
-                    continue
-                entry = grown[prefix + (k,)]
-                source = p_b if prefix and k == prefix[-1] else total
-                entry[1] = np.logaddexp(entry[1], source + frame[k])
-        ranked = sorted(grown.items(), key=lambda item: -np.logaddexp(*item[1]))
+                stay[1] = log_add(stay[1], p_nb + frame[prefix[-1]])
+            for k, log_p in enumerate(frame):
+                if k != blank:
+                    entry = grown[prefix + (k,)]
+                    entry[1] = log_add(entry[1], (p_b if prefix and k == prefix[-1] else total) + log_p)
+        ranked = sorted(grown.items(), key=lambda item: -log_add(*item[1]))
         beams = {prefix: tuple(p) for prefix, p in ranked[:width]}
-    return list(max(beams.items(), key=lambda item: np.logaddexp(*item[1]))[0])
+    return list(max(beams.items(), key=lambda item: log_add(*item[1]))[0])
+
+
+def log_add(a: float, b: float) -> float:
+    """log(e^a + e^b) of two Python floats, -inf allowed."""
+    if a < b:
+        a, b = b, a
+    return a if b == -math.inf else a + math.log1p(math.exp(b - a))
 
 
 def edit_distance(a, b) -> int:
