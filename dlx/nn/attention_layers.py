@@ -25,6 +25,12 @@ def positive_int(layer: str, what: str, value) -> int:
     return int(value)
 
 
+def flag(layer: str, what: str, value) -> bool:
+    if not isinstance(value, (bool, np.bool_)):
+        raise ConfigError(f"{layer}: {what} must be true or false, got {value!r}")
+    return bool(value)
+
+
 def sequence_features(layer: str, input_shape, d_model: int | None = None) -> tuple[int, ...]:
     """Check that one sample is (T, D) (and D == d_model when given)."""
     shape = tuple(input_shape)
@@ -181,7 +187,7 @@ class MultiHeadAttention(Module):
                  init="glorot_uniform"):
         super().__init__()
         self.num_heads = positive_int("multi_head_attention", "num_heads", num_heads)
-        self.causal, self.d_model, self.init = bool(causal), d_model, init
+        self.causal, self.d_model, self.init = flag("multi_head_attention", "causal", causal), d_model, init
         self.built = False
 
     @staticmethod

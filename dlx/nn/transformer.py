@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 
 from dlx.errors import ConfigError, ShapeError
-from dlx.nn.attention_layers import LayerNorm, MultiHeadAttention, positive_int, sequence_features
+from dlx.nn.attention_layers import LayerNorm, MultiHeadAttention, flag, positive_int, sequence_features
 from dlx.nn.init import get_initialiser
 from dlx.nn.module import Module, Parameter
 from dlx.nn.regularization import Dropout
@@ -105,10 +105,12 @@ class TransformerEncoderLayer(Module):
     def __init__(self, num_heads: int = 4, hidden: int = 64, dropout: float = 0.0, norm_first: bool = False,
                  causal: bool = False, eps: float = 1e-5):
         super().__init__()
-        if not 0 <= dropout < 1:
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)) or not 0 <= dropout < 1:
             raise ConfigError(f"{type(self).registry_name}: dropout must lie in [0, 1), got {dropout}")
+        name = type(self).registry_name
         self.num_heads, self.hidden, self.dropout = num_heads, hidden, float(dropout)
-        self.norm_first, self.causal, self.eps = bool(norm_first), bool(causal), float(eps)
+        self.norm_first, self.causal = flag(name, "norm_first", norm_first), flag(name, "causal", causal)
+        self.eps = float(eps)
         self.self_attention = MultiHeadAttention(num_heads, causal=causal)
         self.feed_forward = FeedForward(hidden, dropout)
         self.norm1, self.norm2 = LayerNorm(eps), LayerNorm(eps)
@@ -120,6 +122,7 @@ class TransformerEncoderLayer(Module):
         return {"num_heads": 2, "hidden": 5}, (3, 4)
 
     def output_shape(self, input_shape):
+        sequence_features(type(self).registry_name, input_shape)
         return self.self_attention.output_shape(input_shape)
 
     def build(self, input_shape, rng):

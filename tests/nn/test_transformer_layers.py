@@ -74,6 +74,10 @@ def test_heads_must_divide_the_features_and_options_are_checked():
         MultiHeadAttention(num_heads=0)
     with pytest.raises(ConfigError, match="dropout"):
         TransformerEncoderLayer(dropout=1.0)
+    with pytest.raises(ConfigError, match="causal must be true or false"):
+        TransformerEncoderLayer(causal="maybe")
+    with pytest.raises(ShapeError, match="before transformer_encoder_layer"):
+        TransformerEncoderLayer().output_shape((8,))
 
 
 def test_summary_counts_the_products_with_weights():
