@@ -31,7 +31,7 @@ def sorting_task(n: int, length: int = 10, rng: np.random.Generator | None = Non
     return x, np.sort(x, axis=1)
 
 
-@datasets.register("sorting", "sort_digits")
+@datasets.register("sorting", "sort_digits_tagging")
 def sorting(rng: np.random.Generator | None = None, n: int = 20000, length: int = 10) -> Dataset:
     """Digit strings (length,) and their sorted digits, a label per position (task "tagging").
 

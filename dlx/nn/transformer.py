@@ -78,7 +78,7 @@ class FeedForward(Module):
         return affine(self.drop(relu(affine(x, self.w1, self.b1))), self.w2, self.b2)
 
 
-@layers.register("transformer_encoder_layer", "transformer_encoder", "encoder_layer")
+@layers.register("transformer_encoder_layer", "transformer_encoder")
 class TransformerEncoderLayer(Module):
     """Self-attention and the feed-forward network, each in a residual connection with layer norm.
 
@@ -148,7 +148,7 @@ class TransformerEncoderLayer(Module):
         return self.residual(x, self.norm2, self.feed_forward, self.drop2)
 
 
-@layers.register("transformer_decoder_layer", "transformer_decoder", "decoder_layer")
+@layers.register("transformer_decoder_layer", "transformer_decoder")
 class TransformerDecoderLayer(TransformerEncoderLayer):
     """Causal self-attention, encoder-decoder attention on ``memory``, the feed-forward network; each residual.
 
@@ -177,7 +177,7 @@ class TransformerDecoderLayer(TransformerEncoderLayer):
         return self.residual(x, self.norm2, self.feed_forward, self.drop2)
 
 
-@layers.register("sequence_mean", "masked_mean_pool", "global_average_pool1d")
+@layers.register("sequence_mean", "masked_mean_pool")
 class SequenceMean(Module):
     """The mean over the real steps of each sequence: (N, T, D) -> (N, D) (an encoder-only classifier's pooling).
 
