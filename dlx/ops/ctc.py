@@ -51,8 +51,8 @@ def _logsumexp3(a, b, c):
     return np.logaddexp(np.logaddexp(a, b), c)
 
 
-def forward_variables(frame: np.ndarray, skip: np.ndarray, input_lengths: np.ndarray) -> np.ndarray:
-    """a_t(s) for every sample, (N, T, S); ``frame[n, t, s] = log y_t(l'_s)``."""
+def forward_variables(frame: np.ndarray, skip: np.ndarray) -> np.ndarray:
+    """a_t(s) for every sample, (N, T, S); ``frame[n, t, s] = log y_t(l'_s)``; each sample reads its own last frame."""
     n, steps, width = frame.shape
     alpha = np.full(frame.shape, -np.inf)
     alpha[:, 0, :2] = frame[:, 0, :2]
@@ -114,7 +114,7 @@ def ctc_loss(logits: Tensor, targets, input_lengths=None, target_lengths=None, b
     extended, skip = extended_targets(targets, t_lengths, blank)
     frame = np.take_along_axis(logp, np.broadcast_to(extended[:, None, :], (n, steps, extended.shape[1])), axis=2)
     ends = (2 * t_lengths, np.where(t_lengths > 0, 2 * t_lengths - 1, 2 * t_lengths))  # the last label, last blank
-    alpha = forward_variables(frame, skip, in_lengths)
+    alpha = forward_variables(frame, skip)
     rows, last = np.arange(n), in_lengths - 1
     log_p = np.logaddexp(alpha[rows, last, ends[0]], np.where(t_lengths > 0, alpha[rows, last, ends[1]], -np.inf))
     per_sample = -log_p
