@@ -113,6 +113,29 @@ class CrossEntropy(Loss):
         return [rng.standard_normal((6, 4)) * 3, rng.integers(0, 4, 6)]
 
 
+@losses.register("ctc", "connectionist_temporal_classification")
+class CTC(Loss):
+    """CTC on per-frame logits (N, T, C), blank 0, fused with log-softmax; targets (N, U) padded with 0.
+
+    Args:
+        reduction (str, default "mean"): "mean" (of loss / target length, as PyTorch), "sum" or "none".
+        zero_infinity (bool, default False): a target no path of the frames reads gives loss 0, not inf.
+    """
+
+    family = "ctc"
+    applies = "softmax"
+
+    def __init__(self, reduction: str = "mean", zero_infinity: bool = False):
+        self.reduction, self.zero_infinity = reduction, zero_infinity
+
+    def __call__(self, prediction, target):
+        return ops.ctc_loss(prediction, target, reduction=self.reduction, zero_infinity=self.zero_infinity)
+
+    @staticmethod
+    def example(rng):
+        return [rng.standard_normal((3, 6, 4)), np.array([[1, 2, 2], [3, 0, 0], [2, 1, 0]])]
+
+
 # ---- the lecture's table -------------------------------------------------------------------
 @dataclass(frozen=True)
 class Pairing:
@@ -131,6 +154,8 @@ PAIRINGS: dict[str, Pairing] = {
                           "a linear output with loss 'cross_entropy' (it applies the softmax)"),
     "multilabel": Pairing("multi-label classification", "sigmoid", "bce",
                           "a sigmoid output with loss 'bce', or a linear output with 'bce_with_logits'"),
+    "ctc": Pairing("label sequences read from frames (CTC)", "softmax", "ctc",
+                   "a linear output with loss 'ctc' (it applies the softmax per frame)"),
 }
 
 

@@ -20,7 +20,7 @@ def test_loss_gradcheck(name, rng):
 @pytest.mark.parametrize("name", sorted(losses.canonical()))
 def test_loss_has_description_and_family(name):
     assert losses.describe(name)
-    assert losses.get(name).family in ("mse", "bce", "cross_entropy")
+    assert losses.get(name).family in ("mse", "bce", "cross_entropy", "ctc")
 
 
 def test_losses_equal_their_definitions(rng):

@@ -46,6 +46,8 @@ class TracedNode:
 
 def multiply_adds(layer: Module, input_shape, output_shape) -> int:
     """Multiply-adds per sample of one layer (the module docstring states the convention)."""
+    if hasattr(layer, "count_multiply_adds"):  # a composite layer counts its own (the Transformer's)
+        return int(layer.count_multiply_adds(tuple(input_shape)))
     if isinstance(layer, Dense):  # dense (F,) -> (U,); time_dense (T, F) -> (T, U)
         return math.prod(output_shape[:-1]) * int(input_shape[-1]) * int(output_shape[-1])
     if isinstance(layer, ConvTranspose2D):

@@ -1,4 +1,5 @@
 """Modules, parameters, layers (one file per family) and initialisers."""
+from dlx.nn import attention_layers, transformer  # noqa: F401  (register the Transformer's layers)
 from dlx.nn.activation import LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from dlx.nn.container import Sequential, forward_masked
 from dlx.nn.conv import Conv1D, Conv2D

@@ -4,13 +4,16 @@ Importing this package also gives ``Tensor`` its operators and methods
 (``a + b``, ``a @ b``, ``x.sum(axis=0)``, ``x.relu()`` ...), so that
 ``dlx.tensor`` stays at the bottom of the import graph.
 """
+from dlx.ops.attention import affine, scaled_dot_product_attention
 from dlx.ops.activation import identity, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from dlx.ops.conv import conv1d, conv2d
 from dlx.ops.conv_transpose import conv_transpose2d
+from dlx.ops.ctc import ctc_loss
 from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sqrt, sub, where
 from dlx.ops.embedding import embedding
 from dlx.ops.gru import gru_sequence
 from dlx.ops.latent import bernoulli_nll, gaussian_kl, reparameterize
+from dlx.ops.layer_norm import layer_norm
 from dlx.ops.linalg import matmul
 from dlx.ops.masked import masked_cross_entropy, masked_mean
 from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, huber_loss, mse_loss

@@ -25,11 +25,12 @@ from dlx.tensor import Tensor, no_grad
 class Tagging(Task):
     """A label per time step (e.g. BIO entity tags, copy memory): (T, C) logits per sample.
 
-    Masked cross-entropy over the valid steps; the metric is per-token accuracy over them.
+    Masked cross-entropy over the valid steps; the metrics are per-token accuracy over them and
+    exact match, the fraction of sequences with every valid step right.
     """
 
     name = "tagging"
-    metrics = ("token_accuracy",)
+    metrics = ("token_accuracy", "exact_match")
 
     def default_loss(self, final_activation: str) -> str:
         return "cross_entropy"
@@ -54,7 +55,8 @@ class Tagging(Task):
 
     def measure(self, ds, decisions):
         mask = _valid_steps(ds)
-        return {"token_accuracy": float((decisions == ds.y)[mask].mean())}
+        right = decisions == ds.y
+        return {"token_accuracy": float(right[mask].mean()), "exact_match": float((right | ~mask).all(axis=1).mean())}
 
     @no_grad()
     def evaluate(self, model, ds, loss, n_outputs, batch_size: int = 256) -> dict:
@@ -63,18 +65,20 @@ class Tagging(Task):
             return {}
         was_training = model.training
         model.eval()
-        nats, correct, count = 0.0, 0, 0
+        nats, correct, count, whole = 0.0, 0, 0, 0
         try:
             for start in range(0, len(ds), batch_size):
                 b = batch(ds, np.arange(start, min(start + batch_size, len(ds))), per_step_targets=True)
                 logits = forward_masked(model, Tensor(b.X), b.mask)
                 steps = int(b.target_mask.sum())
                 nats += float(masked_cross_entropy(logits, b.y, b.target_mask).item()) * steps
-                correct += int(((np.argmax(logits.data, axis=-1) == b.y) & b.target_mask).sum())
+                right = np.argmax(logits.data, axis=-1) == b.y
+                correct += int((right & b.target_mask).sum())
+                whole += int((right | ~b.target_mask).all(axis=1).sum())
                 count += steps
         finally:
             model.train(was_training)
-        return {"loss": nats / count, "token_accuracy": correct / count}
+        return {"loss": nats / count, "token_accuracy": correct / count, "exact_match": whole / len(ds)}
 
 
 @tasks.register("language_model")
@@ -89,6 +93,7 @@ class LanguageModel(Tagging):
 
     def evaluate(self, model, ds, loss, n_outputs, batch_size: int = 256) -> dict:
         result = super().evaluate(model, ds, loss, n_outputs, batch_size)
+        result.pop("exact_match", None)  # a whole window of text right says little
         if result:
             result["bits_per_char"] = result["loss"] / math.log(2)
         return result

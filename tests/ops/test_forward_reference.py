@@ -160,6 +160,35 @@ def huber_formula(p, t, delta=1.0):
     return np.mean(np.where(d <= delta, 0.5 * d ** 2, delta * (d - 0.5 * delta)))
 
 
+def allowed_pairs(queries, keys, key_mask=None, causal=False):
+    """(B or 1, 1, Tq, Tk) True where query i may attend to key j."""
+    allowed = np.ones((1, 1, queries, keys), dtype=bool)
+    if key_mask is not None:
+        allowed = allowed & np.asarray(key_mask, dtype=bool)[:, None, None, :]
+    return allowed & np.tri(queries, keys, dtype=bool) if causal else allowed
+
+
+def attention_formula(q, k, v, key_mask=None, causal=False):
+    """softmax(Q K^T / sqrt(d)) V over the allowed keys, the weights written out."""
+    scores = np.einsum("bhid,bhjd->bhij", q, k) / np.sqrt(q.shape[-1])
+    weights = np.where(allowed_pairs(q.shape[2], k.shape[2], key_mask, causal), np.exp(scores), 0.0)
+    return np.einsum("bhij,bhjd->bhid", weights / weights.sum(axis=-1, keepdims=True), v)
+
+
+def ctc_formula(z, targets, input_lengths, target_lengths, reduction="mean"):
+    """-log of the sum over every path of T_n frames that reads to the target (all C^T_n of them)."""
+    import itertools
+    probs, losses = softmax(z, -1), []
+    for n, (steps, length) in enumerate(zip(input_lengths, target_lengths)):
+        total = 0.0
+        for path in itertools.product(range(z.shape[2]), repeat=int(steps)):
+            read = [c for i, c in enumerate(path) if c != 0 and (i == 0 or path[i - 1] != c)]
+            if read == list(targets[n, :length]):
+                total += np.prod(probs[n, np.arange(steps), list(path)])
+        losses.append(-np.log(total) / max(int(length), 1))
+    return np.mean(losses)
+
+
 FORMULAS = {
     "identity": lambda x: x,
     "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
@@ -211,6 +240,11 @@ FORMULAS = {
     "rnn_sequence": rnn_formula,
     "lstm_sequence": lstm_formula,
     "gru_sequence": gru_formula,
+    "affine": lambda x, weight, bias: np.einsum("bti,ij->btj", x, weight) + bias,
+    "layer_norm": lambda x, gamma, beta: gamma * (x - x.mean(-1, keepdims=True)) / np.sqrt(x.var(-1, keepdims=True)
+                                                                                              + 1e-5) + beta,
+    "scaled_dot_product_attention": attention_formula,
+    "ctc_loss": ctc_formula,
 }
 
 
@@ -250,6 +284,13 @@ def torch_references(torch):
         "upsample_nearest2d": lambda x, scale: F.interpolate(x, scale_factor=scale, mode="nearest"),
         "upsample_bilinear2d": lambda x, scale: F.interpolate(x, scale_factor=scale, mode="bilinear",
                                                               align_corners=False),
+        "affine": lambda x, weight, bias: F.linear(x, weight.T, bias),
+        "layer_norm": lambda x, gamma, beta: F.layer_norm(x, gamma.shape, gamma, beta, eps=1e-5),
+        "scaled_dot_product_attention": lambda q, k, v, key_mask=None, causal=False: F.scaled_dot_product_attention(
+            q, k, v, attn_mask=torch.from_numpy(allowed_pairs(q.shape[2], k.shape[2], key_mask, causal))),
+        "ctc_loss": lambda z, targets, input_lengths, target_lengths: F.ctc_loss(
+            torch.log_softmax(z, -1).transpose(0, 1), torch.from_numpy(targets), torch.from_numpy(input_lengths),
+            torch.from_numpy(target_lengths)),
     }
 
 
