@@ -85,7 +85,7 @@ def _digit_strings(rng, n: int, length: int, min_length: int | None) -> list[str
 
 
 @datasets.register("reverse_digits", "reverse")
-def reverse_digits(rng: np.random.Generator | None = None, n: int = 10000, length: int = 10,
+def reverse_digits(rng: np.random.Generator | None = None, n: int = 1000, length: int = 10,
                    min_length: int | None = None) -> Dataset:
     """Digit strings and the same digits reversed ("1234" -> "4321"); lengths min_length..length (seq2seq)."""
     strings = _digit_strings(rng, n, length, min_length)
@@ -93,7 +93,7 @@ def reverse_digits(rng: np.random.Generator | None = None, n: int = 10000, lengt
 
 
 @datasets.register("sort_digits")
-def sort_digits(rng: np.random.Generator | None = None, n: int = 10000, length: int = 10,
+def sort_digits(rng: np.random.Generator | None = None, n: int = 1000, length: int = 10,
                 min_length: int | None = None) -> Dataset:
     """Digit strings and their digits sorted ("3141" -> "1134") (seq2seq)."""
     strings = _digit_strings(rng, n, length, min_length)
@@ -101,7 +101,7 @@ def sort_digits(rng: np.random.Generator | None = None, n: int = 10000, length: 
 
 
 @datasets.register("copy_digits")
-def copy_digits(rng: np.random.Generator | None = None, n: int = 10000, length: int = 10,
+def copy_digits(rng: np.random.Generator | None = None, n: int = 1000, length: int = 10,
                 min_length: int | None = None) -> Dataset:
     """Digit strings and the same string ("1234" -> "1234") (seq2seq)."""
     strings = _digit_strings(rng, n, length, min_length)
@@ -109,7 +109,7 @@ def copy_digits(rng: np.random.Generator | None = None, n: int = 10000, length: 
 
 
 @datasets.register("addition", "text_addition")
-def addition(rng: np.random.Generator | None = None, n: int = 10000, digits: int = 3) -> Dataset:
+def addition(rng: np.random.Generator | None = None, n: int = 1000, digits: int = 3) -> Dataset:
     """Sums written as text, "12+345" -> "357": two numbers of 1..digits digits each (seq2seq)."""
     n, digits = _count("n", n), _count("digits", digits)
     rng = rng if rng is not None else np.random.default_rng(0)
@@ -119,11 +119,11 @@ def addition(rng: np.random.Generator | None = None, n: int = 10000, digits: int
 
 
 @datasets.register("dates", "date_formats")
-def dates(rng: np.random.Generator | None = None, n: int = 20000, formats: str = "seen") -> Dataset:
+def dates(rng: np.random.Generator | None = None, n: int = 1000, formats: str = "seen") -> Dataset:
     """Dates in human formats ("3rd of March 2021", "03/03/21", "March 3, 2021") -> ISO 8601 (seq2seq).
 
     Args:
-        n (default 20000): number of dates, uniform over 1950-2049.
+        n (default 1000): number of dates, uniform over 1950-2049.
         formats (default "seen"): "seen" draws from every format but the held-out combinations
             (``dlx.data.dates.HELD_OUT``), "held_out" from those alone, "all" from both.
     """

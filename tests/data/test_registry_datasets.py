@@ -34,7 +34,7 @@ DECLARED = {
     "tagging": ("tagging", (11,), 2000),
     "characters": ("language_model", (64,), 3124),
 }
-TOKEN_INPUTS = ("copy", "tagging", "characters")  # integer token ids, for an embedding layer
+TOKEN_INPUTS = ("copy", "tagging", "characters", "reverse_digits", "sort_digits", "copy_digits", "addition", "dates")  # integer token ids, for an embedding layer
 
 
 def load(name, rng, path_options, **options):
@@ -59,6 +59,9 @@ def test_dataset_loads_with_declared_shapes(name, rng, path_options):
     if ds.task in ("tagging", "language_model"):  # a label per time step, padded steps masked by lengths
         assert ds.y.dtype == np.int64 and ds.y.shape == ds.X.shape[:2] and ds.lengths is not None
         assert ds.output_size == ds.n_classes == len(ds.class_names) and ds.y.max() < ds.n_classes
+    elif ds.task == "seq2seq":  # a target sequence of its own length, one vocabulary for both
+        assert ds.y.dtype == np.int64 and ds.lengths is not None and ds.target_lengths is not None
+        assert ds.output_size == len(ds.class_names) and ds.y.max() < ds.output_size
     elif ds.task in ("binary", "multiclass"):
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),)
         assert len(ds.class_names) == ds.n_classes and ds.y.max() < ds.n_classes
