@@ -34,7 +34,7 @@ DECLARED = {
     "tagging": ("tagging", (11,), 2000),
     "characters": ("language_model", (64,), 3124),
 }
-TOKEN_INPUTS = ("copy", "tagging", "characters", "reverse_digits", "sort_digits", "copy_digits", "addition", "dates")  # integer token ids, for an embedding layer
+TOKEN_INPUTS = ("copy", "tagging", "characters", "documents", "reverse_digits", "sort_digits", "copy_digits", "addition", "dates")  # integer token ids, for an embedding layer
 
 
 def load(name, rng, path_options, **options):
