@@ -161,12 +161,16 @@ class Seq2Seq(Module):
             self.b_combine = Parameter(np.zeros(H, dtype=np.float32))
         self.w_out = Parameter(get_initialiser("glorot_uniform")((H, V), H, V, rng))
         self.b_out = Parameter(np.zeros(V, dtype=np.float32))
-        self.rng = np.random.default_rng(rng.integers(2**32))  # scheduled sampling's coins
+        # scheduled sampling's coins: drawn anew each epoch from this saved seed and the epoch's number, so a
+        # resumed run draws the coins of an uninterrupted one
+        self.register_buffer("sampling_seed", np.array([rng.integers(2**31)], dtype=np.int64))
+        self.rng = np.random.default_rng(0)
         self.built = True
 
     def start_epoch(self, epoch: int) -> None:
         """The teacher-forcing ratio of ``epoch`` (1-based): linear from ``teacher_forcing`` to
         ``teacher_forcing_end`` over ``teacher_forcing_epochs`` epochs, then constant."""
+        self.rng = np.random.default_rng([int(self._buffers["sampling_seed"][0]), int(epoch)])
         if self.teacher_forcing_end is None:
             self.ratio = self.teacher_forcing
             return
