@@ -37,6 +37,7 @@ from dlx.registry import models
 from dlx.tensor import Tensor, no_grad
 
 CELLS = {"gru": GRU, "lstm": LSTM}
+SAMPLING_SEED = 20150609  # scheduled sampling's coins (Bengio et al., arXiv June 2015)
 
 
 @dataclass
@@ -161,16 +162,15 @@ class Seq2Seq(Module):
             self.b_combine = Parameter(np.zeros(H, dtype=np.float32))
         self.w_out = Parameter(get_initialiser("glorot_uniform")((H, V), H, V, rng))
         self.b_out = Parameter(np.zeros(V, dtype=np.float32))
-        # scheduled sampling's coins: drawn anew each epoch from this saved seed and the epoch's number, so a
-        # resumed run draws the coins of an uninterrupted one
-        self.register_buffer("sampling_seed", np.array([rng.integers(2**31)], dtype=np.int64))
-        self.rng = np.random.default_rng(0)
+        self.rng = np.random.default_rng(SAMPLING_SEED)  # scheduled sampling's coins; start_epoch draws anew
         self.built = True
 
     def start_epoch(self, epoch: int) -> None:
         """The teacher-forcing ratio of ``epoch`` (1-based): linear from ``teacher_forcing`` to
         ``teacher_forcing_end`` over ``teacher_forcing_epochs`` epochs, then constant."""
-        self.rng = np.random.default_rng([int(self._buffers["sampling_seed"][0]), int(epoch)])
+        # the coins of each epoch come from its number alone (the batches' order from the run's seed), so a
+        # resumed run draws the coins of an uninterrupted one
+        self.rng = np.random.default_rng([SAMPLING_SEED, int(epoch)])
         if self.teacher_forcing_end is None:
             self.ratio = self.teacher_forcing
             return
