@@ -52,3 +52,20 @@ def test_predict_reads_a_file_of_lines_and_writes_heatmaps(reverse_run, tmp_path
 ])
 def test_bad_input_gives_one_line(reverse_run, tmp_path, args, fragment):
     assert_one_error_line(dlx("predict", reverse_run, *args, cwd=tmp_path), fragment)
+
+
+def test_the_beam_experiment_reads_a_run_another_process_wrote(reverse_run):
+    from experiments.seq2seq_beam import main
+    result = main([str(reverse_run), "--width", "2", "--limit", "20"])
+    assert set(result) == {"greedy", "beam 2"} and all(0.0 <= v <= 1.0 for v in result.values())
+
+
+def test_held_out_dates_are_new_dates():
+    import numpy as np
+
+    from dlx.data.seq2seq_sets import decode_tokens, dates
+    from experiments.dates_held_out import held_out_dates
+    train = dates(rng=np.random.default_rng(0), n=3000)
+    held = held_out_dates(train, 300, seed=1)
+    seen = {decode_tokens(y, train.class_names) for y in train.y}
+    assert 0 < len(held) < 300 and not seen & {decode_tokens(y, held.class_names) for y in held.y}
