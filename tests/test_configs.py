@@ -46,6 +46,8 @@ def one_step_overrides(path: Path, tmp_path: Path) -> list[str]:
     if loaded.config.dataset.name in ("mnist", "fashion_mnist"):
         overrides.append(f"dataset.options.path={tiny_idx_folder(tmp_path / 'idx')}")
         overrides.append("dataset.options.limit=null")
+    if loaded.config.model.name == "seq2seq":  # one epoch of a few sequences: the mechanism, not the claim
+        overrides.append("dataset.options.n=100")
     return overrides
 
 

@@ -146,8 +146,9 @@ def check_layers_memory(layers, input_shape: Sequence[int], batch_size: int, lim
         shapes = parameter_shapes(layer, shape)
         shape = tuple(layer.output_shape(shape))
         parameters += shapes
-        activations.append(shape)
-        size = sum(math.prod(s) for s in shapes) + batch_size * math.prod(shape)
+        sized = tuple(1 if d is None else d for d in shape)  # None: a length known only at run time (a decoder's)
+        activations.append(sized)
+        size = sum(math.prod(s) for s in shapes) + batch_size * math.prod(sized)
         if size > largest[0]:
             name = getattr(type(layer), "registry_name", type(layer).__name__)
             largest = (size, f"the model (mostly layer {i}, {name})")

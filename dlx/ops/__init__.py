@@ -16,6 +16,7 @@ from dlx.ops.latent import bernoulli_nll, gaussian_kl, reparameterize
 from dlx.ops.layer_norm import layer_norm
 from dlx.ops.linalg import matmul
 from dlx.ops.masked import masked_cross_entropy, masked_mean
+from dlx.ops.masked_softmax import masked_softmax
 from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, huber_loss, mse_loss
 from dlx.ops.norm import batch_norm
 from dlx.ops.pool import avg_pool2d, max_pool2d
@@ -28,7 +29,7 @@ from dlx.tensor import Tensor
 __all__ = [
     "abs", "add", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "max_pool2d", "bce_with_logits", "binary_cross_entropy", "clip", "concatenate", "cross_entropy",
     "div", "embedding", "exp", "getitem", "gru_sequence", "huber_loss", "identity", "leaky_relu", "log",
-    "log_softmax", "lstm_sequence", "masked_cross_entropy", "masked_mean", "matmul", "max", "mean", "rnn_sequence",
+    "log_softmax", "lstm_sequence", "masked_cross_entropy", "masked_mean", "masked_softmax", "matmul", "max", "mean", "rnn_sequence",
     "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
     "sum", "tanh", "transpose", "unstack", "where",
     "bernoulli_nll", "conv_transpose2d", "gaussian_kl", "reparameterize", "upsample_bilinear2d", "upsample_nearest2d",

@@ -25,8 +25,10 @@ METRICS_BY_TASK: dict[str, list[str]] = {
     "multiclass": ["accuracy", "precision", "recall", "f1"],
     "multilabel": ["accuracy", "f1"],
     "regression": ["mse", "mae", "r2"],
+    "seq2seq": ["exact_match", "token_accuracy"],  # dlx/tasks/seq2seq.py
 }
-HIGHER_IS_BETTER: frozenset[str] = frozenset({"accuracy", "precision", "recall", "f1", "r2"})
+HIGHER_IS_BETTER: frozenset[str] = frozenset({"accuracy", "precision", "recall", "f1", "r2", "exact_match",
+                                              "token_accuracy"})
 
 
 def is_higher_better(metric: str) -> bool:

@@ -62,6 +62,8 @@ class SupervisedLearner(Learner):
         order = list(minibatches(len(x.splits["train"]), self.settings.batch_size, x.rngs["shuffle"],
                                  self.settings.shuffle))
         x.model.train()
+        if hasattr(x.model, "start_epoch"):  # seq2seq hook: the teacher-forcing schedule (see masked_loss)
+            x.model.start_epoch(epoch)
         return LazyBatches(order, self.training_batch)
 
     def before_step(self, epoch: int, step: int, steps: int) -> None:
@@ -164,7 +166,13 @@ class SupervisedLearner(Learner):
 def masked_loss(x, inputs: np.ndarray, targets: np.ndarray, mask, target_mask) -> Tensor:
     """The experiment's loss of the model on one batch; ``mask`` (B, T) keeps padding out of the
     model, ``target_mask`` out of the loss (None: nothing is padded)."""
-    return x.task.loss_value(x.loss, forward_masked(x.model, Tensor(inputs), mask), targets, target_mask)
+    if getattr(x.model, "takes_targets", False):
+        # seq2seq hook (dlx/nn/seq2seq.py): an encoder-decoder reads the batch's targets too (teacher forcing),
+        # and the model's ``start_epoch(epoch)`` (train_batches) sets its teacher-forcing ratio for the epoch
+        outputs = x.model(Tensor(inputs), mask=mask, targets=targets)
+    else:
+        outputs = forward_masked(x.model, Tensor(inputs), mask)
+    return x.task.loss_value(x.loss, outputs, targets, target_mask)
 
 
 def batch_parts(train, targets: np.ndarray, idx: np.ndarray) -> tuple:
@@ -175,7 +183,7 @@ def batch_parts(train, targets: np.ndarray, idx: np.ndarray) -> tuple:
     b = batch(train, idx)
     picked = targets[idx]
     if b.target_mask is not None:
-        picked = picked[:, :b.X.shape[1]]
+        picked = picked[:, :b.y.shape[1]]  # per-step targets: the inputs' width; target sequences: their own
     return b.X, picked, b.mask, b.target_mask
 
 

@@ -36,7 +36,8 @@ DECLARED = {
     "sorting": ("tagging", (10,), 20000),
     "ctc_frames": ("ctc", (32, 9), 4000),
 }
-TOKEN_INPUTS = ("copy", "tagging", "characters", "sorting")  # integer token ids, for an embedding layer
+TOKEN_INPUTS = ("copy", "tagging", "characters", "sorting", "documents", "reverse_digits", "sort_digits", "copy_digits",
+                "addition", "dates")  # integer token ids, for an embedding layer
 
 
 def load(name, rng, path_options, **options):
@@ -64,6 +65,9 @@ def test_dataset_loads_with_declared_shapes(name, rng, path_options):
     elif ds.task == "ctc":  # unaligned label sequences, padded with the blank 0 after their lengths
         assert ds.y.dtype == np.int64 and ds.y.shape[0] == len(ds) and ds.target_lengths is not None
         assert ds.output_size == len(ds.class_names) and 0 < ds.y.max() < ds.output_size
+    elif ds.task == "seq2seq":  # a target sequence of its own length, one vocabulary for both
+        assert ds.y.dtype == np.int64 and ds.lengths is not None and ds.target_lengths is not None
+        assert ds.output_size == len(ds.class_names) and ds.y.max() < ds.output_size
     elif ds.task in ("binary", "multiclass"):
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),)
         assert len(ds.class_names) == ds.n_classes and ds.y.max() < ds.n_classes
