@@ -54,7 +54,7 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
     model = build_generative_model(config["model"], data.X_train.shape[1:], rng)  # shapes checked: no folder yet
     threads = choose_threads(training.pop("threads", None))  # auto: 1, these models' products are small
     session = RunSession.create(results_dir, run_name, yaml.safe_dump(config, sort_keys=False), folder=folder,
-                                data_files=files)
+                                data_files=files, kind="generative")
     with session, use_threads(threads):
         session.log(threads.describe())
         def record(row: dict) -> None:
@@ -63,7 +63,7 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
                 on_row(row)
 
         out_dir = session.run_dir
-        header = {"task": "generative", "kind": model.kind, "dataset": data.name,
+        header = {"task": "generative", "model": model.kind, "dataset": data.name,
                   "parameters": model.num_parameters()}
         run = _run_gan if isinstance(model, GAN) else _run_vae if isinstance(model, VAE) else _run_autoencoder
         try:
@@ -74,7 +74,18 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
                                   f"interrupted (Ctrl-C or SIGTERM) after {len(session.metrics.rows)} rows of "
                                   f"metrics; the model as it was is saved (a generative run does not resume)")
         save_generative(model, out_dir)
-        return session.finish("finished", {**header, **summary, "threads": threads.record()})
+        return session.finish("finished", {**header, **summary, "headline": generative_headline(summary),
+                                           "threads": threads.record()})
+
+
+def generative_headline(summary: dict) -> dict:
+    """The figures a generative run is judged by: test negative ELBO (VAE), modes covered (GAN) or
+    reconstruction error (autoencoders)."""
+    if "test" in summary:
+        return {f"test_{k}": v for k, v in summary["test"].items() if isinstance(v, (int, float))}
+    if "final" in summary:
+        return {k: v for k, v in summary["final"].items() if k in ("modes_covered", "high_quality")}
+    return {k: summary[k] for k in ("test_mse", "pca_test_mse") if k in summary}
 
 
 def _settings(config: dict, training: dict) -> TrainSettings:
