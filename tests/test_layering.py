@@ -21,6 +21,7 @@ RANKS = [
     {"experiments"},
     {"explain"},
     {"sweep"},
+    {"components"},  # load_components() imports every registering package
     {"cli"},
 ]
 
