@@ -72,4 +72,5 @@ def explain_to_folder(target: ExplainTarget, method: str, run_dir: Path | str, X
     return child.run_dir
 
 
-HEADLINE = ("score", "local_prediction", "success", "success_rate", "rank_correlation", "completeness_error")
+HEADLINE = ("index", "class", "layer", "unit", "score", "local_prediction", "success", "success_rate",  # of a summary
+            "rank_correlation", "completeness_error", "final_activation")
