@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dlx.config.loading import default_run_name
 from dlx.experiments.registry import ExperimentKind, register_kind
-from dlx.rl.settings import RLConfig
+from dlx.rl.config import RLConfig
 
 EVALUATION = ("mean_return", "std_return", "success_rate", "mean_length")
 HISTORY_ROWS = 100

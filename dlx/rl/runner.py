@@ -26,7 +26,7 @@ from dlx.models.memory import check_bytes
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
 from dlx.rl.play import play
 from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
-from dlx.rl.settings import RLConfig
+from dlx.rl.config import RLConfig
 from dlx.rl.saving import LoadedAgent, save_agent_model
 from dlx.runs import atomic_write_json, load_checkpoint
 from dlx.runs.children import open_child
