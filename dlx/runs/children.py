@@ -20,12 +20,15 @@ the parent's listing, evaluation and files stay as they were::
 from __future__ import annotations
 
 import hashlib
+import secrets
 import shutil
+from datetime import datetime
 from pathlib import Path
 
 import yaml
 
 from dlx.errors import DlxError
+from dlx.runs.rundir import TIMESTAMP_FORMAT, validate_run_name
 from dlx.runs.session import RunSession
 from dlx.runs.summary import SUMMARY_NAME, read_summary
 
@@ -60,9 +63,15 @@ def open_child(parent: Path | str, command: str, options: dict, tag: str | int =
     parent = Path(parent)
     if not parent.is_dir():
         raise DlxError(f"run folder '{parent}' not found; give a folder under results/ (dlx train writes them)")
-    name = f"{command}-{tag}" if tag != "" else command
+    name = validate_run_name(f"{command}-{tag}" if tag != "" else command)
     config = yaml.safe_dump({"command": command, "parent": str(parent), **options}, sort_keys=False)
-    session = RunSession.create(parent / CHILDREN, name, config, kind=command)
+    (parent / CHILDREN / name).mkdir(parents=True, exist_ok=True)  # a read-only run: the OSError names its folder
+    folder = parent / CHILDREN / name / f"{datetime.now().strftime(TIMESTAMP_FORMAT)}-{secrets.token_hex(3)}"
+    try:
+        session = RunSession.create(parent / CHILDREN, name, config, folder=folder, kind=command)
+    except BaseException:  # a full disk while its config.yaml or summary is written: leave no half a child
+        remove_child(folder)
+        raise
     session.derived_from = parent_record(parent)
     session.log(f"{command} of {parent}")
     return session
