@@ -68,7 +68,7 @@ def resume_rl(run_dir: str | Path, reporter=None, config: RLConfig | None = None
                        f"dlx train CONFIG")
     config = config or load_rl_config(run_dir / "config.yaml")
     agent = restore_agent(*load_checkpoint(checkpoint), config.environment)
-    session = RunSession.reopen(run_dir)
+    session = RunSession.reopen(run_dir, kind="rl")
     return train_in(session, agent, agent.env, config, str(run_dir / "config.yaml"), reporter)
 
 

@@ -3,8 +3,10 @@
 It creates the folder (never reusing one), writes the resolved ``config.yaml``,
 keeps ``run.log`` and the metrics log, writes checkpoints at their cadence and
 ``summary.json`` with the run's status. Supervised training, every
-cross-validation fold and curve point, every sweep trial, an agent, an
-explanation: each is a run through a session. Nothing else creates run folders.
+cross-validation fold and curve point, every sweep trial, an agent, lr-find, an
+objective trial, and the child runs of play, sample and explain (``dlx.runs.children``):
+each is a run through a session, and every summary has the fields of
+``dlx.runs.summary.SUMMARY_FIELDS``. Nothing else creates run folders.
 
 Statuses: ``running`` (written when the session opens, so a killed process
 leaves it), ``finished``, ``early_stopped``, ``pruned``, ``diverged``,
@@ -100,8 +102,9 @@ class RunSession:
 
     @classmethod
     def reopen(cls, run_dir: str | Path, checkpoint_seconds: float = 30.0,
-               data_files: dict[str, str] | None = None) -> "RunSession":
-        """An interrupted run's folder, to continue it (``dlx train --resume``)."""
+               data_files: dict[str, str] | None = None, kind: str = "") -> "RunSession":
+        """An interrupted run's folder, to continue it (``dlx train --resume``); ``kind``: as ``create``'s
+        (default: what the folder's summary says)."""
         run_dir, before = Path(run_dir), {}
         if (run_dir / "summary.json").is_file():
             before = read_summary(run_dir)
@@ -109,7 +112,7 @@ class RunSession:
             if status in ENDED and status not in ("interrupted", "failed"):
                 raise DlxError(f"run '{run_dir}' is already {status.replace('_', ' ')}; "
                                f"start a new run with dlx train CONFIG")
-        session = cls(run_dir, checkpoint_seconds, data_files, str(before.get("kind") or ""))
+        session = cls(run_dir, checkpoint_seconds, data_files, kind or str(before.get("kind") or ""))
         session.log("resumed")
         session._write_status()
         return session

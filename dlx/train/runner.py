@@ -88,7 +88,7 @@ def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None,
     loaded = loaded or load_config(config_file)
     with data_files_read() as files:
         experiment = prepare(loaded) if saved is None else prepare_indexed(loaded, saved)
-    session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds, files)
+    session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds, files, kind="supervised")
     return train_in(experiment, session, reporter, hook, checkpoint)
 
 
