@@ -4,9 +4,12 @@ Runs ``configs/cartpole_dqn.yaml`` (or ``cartpole_double_dqn.yaml`` with ``--dou
 seed and reports, per seed: wall time, environment steps, the periodic greedy evaluations
 (100 episodes each; the best network acts at the end), the first step at which a greedy
 evaluation reached 475 (CartPole-v1's "solved"), and the final greedy evaluation over 100
-fresh episodes. Each run's rows go to ``results/rl/cartpole/<agent>_seed<k>.json``; once both
-agents have runs, ``mean_q.png`` there overlays their mean predicted Q against the bound
-(1 - 0.99^500) / (1 - 0.99) ~ 99.3, the discounted return of a perfect 500-step episode.
+fresh episodes. Each seed is an ordinary run, through the run session, in
+``results/cartpole-dqn/<stamp>/`` (``cartpole-double-dqn`` with ``--double``); once both agents
+have runs, ``mean_q.png`` overlays their mean predicted Q against the bound
+(1 - 0.99^500) / (1 - 0.99) ~ 99.3, the discounted return of a perfect 500-step episode. The
+overlay is a child run of the newest run it draws (``RUN/children/mean-q/<stamp>/``), whose
+config.yaml lists every run drawn.
 
 Usage::
 
@@ -17,30 +20,38 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from dlx.rl import load_rl_config, run_config
 from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_mean_q, smooth
+from dlx.rl.runner import train_rl
+from dlx.runs import find_runs, read_summary
+from dlx.runs.children import open_child
+from dlx.runs.metrics_log import parse_jsonl_lines
 
 ROOT = Path(__file__).resolve().parents[1]
-OUT = ROOT / "results" / "rl" / "cartpole"
+RESULTS = ROOT / "results"
+RUN_NAMES = ("cartpole-dqn", "cartpole-double-dqn")
 SOLVED = 475.0
 
 
 def run_seed(config_name: str, seed: int, steps: int | None) -> dict:
-    overrides = {"seed": seed} | ({"budget": {"steps": steps}} if steps else {})
-    config = load_rl_config(ROOT / "configs" / f"{config_name}.yaml", overrides)
-    result = run_config(config)
-    evaluations = [(r["steps"], r["eval_return"]) for r in result.rows if "eval_return" in r]
-    solved_at = next((step for step, value in evaluations if value >= SOLVED), None)
-    return {"agent": config.agent.name, "seed": seed, "wall_time_s": result.summary["wall_time_s"],
-            "steps": result.summary["steps"], "episodes": result.summary["episodes"],
-            "evaluations": evaluations, "first_solved_step": solved_at,
-            "final": result.summary["evaluation"], "rows": result.rows}
+    settings = [f"seed={seed}"] + ([f"budget.steps={steps}"] if steps else [])
+    result = train_rl(ROOT / "configs" / f"{config_name}.yaml", settings, results_dir=str(RESULTS))
+    return run_record(result.run_dir)
+
+
+def run_record(run_dir: Path) -> dict:
+    """What the report and the overlay need of one run folder: its summary and its metrics rows."""
+    summary = read_summary(run_dir)
+    rows = parse_jsonl_lines((run_dir / "metrics.jsonl").read_text(encoding="utf-8"), run_dir / "metrics.jsonl")[0]
+    evaluations = [(r["steps"], r["eval_return"]) for r in rows if "eval_return" in r]
+    return {"run_dir": run_dir, "agent": summary["agent"], "seed": summary["seed"],
+            "wall_time_s": summary["train_seconds"], "steps": summary["steps"], "episodes": summary["episodes"],
+            "evaluations": evaluations, "rows": rows, "final": summary["evaluation"],
+            "first_solved_step": next((step for step, value in evaluations if value >= SOLVED), None)}
 
 
 def report(runs: list[dict]) -> None:
@@ -59,15 +70,18 @@ def report(runs: list[dict]) -> None:
 
 
 def plot_overlay() -> Path | None:
-    """mean_q.png: DQN vs double DQN (each seed a line) against the 99.3 bound."""
-    curves = {}
-    for path in sorted(OUT.glob("*_seed*.json")):
-        run = json.loads(path.read_text())
-        rows = run["rows"]
-        curves[f"{run['agent']} seed {run['seed']}"] = ([r["steps"] for r in rows], [r["mean_q"] for r in rows])
-    if not curves:
+    """mean_q.png: DQN vs double DQN (each seed a line) against the 99.3 bound, as a child run of the newest."""
+    runs = [run for name in RUN_NAMES for run in find_runs(RESULTS, name) if read_summary(run)["status"] == "finished"]
+    if not runs:
         return None
-    return plot_mean_q(curves, OUT / "mean_q.png", CARTPOLE_Q_BOUND)
+    curves = {}
+    for run in map(run_record, runs):
+        curves[f"{run['agent']} seed {run['seed']}"] = ([r["steps"] for r in run["rows"]],
+                                                        [r["mean_q"] for r in run["rows"]])
+    with open_child(runs[0], "mean-q", {"runs": [str(run) for run in runs]}) as child:
+        path = plot_mean_q(curves, child.run_dir / "mean_q.png", CARTPOLE_Q_BOUND)
+        child.finish("finished", {"headline": {"runs": len(runs)}})
+    return path
 
 
 def main() -> None:
@@ -83,9 +97,8 @@ def main() -> None:
         with threadpool_limits(1, user_api="blas"):  # small matrices: one BLAS thread is fastest
             for seed in (int(s) for s in args.seeds.split(",")):
                 run = run_seed(config_name, seed, args.steps)
-                OUT.mkdir(parents=True, exist_ok=True)
-                (OUT / f"{run['agent']}_seed{seed}.json").write_text(json.dumps(run))
-                print(f"{run['agent']} seed {seed}: final {run['final']['mean_return']:.1f}", flush=True)
+                print(f"{run['agent']} seed {seed}: final {run['final']['mean_return']:.1f} ({run['run_dir']})",
+                      flush=True)
                 runs.append(run)
         report(runs)
     path = plot_overlay()

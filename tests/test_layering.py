@@ -22,6 +22,7 @@ RANKS = [
     {"explain"},
     {"sweep"},
     {"claims"},
+    {"components"},  # load_components() imports every registering package
     {"cli"},
 ]
 

@@ -1,6 +1,6 @@
 """``dlx verify RUN|SWEEP``: rerun a run (or every trial of a sweep) from its record and compare the numbers.
 
-A run's ``summary.json`` records the config it started with (``config``, ``config_sha256``) and its
+A run's ``summary.json`` records the config it started with (``recorded_config``, ``config_sha256``) and its
 provenance (code, data, packages, BLAS, platform). Verifying a run:
 
 1. compares the folder's ``config.yaml`` with the record; an edit is reported key by key
@@ -96,10 +96,11 @@ def verify_run(run_dir: str | Path) -> Verification:
     summary = read_summary(run_dir)
     if summary.get("status") not in ("finished", "early_stopped"):
         raise DlxError(f"run '{run_dir}' is {summary.get('status')}; only a finished run can be verified")
-    if "config" not in summary:
+    if "recorded_config" not in summary:
         raise DlxError(f"run '{run_dir}' has no recorded config (it was made before dlx kept one); train it again "
                        f"and verify the new run")
-    changes = config_changes(summary["config"], load_yaml((run_dir / "config.yaml").read_text(encoding="utf-8")))
+    current = load_yaml((run_dir / "config.yaml").read_text(encoding="utf-8"))
+    changes = config_changes(summary["recorded_config"], current)
     if changes:
         return Verification(False, 0.0, 0, ["config.yaml was edited after the run: " + "; ".join(changes)])
     loaded = load_experiment(run_dir / "config.yaml")

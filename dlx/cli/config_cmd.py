@@ -35,11 +35,11 @@ def schema():
 
     The keys of each layer, optimiser and schedule come from their registered signatures.
     """
-    import dlx.nn  # noqa: F401  (registers the layers)
-    import dlx.optim  # noqa: F401  (registers optimisers and schedules)
+    from dlx.components import load_components
     from dlx.config.components import add_component_schemas
     from dlx.experiments import json_schema
     from dlx.models.builder import FROZEN_KEY, PENALTY_KEYS
+    load_components()  # every layer, optimiser and schedule registered
     extras = {key: {"type": "number", "minimum": 0, "description": f"this layer's {key} penalty"}
               for key in PENALTY_KEYS}
     extras[FROZEN_KEY] = {"type": "boolean", "description": "freeze this layer's parameters (no gradient, no update)"}

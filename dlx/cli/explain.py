@@ -19,9 +19,10 @@ def explain(
     seed: int = typer.Option(0, "--seed", help="Seeds sampling and noise; the same seed, the same explanation."),
     option: Optional[list[str]] = typer.Option(None, "--option", "-o",
                                                help="A method option (its keyword arguments): -o n_samples=500."),
-    report: bool = typer.Option(False, "--report", help="Gather RUN_DIR/explanations/ into explanations.html."),
+    report: bool = typer.Option(False, "--report", help="Gather RUN_DIR's explanations into one page (a child run)."),
 ):
-    """Explain RUN_DIR with --method (into RUN_DIR/explanations/), or gather every explanation with --report."""
+    """Explain RUN_DIR with --method (a child run, RUN_DIR/children/explain-<method>-<row>/<stamp>/), or gather
+    every explanation into one page with --report (RUN_DIR/children/report/<stamp>/explanations.html)."""
     with user_errors(), warning_lines():
         from dlx.errors import DlxError
         if method is None and not report:
@@ -37,7 +38,8 @@ def explain(
 def _explain(run_dir, method, index, split, layer, unit, seed, option) -> Path:
     import json
 
-    import dlx.explain  # noqa: F401  (registers the explainers)
+    from dlx.components import load_components
+    load_components()
     from dlx.explain import explain_to_folder
     from dlx.explain.options import parse_options
     from dlx.explain.runs import target_for_run

@@ -11,18 +11,10 @@ KINDS = ("datasets", "layers", "activations", "losses", "optimisers", "schedules
          "operations", "tasks", "explainers", "agents")
 
 
-def _registries(kinds: list[str] | None = None) -> dict:
-    import dlx.data  # noqa: F401  (each import fills its registries)
-    import dlx.losses  # noqa: F401
-    import dlx.models  # noqa: F401
-    import dlx.nn  # noqa: F401
-    import dlx.optim  # noqa: F401
-    import dlx.tasks  # noqa: F401
-    if kinds is None or "explainers" in kinds:
-        import dlx.explain  # noqa: F401  (loaded only when listed: it is the largest family)
-    if kinds is None or "agents" in kinds:
-        import dlx.rl  # noqa: F401  (imports gymnasium)
+def _registries() -> dict:
     from dlx import registry
+    from dlx.components import load_components
+    load_components()
     return {kind: getattr(registry, kind) for kind in KINDS}
 
 
@@ -34,7 +26,7 @@ def list_components(kind: Optional[str] = typer.Argument(None, help=f"One of: {'
         from dlx.registry import unknown_name_message
         if kind is not None and kind.lower() not in KINDS:
             raise UnknownNameError(unknown_name_message("kind", kind, KINDS))
-        registries = _registries([kind.lower()] if kind else None)
+        registries = _registries()
         chosen = [kind.lower()] if kind else list(registries)
         out = console()
         for name in chosen:

@@ -20,14 +20,11 @@ def lr_find(
     """Grow the learning rate exponentially over at most one epoch until the loss explodes; suggest one."""
     with user_errors():
         from dlx.experiments import load_experiment, require_command
-        from dlx.runs import create_run_dir
-        from dlx.sweep.lrfind import lr_range_test, write_lr_find
+        from dlx.sweep.lrfind import lr_find_run, lr_range_test
         loaded = load_experiment(config, set_ or [])
         require_command(loaded, "lr-find")
         result = lr_range_test(loaded, min_lr, max_lr, steps)
-        root = Path(results or loaded.config.output.results_dir) / "lr-find"
-        folder = create_run_dir(root, loaded.config.output.run_name)
-        write_lr_find(result, folder)
+        folder = lr_find_run(result, loaded, results or loaded.config.output.results_dir)
     out = console()
     out.print(f"suggested learning rate: {result.suggestion:.3g} (the config's: {result.config_lr:.3g}); "
               f"{result.stopped}")

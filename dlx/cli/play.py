@@ -14,12 +14,13 @@ def play(
     render: bool = typer.Option(False, "--render", help="Print every frame (text environments)."),
     seed: int = typer.Option(0, "--seed", help="Seeds the environment."),
 ):
-    """Play the greedy policy of RUN_DIR for N episodes; prints the mean and std of the return, writes play.json."""
+    """Play the greedy policy of RUN_DIR for N episodes; prints the mean and std of the return and writes a
+    child run (RUN_DIR/children/play/<stamp>/ with play.json and summary.json)."""
     with user_errors():
-        from dlx.experiments import load_experiment
+        from dlx.components import load_components
+        load_components()
         from dlx.rl.runner import play_run
-        loaded = load_experiment(run_dir / "config.yaml") if (run_dir / "config.yaml").is_file() else None
-        result = play_run(run_dir, episodes, render, seed, loaded.config if loaded and loaded.kind == "rl" else None)
+        result = play_run(run_dir, episodes, render, seed)
     shown = [(k, result[k]) for k in ("mean_return", "std_return", "success_rate", "mean_length") if k in result]
     console().print(f"{episodes} episodes: " + "  ".join(f"{k} {fmt(v)}" for k, v in shown))
-    console().print(f"wrote {Path(run_dir) / 'play.json'}")
+    console().print(f"wrote {Path(result['child'])}")

@@ -20,7 +20,7 @@ def sample(
     run_dir: Path = typer.Argument(..., help="The folder of a VAE, GAN or character language-model run."),
     n: int = typer.Option(64, "--n", help="How many samples (VAE/GAN)."),
     seed: int = typer.Option(0, "--seed", help="Seeds the latent noise or the character draws."),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="The PNG to write (default: plots/)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Also write the PNG here (it is always in the child run RUN_DIR/children/sample-N/<stamp>/)."),
     length: int = typer.Option(300, "--length", help="Characters to generate (language model)."),
     temperature: float = typer.Option(0.8, "--temperature", help="Softmax temperature > 0 (language model)."),
     seed_text: Optional[str] = typer.Option(None, "--seed-text", help="Text to continue (language model)."),
@@ -38,6 +38,8 @@ def sample(
                            f"language-model run")
         if read_json_record(description).get("task") == "language_model":
             return print_text(run_dir, length, temperature, seed_text, seed)
+        from dlx.components import load_components
+        load_components()
         from dlx.generative.sampling import sample_run
         if n < 1:
             raise DlxError(f"--n must be at least 1, got {n}")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dlx.config.loading import default_run_name
 from dlx.experiments.registry import ExperimentKind, register_kind
-from dlx.rl.settings import RLConfig
+from dlx.rl.config import RLConfig
 
 EVALUATION = ("mean_return", "std_return", "success_rate", "mean_length")
 HISTORY_ROWS = 100
@@ -44,9 +44,7 @@ def run_trial(loaded, folder=None, splits=None, reporter=None, on_epoch=None):
 
 
 def headline(summary: dict) -> tuple[str, dict]:
-    evaluation = summary.get("evaluation") or {}
-    return "greedy evaluation", {k: evaluation[k] for k in ("mean_return", "std_return", "success_rate")
-                                 if k in evaluation}
+    return "greedy evaluation", dict(summary.get("headline") or {})  # the summary's (dlx.rl.runner.headline_of)
 
 
 RL = register_kind(ExperimentKind(

@@ -7,8 +7,7 @@ package registers the methods in ``dlx.registry.explainers``.
 """
 from dlx.explain.anchors import anchors
 from dlx.explain.attacks import adversarial_patch, fgsm
-from dlx.explain.base import (Explanation, check_applies, describe_explainer, new_explanation_folder,
-                              write_explanation)
+from dlx.explain.base import Explanation, check_applies, describe_explainer, write_explanation
 from dlx.explain.counterfactual import counterfactual
 from dlx.explain.effects import accumulated_local_effects, partial_dependence
 from dlx.explain.examples import mmd_critic, nearest_neighbours
@@ -31,7 +30,7 @@ __all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activat
            "adversarial_patch", "anchors", "affine_preprocess", "check_applies", "check_index", "counterfactual",
            "deletion_curve", "describe_explainer", "explain_to_folder", "feature_visualisation", "fgsm",
            "grad_cam", "gradient_x_input", "infidelity", "influential_instances", "integrated_gradients",
-           "kernel_shap", "permutation_importance", "sensitivity_max", "smoothgrad", "lime", "lime_image", "lime_tabular", "linear_weights",
-           "mmd_critic", "nearest_neighbours", "new_explanation_folder", "occlusion", "one_pixel_attack",
+           "kernel_shap", "lime", "lime_image", "lime_tabular", "linear_weights", "mmd_critic", "nearest_neighbours",
+           "occlusion", "one_pixel_attack", "permutation_importance", "sensitivity_max", "smoothgrad",
            "one_pixel_success_rate", "partial_dependence", "randomisation_check", "rank_correlation", "run_method",
            "saliency", "target_for_model", "tree_rules", "write_explanation"]

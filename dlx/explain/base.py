@@ -3,18 +3,16 @@
 Every method is a function ``method(target, ...) -> Explanation`` registered in
 ``dlx.registry.explainers`` with the model and data kinds it applies to, and a
 writer that saves its pictures; ``write_explanation`` adds ``explanation.json``
-and ``arrays.npz``. Folders are ``RUN_DIR/explanations/<method>-<tag>-<stamp>/``
-and are never reused.
+and ``arrays.npz``. Each explanation is a child run of the run it explains,
+``RUN_DIR/children/explain-<method>-<tag>/<stamp>/`` (``dlx.explain.run``), never reused.
 
 Example::
 
     result = explainers.get("lime")(target, x=X_test[3], index=3, rng=np.random.default_rng(0))
-    write_explanation(result, new_explanation_folder(run_dir, "lime", "3"))
+    write_explanation(result, folder)
 """
 from __future__ import annotations
 
-import secrets
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -63,27 +61,30 @@ def describe_explainer(name: str) -> str:
             f"data: {', '.join(fn.data_kinds)})")
 
 
+def methods_for(model_kind: str, data_kind: str) -> list[str]:
+    """The registered methods whose tags accept ``model_kind`` models on ``data_kind`` data."""
+    return [name for name, fn in sorted(explainers.canonical().items())
+            if model_kind in fn.model_kinds and data_kind in fn.data_kinds]
+
+
 def check_applies(name: str, target) -> None:
-    """A one-line error when the method does not fit the target's model or data kind."""
+    """A one-line error naming the methods that apply when ``name`` does not fit the target's model or data kind."""
     fn = explainers.get(name)
     data_kind = "image" if target.is_image else "tabular"
     if target.kind not in fn.model_kinds or data_kind not in fn.data_kinds:
+        fitting = methods_for(target.kind, data_kind)
         raise DlxError(f"method '{name}' applies to {'/'.join(fn.model_kinds)} models on "
                        f"{'/'.join(fn.data_kinds)} data, not a {target.kind} model on {data_kind} data; "
-                       f"see 'dlx list explainers'")
+                       f"methods that apply here: {', '.join(fitting) or 'none'}")
 
 
-def new_explanation_folder(run_dir: Path | str, method: str, tag: str | int) -> Path:
-    """A fresh ``RUN_DIR/explanations/<method>-<tag>-<YYYYmmdd-HHMMSS>-<6 hex>/`` (never an existing one)."""
-    root = Path(run_dir) / "explanations"
-    root.mkdir(parents=True, exist_ok=True)
-    while True:
-        folder = root / f"{method}-{tag}-{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
-        try:
-            folder.mkdir()
-            return folder
-        except FileExistsError:
-            continue
+def no_method_message(run_dir, what: str, instead: str) -> str:
+    """One line for a run no explainer accepts (its kind is in no method's tags): what it is, the kinds the
+    methods accept, and the command that applies instead."""
+    models = sorted({kind for fn in explainers.canonical().values() for kind in fn.model_kinds})
+    data = sorted({kind for fn in explainers.canonical().values() for kind in fn.data_kinds})
+    return (f"'{run_dir}' is {what} run; no explainer applies to it (methods accept {'/'.join(models)} models "
+            f"on {'/'.join(data)} data: see dlx list explainers); {instead}")
 
 
 def write_explanation(result: Explanation, folder: Path | str) -> Path:

@@ -2,7 +2,7 @@
 
 Example::
 
-    build_report(sorted((run_dir / "explanations").iterdir()), run_dir / "explanations.html")
+    build_report(children_of(run_dir, "explain"), path / "explanations.html")
 """
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ import re
 from pathlib import Path
 
 from dlx.errors import DlxError
+from dlx.runs.children import children_of, open_child
 from dlx.runs.files import atomic_write_text
 
 FIELDS = {  # what a reader needs each figure of explanation.json called, in the order shown
@@ -138,11 +139,14 @@ def build_report(folders, path: Path | str, title: str = "Explanations", run_dir
 
 
 def report_for_run(run_dir: Path | str) -> Path:
-    """RUN_DIR/explanations.html over every folder in RUN_DIR/explanations/ (oldest first)."""
+    """One page over every explanation of RUN_DIR (its ``explain`` child runs, oldest first), written as a
+    child run of its own: ``RUN_DIR/children/report/<stamp>/explanations.html``. Returns the page."""
     run_dir = Path(run_dir)
-    root = run_dir / "explanations"
-    if not (run_dir / "summary.json").is_file() and not root.is_dir():
-        raise DlxError(f"'{run_dir}' is not a dlx run folder (no summary.json, no explanations/); give a run folder "
-                       f"under results/ (dlx train writes them), and explain it with --method before a --report")
-    folders = [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
-    return build_report(folders, run_dir / "explanations.html", f"Explanations of {run_dir.name}", run_dir)
+    folders = children_of(run_dir, "explain")
+    if not (run_dir / "summary.json").is_file() and not folders:
+        raise DlxError(f"'{run_dir}' is not a dlx run folder (no summary.json); give a run folder under results/ "
+                       f"(dlx train writes them), and explain it with --method before a --report")
+    with open_child(run_dir, "report", {"explanations": [str(f.relative_to(run_dir)) for f in folders]}) as child:
+        page = build_report(folders, child.run_dir / "explanations.html", f"Explanations of {run_dir.name}", run_dir)
+        child.finish("finished", {"headline": {"explanations": len(folders)}})
+    return page

@@ -11,10 +11,14 @@ import numpy as np
 
 from dlx.errors import DlxError
 from dlx.experiments import load_experiment, require_command
+from dlx.explain.base import no_method_message
 from dlx.explain.target import ExplainTarget, target_for_model
 from dlx.inference import load_run
 from dlx.inference.splits import chosen_splits, run_splits
-from dlx.runs.run_kind import wrong_kind_message
+from dlx.runs.run_kind import run_kind, wrong_kind_message
+
+UNEXPLAINED = {"reinforcement_learning": ("a reinforcement-learning", "play"),
+               "generative": ("a generative{detail}", "sample")}
 
 SPLITS = ("train", "validation", "test")
 
@@ -29,6 +33,11 @@ def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTar
         raise DlxError(f"run folder '{run_dir}' not found; give a folder under results/ (dlx train writes them)")
     if split not in SPLITS:
         raise DlxError(f"unknown split '{split}'; choose one of {', '.join(SPLITS)}")
+    family, detail = run_kind(run_dir)
+    if family in UNEXPLAINED:  # no explainer's tags accept these kinds: say so, and which command applies
+        what, command = UNEXPLAINED[family]
+        what = what.format(detail=f" ({detail.upper() if detail in ('vae', 'gan') else detail})" if detail else "")
+        raise DlxError(no_method_message(run_dir, what, f"use dlx {command} {run_dir}"))
     wrong_kind = wrong_kind_message(run_dir, "explain", sequences=False)
     if wrong_kind:
         raise DlxError(wrong_kind)

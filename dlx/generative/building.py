@@ -20,8 +20,9 @@ import numpy as np
 
 from dlx.errors import CheckpointError, ConfigError, DlxError
 from dlx.generative.models import GAN, VAE, Autoencoder, DenoisingAutoencoder
-from dlx.runs.checkpoint import read_arrays
 from dlx.generative.settings import PARTS
+from dlx.inference.formats import register_format
+from dlx.runs.checkpoint import read_arrays
 from dlx.runs.files import atomic_save_npz, atomic_write_json
 from dlx.runs.run_kind import read_json_record
 
@@ -90,6 +91,12 @@ def load_generative(folder):
     model = build_generative_model(description["model"], description["data_shape"], np.random.default_rng(0))
     model.load_state_dict(arrays)
     return model
+
+
+@register_format(FORMAT)
+def load_generative_model(run_dir: Path, description: dict):
+    """The ``dlx-generative`` loader of ``dlx.inference.load_model``."""
+    return load_generative(run_dir)
 
 
 def _kind_of(description: dict) -> str:

@@ -55,10 +55,10 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
     model = build_generative_model(config["model"], data.X_train.shape[1:], rng)  # shapes checked: no folder yet
     threads = choose_threads(training.pop("threads", None))  # auto: 1, these models' products are small
     session = RunSession.create(results_dir, run_name, yaml.safe_dump(config, sort_keys=False), folder=folder,
-                                data_files=files)
+                                data_files=files, kind="generative")
     with session, use_threads(threads):
         session.log(threads.describe())
-        header = {"task": "generative", "kind": model.kind, "dataset": data.name,
+        header = {"task": "generative", "model": model.kind, "dataset": data.name,
                   "parameters": model.num_parameters()}
         learner, report = _learner(model, data, config, training, rng, session.run_dir)
         state = Trainer(learner, session, on_epoch=on_row).fit()
@@ -67,7 +67,19 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
             return session.finish("interrupted", {**header, "epochs_completed": len(session.metrics.rows)},
                                   f"interrupted (Ctrl-C or SIGTERM) after {len(session.metrics.rows)} rows of "
                                   f"metrics; the model as it was is saved (a generative run does not resume)")
-        return session.finish(state.status, {**header, **report(state.history), "threads": threads.record()}, state.message)
+        summary = report(state.history)
+        return session.finish(state.status, {**header, **summary, "headline": generative_headline(summary),
+                                             "threads": threads.record()}, state.message)
+
+
+def generative_headline(summary: dict) -> dict:
+    """The figures a generative run is judged by: test negative ELBO (VAE), modes covered (GAN) or
+    reconstruction error (autoencoders)."""
+    if "test" in summary:
+        return {f"test_{k}": v for k, v in summary["test"].items() if isinstance(v, (int, float))}
+    if "final" in summary:
+        return {k: v for k, v in summary["final"].items() if k in ("modes_covered", "high_quality")}
+    return {k: summary[k] for k in ("test_mse", "pca_test_mse") if k in summary}
 
 
 def _settings(config: dict, training: dict) -> TrainSettings:

@@ -7,15 +7,18 @@ Anything else fails with one line.
 """
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import numpy as np
 
 from dlx.errors import ConfigError
-from dlx.generative.building import NotGenerativeError, load_generative
+from dlx.generative.building import FORMAT, NotGenerativeError, load_generative
 from dlx.generative.models import GAN, VAE
 from dlx.generative.plots import plot_samples
+from dlx.inference.formats import load_model, model_format
 from dlx.models.memory import check_bytes
+from dlx.runs.children import open_child
 from dlx.tensor import no_grad
 
 
@@ -39,13 +42,25 @@ def write_samples(model, n: int, path, rng: np.random.Generator) -> Path:
 
 
 def sample_run(run_dir, n: int = 64, seed: int = 0, path=None) -> Path:
-    """Load the model of a run folder and write ``samples.png`` (or ``path``) with n samples.
+    """Load the model of a run folder and draw n samples in a child run of its own
+    (``RUN/children/sample-<n>/<stamp>/samples.png``, ``dlx.runs.children``); ``path``: also write the
+    picture there. Returns the picture the child holds. The run's own files stay as they were.
 
     Raises NotGenerativeError (one line) for a run that is not a VAE or GAN run.
     """
-    model = load_generative(run_dir)
+    run_dir = Path(run_dir)
+    model = load_model(run_dir) if model_format(run_dir)[0] == FORMAT else load_generative(run_dir)
     if isinstance(model, (VAE, GAN)) and n >= 1:  # before any array: noise, samples and the picture
         noise = getattr(model, "latent_dim", None) or getattr(model, "noise_dim", 0)
         check_bytes(n * (noise + 3 * int(np.prod(model.data_shape))) * 4, f"--n {n}", "draw fewer samples")
-    target = Path(path) if path is not None else Path(run_dir) / "plots" / f"samples_{n}.png"
-    return write_samples(model, n, target, np.random.default_rng(seed))
+    if not isinstance(model, (VAE, GAN)) or n < 1:
+        draw_samples(model, n, np.random.default_rng(seed))  # its one-line error, before any folder
+    options = {"n": n, "seed": seed, "output": str(path) if path is not None else None}
+    with open_child(run_dir, "sample", options, tag=n) as child:
+        target = write_samples(model, n, child.run_dir / "samples.png", np.random.default_rng(seed))
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, path)
+        child.finish("finished", {"model": model.kind, "samples": n, "headline": {"samples": n},
+                                  **({"output": str(path)} if path is not None else {})})
+    return target

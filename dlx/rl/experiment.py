@@ -22,9 +22,10 @@ from dlx.config.loading import refuse_non_finite
 from dlx.errors import ConfigError
 from dlx.registry import agents
 from dlx.rl.agent import Agent, create_agent
+from dlx.rl.config import RLConfig
 from dlx.rl.env import make_env
 from dlx.rl.evaluate import evaluate
-from dlx.rl.settings import EnvironmentSettings, RLConfig
+from dlx.rl.settings import EnvironmentSettings
 
 
 def load_rl_config(path: str | Path, overrides: dict | None = None, settings: list[str] = ()) -> RLConfig:

@@ -21,13 +21,16 @@ import yaml
 
 from dlx.config.loading import default_run_name
 from dlx.errors import DlxError
+from dlx.inference.formats import load_model
 from dlx.models.memory import check_bytes
 from dlx.rl.experiment import evaluation_summary, generators, load_rl_config, prepare, restore_agent
 from dlx.rl.play import play
 from dlx.rl.learner import AGENT_FILE, AgentLearner
 from dlx.rl.plots import CARTPOLE_Q_BOUND, plot_rl_run
-from dlx.rl.settings import RLConfig
+from dlx.rl.config import RLConfig
+from dlx.rl.saving import LoadedAgent, save_agent_model
 from dlx.runs import atomic_write_json, load_checkpoint
+from dlx.runs.children import open_child
 from dlx.runs.lock import FolderLock
 from dlx.runs.session import RunSession
 from dlx.threads import choose_threads, use_threads
@@ -50,7 +53,7 @@ def start_rl(config: RLConfig, source: str, run_name: str, results_dir: str | No
     ``results_dir/run_name``); the environment and the agent are made before the folder."""
     agent, env = prepare(config)  # an unknown environment or an agent that cannot act there fails here
     text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
-    session = RunSession.create(results_dir or "results", run_name, text, folder)
+    session = RunSession.create(results_dir or "results", run_name, text, folder, kind="rl")
     return train_in(session, agent, env, config, source, reporter)
 
 
@@ -66,7 +69,7 @@ def resume_rl(run_dir: str | Path, reporter=None, config: RLConfig | None = None
                        f"dlx train CONFIG")
     config = config or load_rl_config(run_dir / "config.yaml")
     agent = restore_agent(*load_checkpoint(checkpoint), config.environment)
-    session = RunSession.reopen(run_dir)
+    session = RunSession.reopen(run_dir, kind="rl")
     return train_in(session, agent, agent.env, config, str(run_dir / "config.yaml"), reporter)
 
 
@@ -78,11 +81,13 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
         started = time.perf_counter()
         state = Trainer(AgentLearner(agent, config.budget), session, reporter).fit()
         status = "interrupted" if state.status == "interrupted" else "finished"
+        save_agent_model(agent, config.environment, session.run_dir)
         summary = {"task": "reinforcement_learning", "config": source, "seed": config.seed,
                    "environment": config.environment.id, "agent": config.agent.name,
                    "train_seconds": time.perf_counter() - started, "threads": threads.record()}
         if status == "finished":
             summary.update(evaluation_summary(agent, env, config))
+            summary["headline"] = headline_of(summary["evaluation"])
         history = session.metrics.rows
         if history:
             bound = CARTPOLE_Q_BOUND if config.environment.id.startswith("CartPole") else None
@@ -92,25 +97,30 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
     return RunResult(session.run_dir, status, session.summary, session.summary.get("message", ""), history)
 
 
-def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0,
-             config: RLConfig | None = None) -> dict:
-    """Evaluate the greedy policy of a trained RL run; writes ``play.json`` into the run folder.
-    ``config``: the run's config.yaml as already read (default: read here)."""
+def play_run(run_dir: str | Path, episodes: int = 100, render: bool = False, seed: int = 0) -> dict:
+    """Evaluate the greedy policy of a trained RL run in a child run of its own
+    (``RUN/children/play/<stamp>/``, ``dlx.runs.children``); the run's own files stay as they were.
+    Returns the result (also the child's ``play.json``), with ``child``: the child's folder."""
     run_dir = Path(run_dir)
-    config_file, checkpoint = run_dir / "config.yaml", run_dir / "checkpoints" / f"{AGENT_FILE}.npz"
-    if not config_file.is_file() or not checkpoint.is_file():
-        raise DlxError(f"'{run_dir}' is not the folder of a reinforcement-learning run (needs config.yaml and "
-                       f"checkpoints/{AGENT_FILE}.npz); train one with dlx train configs/frozenlake_q.yaml")
     if isinstance(episodes, bool) or episodes < 1:
         raise DlxError(f"--episodes must be at least 1, got {episodes}")
     check_bytes(episodes * PLAY_BYTES_PER_EPISODE, f"--episodes {episodes}", "play fewer episodes")
-    config = config or load_rl_config(config_file)
-    arrays, meta = load_checkpoint(checkpoint)
-    agent = restore_agent(arrays, meta, config.environment)
-    result = play(agent, config.environment, episodes, np.random.default_rng(seed), render=render)
-    result = {"run_dir": str(run_dir), "episodes": episodes, "seed": seed, **result}
-    atomic_write_json(run_dir / "play.json", json.loads(json.dumps(result, default=float)))
-    return result
+    loaded = load_model(run_dir)
+    if not isinstance(loaded, LoadedAgent):
+        raise DlxError(f"'{run_dir}' is not the folder of a reinforcement-learning run; train one with "
+                       f"dlx train configs/frozenlake_q.yaml")
+    with open_child(run_dir, "play", {"episodes": episodes, "seed": seed, "render": render}) as child:
+        result = play(loaded.agent, loaded.environment, episodes, np.random.default_rng(seed), render=render)
+        result = json.loads(json.dumps({"run_dir": str(run_dir), "episodes": episodes, "seed": seed, **result},
+                                       default=float))
+        atomic_write_json(child.run_dir / "play.json", result)
+        child.finish("finished", {"evaluation": result, "headline": headline_of(result)})
+    return {**result, "child": str(child.run_dir)}
+
+
+def headline_of(evaluation: dict) -> dict:
+    """The figures of a greedy evaluation that a summary's headline shows."""
+    return {k: evaluation[k] for k in ("mean_return", "std_return", "success_rate") if k in evaluation}
 
 
 __all__ = ["RLConfig", "RunResult", "generators", "play_run", "start_rl", "train_rl"]

@@ -13,12 +13,13 @@ An RL config reads::
     evaluation: {episodes: 10000}
     seed: 0
 
-Each agent has its own pydantic model (``extra="forbid"``), chosen by ``agent.name``:
+Each agent declares its own pydantic model (``extra="forbid"``) as its ``settings_model``;
+``dlx.rl.config`` makes the union of the registered agents' models, chosen by ``agent.name``:
 a misspelt key or a key of another agent fails when the config is loaded.
 """
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal, Union
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -139,17 +140,14 @@ class DQNSettings(Strict):
         return self
 
 
-AgentSettings = Annotated[Union[ValueIterationSettings, CertaintyEquivalenceSettings, QLearningSettings,
-                                DQNSettings], Field(discriminator="name")]
-
-
-class RLConfig(Strict):
-    """A whole RL experiment: what the lead's config schema gains for ``dlx train``."""
+class RLConfigBase(Strict):
+    """A whole RL experiment but its agent: ``dlx.rl.config.RLConfig`` adds ``agent``, the union of the
+    settings the registered agents declare (``Agent.settings_model``), so a new agent edits no list here."""
 
     kind: Literal["rl"] | None = Field(None, exclude=True, description="the experiment kind")
     description: str = ""
     environment: EnvironmentSettings
-    agent: AgentSettings
+    agent: Any = None  # replaced by dlx.rl.config (kept here for the order of the keys in config.yaml)
     budget: BudgetSettings = Field(default_factory=lambda: BudgetSettings(episodes=1))
     evaluation: EvaluationSettings = Field(default_factory=EvaluationSettings)
     seed: int = Field(0, ge=0, description="seeds the agent's and the environment's generators")

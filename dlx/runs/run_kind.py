@@ -1,8 +1,8 @@
 """What kind of run a folder holds, read from its records, so a command can say which commands apply.
 
-A supervised run's model.npz holds a dlx model record; a generative run (VAE, GAN,
-autoencoder) saves its own model format, and a reinforcement-learning run saves an agent
-and no model.npz at all. A command that opens a run of the wrong kind would misread it
+Every run saves ``model.json`` + ``model.npz``; model.json's ``format`` says which kind
+wrote it: ``dlx-model`` (supervised), ``dlx-generative`` (VAE, GAN, autoencoder) or
+``dlx-agent`` (reinforcement learning; older RL runs hold only ``checkpoints/agent.npz``). A command that opens a run of the wrong kind would misread it
 ("not a dlx checkpoint", a TypeError); ``wrong_kind_message`` names the kind and the
 command to use instead::
 
@@ -51,7 +51,7 @@ def run_kind(run_dir: Path | str) -> tuple[str, str]:
     summary, description = _record(run_dir / "summary.json"), _record(run_dir / "model.json")
     if description.get("format") == "dlx-generative" or summary.get("task") == "generative":
         return "generative", str(description.get("kind") or summary.get("kind") or "")
-    if summary.get("task") == "reinforcement_learning":
+    if summary.get("task") == "reinforcement_learning" or description.get("format") == "dlx-agent":
         return "reinforcement_learning", ""
     task = summary.get("task") or description.get("task")
     return ("supervised", str(task)) if task else ("unknown", "")

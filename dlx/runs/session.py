@@ -3,8 +3,10 @@
 It creates the folder (never reusing one), writes the resolved ``config.yaml``,
 keeps ``run.log`` and the metrics log, writes checkpoints at their cadence and
 ``summary.json`` with the run's status. Supervised training, every
-cross-validation fold and curve point, every sweep trial, an agent, an
-explanation: each is a run through a session. Nothing else creates run folders.
+cross-validation fold and curve point, every sweep trial, an agent, lr-find, an
+objective trial, and the child runs of play, sample and explain (``dlx.runs.children``):
+each is a run through a session, and every summary has the fields of
+``dlx.runs.summary.SUMMARY_FIELDS``. Nothing else creates run folders.
 
 Statuses: ``running`` (written when the session opens, so a killed process
 leaves it), ``finished``, ``early_stopped``, ``pruned``, ``diverged``,
@@ -34,7 +36,7 @@ from dlx.runs.metrics_log import MetricsLog
 from dlx.runs.provenance import provenance
 from dlx.runs.rundir import create_run_dir
 from dlx.runs.splits import SPLITS_NAME, write_splits
-from dlx.runs.summary import read_summary, write_summary
+from dlx.runs.summary import list_artifacts, read_summary, write_summary
 
 ENDED = ("finished", "early_stopped", "pruned", "diverged", "interrupted", "failed")
 Snapshot = dict[str, tuple[dict, dict]]  # checkpoint name -> (arrays, JSON meta)
@@ -53,10 +55,15 @@ class RunSession:
             the run writes the last snapshot.
         data_files (default None): absolute path -> SHA-256 of the data files the run read
             (``dlx.data.sources.data_files_read``), for the summary's ``provenance``.
+        kind (default ""): the experiment kind (``supervised``, ``generative``, ``rl``) or, for a
+            child run, the command (``play``, ``sample``, ``explain``); the summary's ``kind``.
     """
 
-    def __init__(self, run_dir: Path, checkpoint_seconds: float = 30.0, data_files: dict[str, str] | None = None):
+    def __init__(self, run_dir: Path, checkpoint_seconds: float = 30.0, data_files: dict[str, str] | None = None,
+                 kind: str = ""):
         self.run_dir = Path(run_dir)
+        self.kind = kind
+        self.derived_from: dict | None = None  # a child run: its parent run (``dlx.runs.children``)
         self._lock = FolderLock.acquire(self.run_dir, "run folder")  # before anything is read or repaired
         self.data_files = dict(data_files or {})
         self.metrics = MetricsLog(self.run_dir)
@@ -77,7 +84,8 @@ class RunSession:
     # ---- opening ------------------------------------------------------------------------------
     @classmethod
     def create(cls, results_dir: str | Path, run_name: str, config_text: str, folder: str | Path | None = None,
-               checkpoint_seconds: float = 30.0, data_files: dict[str, str] | None = None) -> "RunSession":
+               checkpoint_seconds: float = 30.0, data_files: dict[str, str] | None = None,
+               kind: str = "") -> "RunSession":
         """A new run folder (``<results_dir>/<run_name>/<stamp>-<hex>/``, or exactly ``folder``,
         which must not exist yet) with ``config.yaml``, ``plots/`` and a ``running`` summary."""
         if folder is None:
@@ -90,21 +98,23 @@ class RunSession:
                 raise DlxError(f"run folder '{run_dir}' exists already; a run never reuses a folder") from None
             (run_dir / "plots").mkdir()
         atomic_write_text(run_dir / "config.yaml", config_text)
-        session = cls(run_dir, checkpoint_seconds, data_files)
+        session = cls(run_dir, checkpoint_seconds, data_files, kind)
         session._write_status()
         return session
 
     @classmethod
     def reopen(cls, run_dir: str | Path, checkpoint_seconds: float = 30.0,
-               data_files: dict[str, str] | None = None) -> "RunSession":
-        """An interrupted run's folder, to continue it (``dlx train --resume``)."""
-        run_dir = Path(run_dir)
+               data_files: dict[str, str] | None = None, kind: str = "") -> "RunSession":
+        """An interrupted run's folder, to continue it (``dlx train --resume``); ``kind``: as ``create``'s
+        (default: what the folder's summary says)."""
+        run_dir, before = Path(run_dir), {}
         if (run_dir / "summary.json").is_file():
-            status = read_summary(run_dir).get("status")
+            before = read_summary(run_dir)
+            status = before.get("status")
             if status in ENDED and status not in ("interrupted", "failed"):
                 raise DlxError(f"run '{run_dir}' is already {status.replace('_', ' ')}; "
                                f"start a new run with dlx train CONFIG")
-        session = cls(run_dir, checkpoint_seconds, data_files)
+        session = cls(run_dir, checkpoint_seconds, data_files, kind or str(before.get("kind") or ""))
         session.log("resumed")
         session._write_status()
         return session
@@ -150,13 +160,20 @@ class RunSession:
 
     # ---- the end ------------------------------------------------------------------------------
     def finish(self, status: str, summary: dict, message: str = "") -> dict:
-        """Write the last checkpoint and ``summary.json`` with ``status``; returns the summary."""
+        """Write the last checkpoint and ``summary.json`` with ``status``; returns the summary.
+
+        Every summary has the fields of ``SUMMARY_FIELDS`` (``dlx.runs.summary``): the kind, the
+        status, ``headline`` (the run's few figures, name -> number, as ``summary`` gives them),
+        ``artifacts`` (the files the run wrote) and ``provenance``.
+        """
         if status not in ENDED:
             raise ValueError(f"unknown run status '{status}'; use one of {', '.join(ENDED)}")
         self.flush()
         self.status = status
-        self.summary = {"status": status, "message": message, "run_dir": str(self.run_dir), **summary,
-                        "provenance": provenance(self.data_files), **recorded_config(self.config_text)}
+        self.summary = {"kind": self.kind, "status": status, "message": message, "run_dir": str(self.run_dir),
+                        "headline": {}, **summary, "artifacts": list_artifacts(self.run_dir),
+                        **self._parent(), "provenance": provenance(self.data_files),
+                        **recorded_config(self.config_text)}
         write_summary(self.run_dir, self.summary)
         self.log(f"{status}: {message}" if message else status)
         return self.summary
@@ -189,24 +206,29 @@ class RunSession:
         try:
             self.flush()
         finally:
-            self.summary = {"status": status, "message": message, "error": None if interrupted else message,
-                            "run_dir": str(self.run_dir), "epochs_completed": len(self.metrics.rows),
+            self.summary = {"kind": self.kind, "status": status, "message": message,
+                            "error": None if interrupted else message, "run_dir": str(self.run_dir),
+                            "epochs_completed": len(self.metrics.rows), "headline": {},
+                            "artifacts": list_artifacts(self.run_dir), **self._parent(),
                             "provenance": provenance(self.data_files)}
             write_summary(self.run_dir, self.summary)
             self.status = status
             self.log(f"{status}: {message}")
 
+    def _parent(self) -> dict:
+        return {"derived_from": self.derived_from} if self.derived_from is not None else {}
+
     def _write_status(self) -> None:
-        write_summary(self.run_dir, {"status": "running", "run_dir": str(self.run_dir),
+        write_summary(self.run_dir, {"kind": self.kind, "status": "running", "run_dir": str(self.run_dir),
                                      "epochs_completed": len(self.metrics.rows)})
 
 
 def recorded_config(text: str | None) -> dict:
-    """``{"config": mapping, "config_sha256": hex}`` of the config a run started with (``dlx verify`` compares
+    """``{"recorded_config": mapping, "config_sha256": hex}`` of the config a run started with (``dlx verify`` compares
     the folder's config.yaml with it and reruns it); empty when the run has none."""
     if text is None:
         return {}
     import hashlib
 
     from dlx.config.safe_yaml import load_yaml
-    return {"config": load_yaml(text), "config_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}
+    return {"recorded_config": load_yaml(text), "config_sha256": hashlib.sha256(text.encode("utf-8")).hexdigest()}

@@ -20,6 +20,11 @@ from dlx.errors import DlxError
 from dlx.runs.files import atomic_write_json
 
 SUMMARY_NAME = "summary.json"
+# The fields every run's summary.json has, whatever its kind (``RunSession.finish`` writes them):
+# kind (supervised, generative, rl; a child run: its command), status, headline (name -> number),
+# artifacts (the files the run wrote, relative to its folder) and provenance (``dlx.runs.provenance``).
+SUMMARY_FIELDS = ("kind", "status", "headline", "artifacts", "provenance")
+NOT_ARTIFACTS = {SUMMARY_NAME, ".lock"}  # the record itself and the lock; child runs are runs of their own
 
 # key in the result -> distribution name for importlib.metadata
 OPTIONAL_PACKAGES = {
@@ -59,6 +64,14 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return versions
+
+
+def list_artifacts(run_dir: Path | str) -> list[str]:
+    """The files in ``run_dir`` (relative, sorted), leaving out summary.json, the lock and ``children/``."""
+    run_dir = Path(run_dir)
+    return sorted(str(path.relative_to(run_dir)) for path in run_dir.rglob("*")
+                  if path.is_file() and path.name not in NOT_ARTIFACTS and not path.name.endswith(".tmp")
+                  and path.relative_to(run_dir).parts[0] != "children")
 
 
 def write_summary(run_dir: Path | str, summary: Mapping[str, Any]) -> Path:

@@ -13,7 +13,7 @@ Example::
 
     result = lr_range_test(load_config("configs/digits_mlp.yaml"))
     result.suggestion, result.lrs[:3], result.smoothed[:3]
-    write_lr_find(result, Path("results/lr-find/digits-mlp"))  # lr_find.png, lr_find.csv, lr_find.json
+    folder = lr_find_run(result, loaded, "results")  # results/lr-find/<run-name>/<stamp>/: a run like any other
 """
 from __future__ import annotations
 
@@ -29,11 +29,12 @@ from dlx.errors import ConfigError
 from dlx.runs import atomic_write_json, atomic_write_text
 from dlx.runs.metrics_log import csv_text
 from dlx.runs.plots import new_figure, save_png
+from dlx.runs.session import RunSession
 from dlx.threads import use_threads
 from dlx.train.experiment import prepare
 from dlx.train.learner import LazyBatches, Learner
 from dlx.train.loop import SupervisedLearner
-from dlx.train.runner import experiment_threads
+from dlx.train.runner import experiment_threads, resolved_yaml
 from dlx.train.trainer import fit
 
 
@@ -165,3 +166,19 @@ def write_lr_find(result: LRFindResult, folder: Path) -> None:
                                                 "stopped": result.stopped, "steps": len(rows),
                                                 "threads": result.threads})
     plot_lr_find(result, folder / "plots" / "lr_find.png")
+
+
+def lr_find_run(result: LRFindResult, loaded: LoadedConfig, results_dir: str | Path) -> Path:
+    """Write the range test as a run through the run session: ``<results_dir>/lr-find/<run-name>/<stamp>/``
+    with the resolved config.yaml, run.log, the lr_find files and summary.json (kind ``lr-find``,
+    headline: the suggested rate). Returns the folder."""
+    session = RunSession.create(Path(results_dir) / "lr-find", loaded.config.output.run_name, resolved_yaml(loaded),
+                                kind="lr-find")
+    with session:
+        session.log(f"{len(result.lrs)} steps from {result.lrs[0]:.3g} to {result.lrs[-1]:.3g}; {result.stopped}"
+                    if result.lrs else result.stopped)
+        write_lr_find(result, session.run_dir)
+        session.finish("finished", {"config": loaded.source, "config_lr": result.config_lr,
+                                    "stopped": result.stopped, "steps": len(result.lrs), "threads": result.threads,
+                                    "headline": {"suggested_lr": result.suggestion}})
+    return session.run_dir

@@ -165,22 +165,25 @@ def check_objective(config: ObjectiveConfig) -> None:
 
 
 def run_objective_trial(trial: ObjectiveTrial, on_epoch=None):
-    """Run an objective trial into its folder: config.yaml, metrics.jsonl, summary.json."""
-    from dlx.runs import MetricsLog, atomic_write_text, write_summary
+    """Run an objective trial in its folder through the run session: config.yaml, run.log, metrics.jsonl and
+    summary.json (kind ``objective``, headline: the last f - f* and the steps to the target)."""
+    from dlx.runs.session import RunSession
     from dlx.sweep.trials import TrialResult
     config, trial_id = trial.loaded(), trial.id
+    folder = Path(trial.folder)
     try:
-        folder = Path(trial.folder)
-        folder.mkdir(parents=True, exist_ok=False)
-        atomic_write_text(folder / "config.yaml", yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False))
-        status, message, rows = minimise(config, on_epoch)
-        MetricsLog(folder).replace(rows)
+        session = RunSession.create(folder.parent, folder.name, yaml.safe_dump(config.model_dump(mode="json"),
+                                    sort_keys=False), folder=folder, kind="objective")
+        with session:
+            status, message, rows = minimise(config, on_epoch)
+            session.metrics.replace(rows)
+            reached = next((r["epoch"] for r in rows if r["train_loss"] < config.run.target), None)
+            final = {**rows[-1], "steps_to_target": reached} if rows else None
+            headline = {"train_loss": final["train_loss"]} if final else {}
+            summary = session.finish(status, {
+                "seed": config.run.seed, "epochs_completed": len(rows), "epochs_planned": config.run.steps,
+                "final": final, "best": final, "test": {},
+                "headline": {**headline, **({"steps_to_target": reached} if reached is not None else {})}}, message)
     except (DlxError, OSError) as error:
         return TrialResult(trial_id, "failed", f"{type(error).__name__}: {error}", trial.folder)
-    reached = next((r["epoch"] for r in rows if r["train_loss"] < config.run.target), None)
-    final = {**rows[-1], "steps_to_target": reached} if rows else None
-    summary = {"status": status, "message": message, "run_dir": str(folder), "seed": config.run.seed,
-               "epochs_completed": len(rows), "epochs_planned": config.run.steps, "final": final, "best": final,
-               "test": {}}
-    write_summary(folder, summary)
     return TrialResult(trial_id, status, message, str(folder), summary, rows)

@@ -63,7 +63,7 @@ def run_in_folder(loaded: LoadedConfig, folder: str | Path | None = None, splits
         experiment = prepare(loaded) if splits is None else prepare_indexed(loaded, splits)
     c = loaded.config
     session = RunSession.create(results_dir or c.output.results_dir, c.output.run_name, resolved_yaml(loaded),
-                                folder, experiment.settings.checkpoint_seconds, files)
+                                folder, experiment.settings.checkpoint_seconds, files, kind="supervised")
     return train_in(experiment, session, reporter, hook)
 
 
@@ -88,7 +88,7 @@ def resume_run(run_dir: Path | str, reporter: Reporter | None = None, hook=None,
     loaded = loaded or load_config(config_file)
     with data_files_read() as files:
         experiment = prepare(loaded) if saved is None else prepare_indexed(loaded, saved)
-    session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds, files)
+    session = RunSession.reopen(run_dir, experiment.settings.checkpoint_seconds, files, kind="supervised")
     return train_in(experiment, session, reporter, hook, checkpoint)
 
 
@@ -162,6 +162,7 @@ def _summary(x: Experiment, state: LoopState, test: dict, confusion, seconds: fl
         "final": state.history[-1] if state.history else None,
         "best": next((r for r in state.history if r["epoch"] == best_epoch), None),
         "test": {f"test_{k}": v for k, v in test.items()}, "test_confusion_matrix": confusion,
+        "headline": {f"test_{k}": v for k, v in test.items() if isinstance(v, (int, float))},
         "samples": {k: len(v) for k, v in x.splits.items()}, "parameters": x.model.num_parameters(),
         "train_seconds": seconds, "warnings": x.warnings,
     }

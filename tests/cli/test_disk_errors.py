@@ -94,5 +94,5 @@ def test_a_full_disk_while_writing_an_explanation_leaves_no_half_written_folder(
     result = dlx_on_small_disk("explain", on_disk, "-m", "saliency", "-i", "0", disk=tmp_path / "disk",
                                after=tmp_path / "after", size="8m", copy=run.parent, full=True, cwd=tmp_path)
     assert_one_error_line(result, "No space left on device", "free disk space")
-    left = tmp_path / "after" / run.name / "explanations"
+    left = tmp_path / "after" / run.name / "children"
     assert not (left.is_dir() and list(left.iterdir())), "a half-written explanation folder was left behind"

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from dlx.runs.children import children_of
 from tests.cli.cli_process import XOR, assert_one_error_line, dlx, output_of, train
 
 
@@ -12,8 +13,7 @@ def run(tmp_path_factory):
 
 
 def explanations(run):
-    folder = run / "explanations"
-    return sorted(p.name for p in folder.iterdir()) if folder.is_dir() else []
+    return [str(p) for p in children_of(run, "explain")]
 
 
 def explain(run, tmp_path, method, *options, index=("-i", "0")):

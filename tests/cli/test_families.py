@@ -3,13 +3,14 @@ each in a fresh process on a folder another process wrote."""
 import json
 from pathlib import Path
 
+from dlx.runs.children import children_of
 from tests.cli.cli_process import assert_no_run_folder, assert_one_error_line, dlx, output_of
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
 
 def run_folder(results: Path) -> Path:
-    (folder,) = [p.parent for p in results.rglob("summary.json")]
+    (folder,) = [p.parent for p in results.glob("*/*/summary.json")]
     return folder
 
 
@@ -17,14 +18,15 @@ def test_an_rl_run_is_a_complete_run_and_plays(tmp_path):
     done = dlx("train", CONFIGS / "frozenlake_vi.yaml", "--results", tmp_path / "results", cwd=tmp_path)
     assert done.returncode == 0, output_of(done)
     run = run_folder(tmp_path / "results")
-    for name in ("config.yaml", "run.log", "metrics.jsonl", "metrics.csv", "checkpoints/agent.npz"):
+    for name in ("config.yaml", "run.log", "metrics.jsonl", "metrics.csv", "model.json", "model.npz"):
         assert (run / name).is_file(), name
     summary = json.loads((run / "summary.json").read_text())
     assert summary["status"] == "finished"
     assert abs(summary["evaluation"]["success_rate"] - 0.74) <= 0.02  # Gymnasium's known optimum, about 0.74
     played = dlx("play", run, "--episodes", 2000, cwd=tmp_path)
     assert played.returncode == 0, output_of(played)
-    result = json.loads((run / "play.json").read_text())
+    (child,) = children_of(run, "play")
+    result = json.loads((child / "play.json").read_text())
     assert result["episodes"] == 2000 and abs(result["success_rate"] - 0.74) < 0.04  # 3 std of 2,000 episodes
 
 
@@ -43,7 +45,8 @@ def test_a_generative_run_samples_and_a_supervised_run_does_not(tmp_path):
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
     sampled = dlx("sample", run, "--n", 16, cwd=tmp_path)
     assert sampled.returncode == 0, output_of(sampled)
-    assert (run / "plots" / "samples_16.png").stat().st_size > 1000
+    (child,) = children_of(run, "sample")
+    assert (child / "samples.png").stat().st_size > 1000
     xor = dlx("train", CONFIGS / "xor.yaml", "--results", tmp_path / "xor", cwd=tmp_path)
     assert xor.returncode == 0, output_of(xor)
     assert_one_error_line(dlx("sample", run_folder(tmp_path / "xor"), cwd=tmp_path), "not a generative")

@@ -32,7 +32,10 @@ def unchanged(run: Path, before: list[str]) -> None:
 @pytest.mark.parametrize("kind,command,fragments", [
     ("char_lm", ("explain", "{run}", "-m", "saliency", "-i", "0"),
      ("character language-model run", "explain works on classification and regression", "dlx sample")),
-    ("vae", ("explain", "{run}", "-m", "saliency", "-i", "0"), ("generative (VAE) run", "use dlx sample")),
+    ("vae", ("explain", "{run}", "-m", "saliency", "-i", "0"), ("generative (VAE) run", "no explainer applies",
+                                                               "use dlx sample")),
+    ("rl", ("explain", "{run}", "-m", "lime", "-i", "0"), ("reinforcement-learning run", "no explainer applies",
+                                                          "binary/multiclass/regression models", "use dlx play")),
     ("vae", ("evaluate", "{run}"), ("generative (VAE) run", "use dlx sample")),
     ("vae", ("predict", "{run}", "{input}"), ("generative (VAE) run", "use dlx sample")),
     ("rl", ("evaluate", "{run}"), ("reinforcement-learning run", "use dlx play")),
@@ -54,7 +57,9 @@ def test_a_report_on_a_folder_that_is_not_a_run_writes_nothing(tmp_path):
 
 
 def test_play_after_the_config_was_edited_to_another_map(copy_of, tmp_path):
+    """A run from before model.json (only checkpoints/agent.npz) reads its environment from config.yaml."""
     run = copy_of("rl")
+    (run / "model.json").unlink(), (run / "model.npz").unlink()
     config = run / "config.yaml"
     config.write_text(config.read_text().replace("4x4", "8x8"))
     before = sorted(p.name for p in run.iterdir())
@@ -69,7 +74,7 @@ def truncate(path: Path) -> None:
 
 @pytest.mark.parametrize("kind,damage,command,fragments", [
     ("vae", lambda run: truncate(run / "model.npz"), ("sample", "{run}"), ("model.npz", "truncated")),
-    ("rl", lambda run: truncate(run / "checkpoints" / "agent.npz"), ("play", "{run}"), ("agent.npz", "truncated")),
+    ("rl", lambda run: truncate(run / "model.npz"), ("play", "{run}"), ("model.npz", "truncated")),
     ("vae", lambda run: (run / "model.json").write_text("{not json"), ("sample", "{run}"),
      ("model.json", "not valid JSON")),
     ("char_lm", lambda run: (run / "model.json").write_text("{not json"), ("sample", "{run}"),

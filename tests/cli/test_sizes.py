@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from dlx.runs.children import children_of
 from tests.cli.cli_process import ROOT, XOR, assert_one_error_line, dlx, output_of, start, write
 
 CAP = 3 * 2**30  # bytes of address space for the refused cases (the limit they are checked against: 4 GiB)
@@ -36,15 +37,16 @@ def runs(tmp_path_factory) -> dict[str, Path]:
 
 
 def test_a_billion_episodes_of_play_are_refused_before_any_work(runs, tmp_path):
+    before = children_of(runs["rl"])
     result = dlx("play", runs["rl"], "--episodes", 10**9, cwd=tmp_path, address_space=CAP)
     assert_one_error_line(result, "--episodes 1000000000 needs about", "DLX_MEMORY_LIMIT")
-    assert not (runs["rl"] / "play.json").exists()
+    assert children_of(runs["rl"]) == before
 
 
 def test_a_hundred_million_samples_are_refused_before_any_work(runs, tmp_path):
     result = dlx("sample", runs["vae"], "--n", 10**8, cwd=tmp_path, address_space=CAP)
     assert_one_error_line(result, "--n 100000000 needs about", "DLX_MEMORY_LIMIT")
-    assert not list((runs["vae"] / "plots").glob("samples_100000000*"))
+    assert not children_of(runs["vae"])
 
 
 def test_the_limit_comes_from_dlx_memory_limit(runs, tmp_path):
@@ -73,7 +75,7 @@ def test_integrated_gradients_with_no_steps_is_one_line(runs, tmp_path, option):
     result = dlx("explain", runs["xor"], "-m", "integrated_gradients", "--split", "train", "-i", 0, "-o", option,
                  cwd=tmp_path, timeout=120)  # the unfixed loop doubles 0 steps forever
     assert_one_error_line(result, "integrated_gradients", f"--option {option}", "at least 1")
-    assert not (runs["xor"] / "explanations").exists()
+    assert not children_of(runs["xor"])
 
 
 def test_text_piped_into_a_reader_that_stops_ends_quietly(runs, tmp_path):

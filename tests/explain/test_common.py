@@ -6,12 +6,13 @@ import pytest
 
 import dlx.explain  # noqa: F401  (registers the methods)
 from dlx.errors import DlxError, UnknownNameError
-from dlx.explain import ExplainTarget, describe_explainer, new_explanation_folder
+from dlx.explain import ExplainTarget, describe_explainer
 from dlx.explain.report import build_report, report_for_run
 from dlx.explain.run import explain_to_folder, run_method
 from dlx.models.interpretable import DecisionTree, LogisticRegression
 from dlx.nn import Conv2D, Dense, Flatten, ReLU, Sequential
 from dlx.registry import explainers
+from dlx.runs.children import open_child
 
 FAST = {"lime": {"n_samples": 200}, "featvis": {"steps": 3}, "one_pixel": {"population": 8, "generations": 2},
         "adversarial_patch": {"steps": 2}, "counterfactual": {"rounds": 1, "steps": 5},
@@ -53,7 +54,7 @@ def test_every_explainer_writes_its_folder(tmp_path, name, data):
     model = {"weights": LogisticRegression(1), "tree_rules": DecisionTree(1, max_depth=2)}.get(name)
     target = _image() if data == "image" else _tabular(model)
     folder = explain_to_folder(target, name, tmp_path, X=target.train_X, index=2, seed=0, **FAST.get(name, {}))
-    assert folder.parent == tmp_path / "explanations" and folder.name.startswith(f"{name}-")
+    assert folder.parent.parent == tmp_path / "children" and folder.parent.name.startswith(f"explain-{name}-")
     summary = json.loads((folder / "explanation.json").read_text())
     assert summary["method"] == name
     for picture in summary["pictures"]:
@@ -70,9 +71,9 @@ def test_lime_json_has_the_required_fields(tmp_path):
 
 
 def test_folders_are_never_reused(tmp_path):
-    first = new_explanation_folder(tmp_path, "lime", 3)
-    second = new_explanation_folder(tmp_path, "lime", 3)
-    assert first != second and first.is_dir() and second.is_dir()
+    first, second = (open_child(tmp_path, "explain", {}, tag="lime-3") for _ in range(2))
+    first.close(), second.close()
+    assert first.run_dir != second.run_dir and first.run_dir.is_dir() and second.run_dir.is_dir()
 
 
 def test_report_embeds_every_folder(tmp_path):

@@ -68,7 +68,7 @@ def test_lime_falls_faster_than_random_on_ten_breast_cancer_rows_of_a_trained_ru
     run_dir = next((tmp_path / "results").rglob("model.npz")).parent
     done = dlx("explain", run_dir, "--method", "lime", "--index", 0, cwd=tmp_path)   # the example
     assert done.returncode == 0, done.stderr
-    summary = json.loads(next((run_dir / "explanations").glob("lime-0-*/explanation.json")).read_text())
+    summary = json.loads(next((run_dir / "children").glob("explain-lime-0/*/explanation.json")).read_text())
     assert summary["deletion"]["falls_faster"]
     target, X = target_for_run(run_dir, "test")   # what dlx explain loads, for the other nine rows
     verdicts = [run_method(target, "lime", X, index, seed=0).summary["deletion"]["falls_faster"]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from dlx.runs.children import children_of
 from tests.conftest import BREAST_CANCER_SMALL
 
 
@@ -44,21 +45,24 @@ def test_a_breast_cancer_run_is_explained_and_reported(tmp_path):
     assert dlx("explain", run_dir, "--method", "permutation_importance", "-o", "repeats=2",
                cwd=tmp_path).returncode == 0
     assert dlx("explain", run_dir, "--report", cwd=tmp_path).returncode == 0
-    folders = sorted((run_dir / "explanations").iterdir())
-    assert sorted(f.name.split("-")[0] for f in folders) == ["anchors", "integrated_gradients", "kernel_shap", "lime",
-                                                             "pdp", "permutation_importance", "saliency"]
-    shap = json.loads(next(f for f in folders if f.name.startswith("kernel_shap")).joinpath(
-        "explanation.json").read_text())
+    folders = children_of(run_dir, "explain")
+    assert sorted(f.parent.name.split("-")[1] for f in folders) == ["anchors", "integrated_gradients", "kernel_shap",
+                                                                    "lime", "pdp", "permutation_importance", "saliency"]
+
+    def written(method):
+        return json.loads(next(f for f in folders if f.parent.name.startswith(f"explain-{method}")).joinpath(
+            "explanation.json").read_text())
+    shap = written("kernel_shap")
     assert abs(sum(shap["weights"].values()) - (shap["f_x"] - shap["base_value"])) < 1e-6   # efficiency
-    importance = json.loads(next(f for f in folders if f.name.startswith("permutation")).joinpath(
-        "explanation.json").read_text())
+    importance = written("permutation_importance")
     assert importance["data"] == "test" and importance["score"] == "accuracy"
-    lime = json.loads(next(f for f in folders if f.name.startswith("lime")).joinpath("explanation.json").read_text())
+    lime = written("lime")
     from sklearn.datasets import load_breast_cancer
     assert lime["index"] == 7 and len(lime["weights"]) == 10  # LIME's default num_features
     assert set(lime["weights"]) <= set(load_breast_cancer().feature_names)
     assert {"method", "class", "intercept", "score", "local_prediction"} <= set(lime)
-    assert (run_dir / "explanations.html").read_text().count("<section>") == 7
+    (report,) = children_of(run_dir, "report")
+    assert (report / "explanations.html").read_text().count("<section>") == 7
 
 
 @pytest.mark.slow
@@ -69,8 +73,9 @@ def test_a_digits_cnn_run_is_explained_and_bad_requests_are_one_line(tmp_path):
                  ("--method", "featvis", "--layer", 0, "--unit", 1), ("--method", "grad_cam", "--index", 0)):
         done = dlx("explain", run_dir, *args, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
-    names = sorted(f.name.rsplit("-", 3)[0] for f in (run_dir / "explanations").iterdir())
-    assert names == ["featvis-layer0-unit1", "grad_cam-0", "integrated_gradients-0", "lime-0"]
+    names = sorted(f.parent.name for f in children_of(run_dir, "explain"))
+    assert names == ["explain-featvis-layer0-unit1", "explain-grad_cam-0", "explain-integrated_gradients-0",
+                     "explain-lime-0"]
     one_error_line(dlx("explain", run_dir, "--method", "limme", "--index", 0, cwd=tmp_path), "lime", "Known")
     one_error_line(dlx("explain", tmp_path / "nowhere", "--method", "lime", "--index", 0, cwd=tmp_path),
                    "not found")

@@ -28,7 +28,7 @@ def test_default_feature_visualisation_of_digits_cnn_units(tmp_path):
     for layer, unit in UNITS:
         done = dlx("explain", run_dir, "--method", "featvis", "--layer", layer, "--unit", unit, cwd=tmp_path)
         assert done.returncode == 0, done.stderr
-        folder = next((run_dir / "explanations").glob(f"featvis-layer{layer}-unit{unit}-*"))
+        folder = next((run_dir / "children").glob(f"explain-featvis-layer{layer}-unit{unit}/*"))
         with np.load(folder / "arrays.npz", allow_pickle=False) as arrays:
             pictures.append(arrays["image"])
             trace = arrays["activations"]

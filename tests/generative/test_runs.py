@@ -35,7 +35,7 @@ def test_config_runs_briefly_and_leaves_its_files(name, tmp_path):
     if name == "vae_digits_2d":
         expected |= {"latent_map.png", "latent_scatter.png"}
     assert expected <= plots
-    assert summary["kind"] == kind and summary["status"] == "finished"
+    assert summary["model"] == kind and summary["kind"] == "generative" and summary["status"] == "finished"
 
 
 @pytest.mark.parametrize("name, image", [("vae_digits", True), ("gan_ring", False)])

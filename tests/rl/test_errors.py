@@ -5,7 +5,7 @@ import pytest
 from dlx.errors import ConfigError
 from dlx.registry import agents
 from dlx.rl import EnvironmentSettings, load_rl_config, make_env, prepare
-from dlx.rl.settings import RLConfig
+from dlx.rl.config import RLConfig
 
 
 def one_line(error) -> str:

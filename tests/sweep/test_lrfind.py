@@ -42,6 +42,10 @@ def test_the_command_writes_the_plot_and_prints_the_suggestion(tmp_path):
     folder = next((tmp_path / "r" / "lr-find" / "small").iterdir())
     saved = json.loads((folder / "lr_find.json").read_text())
     assert saved["suggestion"] > 0 and (folder / "plots" / "lr_find.png").stat().st_size > 1000
+    summary = json.loads((folder / "summary.json").read_text())  # a run through the run session
+    assert summary["kind"] == "lr-find" and summary["status"] == "finished"
+    assert summary["headline"] == {"suggested_lr": saved["suggestion"]} and summary["provenance"]["versions"]
+    assert {"config.yaml", "run.log", "lr_find.json", "plots/lr_find.png"} <= set(summary["artifacts"])
 
 
 class FirstStep(Exception):

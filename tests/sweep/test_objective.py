@@ -1,4 +1,5 @@
 """The ravine as a data-free task: closed-form gradients, divergence above 2/L, and the lecture's claim."""
+import json
 from pathlib import Path
 
 import numpy as np
@@ -40,3 +41,6 @@ def test_momentum_rmsprop_and_adam_beat_sgd_at_its_best_stable_rate_in_the_ravin
     assert (outcome.sweep_dir / "plots" / "trajectories.png").is_file()
     report = (outcome.sweep_dir / "report.md").read_text()
     assert report.count(" | held | ") == 4 and "| momentum_beats_sgd |" in report
+    trial = json.loads(next((outcome.sweep_dir / "trials").glob("*/summary.json")).read_text())
+    assert trial["kind"] == "objective" and {"headline", "artifacts", "provenance"} <= set(trial)  # a run session's
+    assert "run.log" in trial["artifacts"] and trial["headline"]["train_loss"] == trial["final"]["train_loss"]
