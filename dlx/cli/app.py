@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import typer
 
-from dlx.cli import (config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, sample, summary,
+from dlx.cli import (compress, config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, sample, summary,
                      sweep, train)
 from dlx.cli.common import state, terminate_as_ctrl_c
 
@@ -53,6 +53,7 @@ app.add_typer(curves.curve_app, name="curve")
 app.add_typer(config_cmd.config_app, name="config")
 app.command("schema")(config_cmd.schema)
 app.command("summary")(summary.summary)
+app.command("compress")(compress.compress)
 
 
 def main() -> None:
