@@ -72,8 +72,10 @@ def test_sparse_storage_round_trips_and_is_smaller(tmp_path, rng):
     w[rng.random(w.shape) < 0.9] = 0
     stored = sparse_arrays({"model/w": w, "model/b": np.ones(50, np.float32)})
     assert "model/w@bitmap" in stored and "model/b" in stored
+    kept = np.count_nonzero(w)
+    assert stored["model/w@bitmap"].nbytes + stored["model/w@values"].nbytes == w.size // 8 + 4 * kept  # n/8 + d n 4
     save_checkpoint(tmp_path / "sparse.npz", stored, {"kind": "test"})
     save_checkpoint(tmp_path / "dense.npz", {"model/w": w}, {"kind": "test"})
     arrays, _ = load_checkpoint(tmp_path / "sparse.npz")
     np.testing.assert_array_equal(arrays["model/w"], w)
-    assert (tmp_path / "sparse.npz").stat().st_size < 0.2 * (tmp_path / "dense.npz").stat().st_size
+    assert (tmp_path / "sparse.npz").stat().st_size < 0.25 * (tmp_path / "dense.npz").stat().st_size
