@@ -15,6 +15,7 @@ from dlx.compress.prune import Compressed, layer_sparsity, weights_left
 from dlx.compress.training import test_metrics, train_masked
 from dlx.errors import DlxError
 
+SHOWN = ("round", "weights_left", "ticket_test_accuracy", "random_test_accuracy", "dense_test_accuracy")
 DEFAULTS = {"rounds": 8, "rate": 0.2, "scope": "layer", "rewind_epoch": 0, "control": True}
 
 
@@ -70,7 +71,7 @@ def lottery(source, options: dict, log=print) -> Compressed:
             _, control = trained_ticket(source, random_weights(source), masks)
             row.update({f"random_{k}": v for k, v in control.items()})
         rows.append(row)
-        log("  ".join(f"{k} {v:.4g}" for k, v in row.items() if isinstance(v, float)))
+        log("  ".join(f"{k} {v:.4g}" for k, v in row.items() if k in SHOWN))
     return Compressed(ticket.model, sparse=True, rows=rows, masks=masks,
                       record={"rounds": rows, "dense_test": dense, "per_layer": layer_sparsity(masks),
                               "sparsity": 1 - weights_left(masks), "rewind_epoch": int(o["rewind_epoch"])})

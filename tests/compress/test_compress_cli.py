@@ -100,3 +100,28 @@ def test_compressing_a_run_of_another_kind_is_refused_in_one_line(tmp_path, conf
     assert_one_error_line(dlx("compress", other, "--method", "prune", cwd=tmp_path), fragment,
                           "compress works on supervised runs")
     assert not (other / "compressed").exists()
+
+
+def compress_config(folder: Path, **settings) -> Path:
+    base = write(folder, DIGITS, "digits.yaml")
+    lines = ["kind: compress", f"base: {base.name}"] + [f"{k}: {v}" for k, v in settings.items()]
+    return write(folder, "\n".join(lines) + "\n", "compress.yaml")
+
+
+def test_a_compress_config_with_a_bad_sparsity_fails_before_any_folder(tmp_path):
+    config = compress_config(tmp_path, method="prune", sparsity=1.5)
+    assert_one_error_line(dlx("train", config, "--results", tmp_path / "results", cwd=tmp_path),
+                          "compress.yaml", "sparsity must be a fraction")
+    assert not (tmp_path / "results").exists()
+
+
+def test_a_sweep_of_compress_trials_checks_its_claims(tmp_path):
+    """Each trial trains its base with the trial's seed, then quantises it; the claims read both."""
+    compress_config(tmp_path, method="quantise")
+    sweep = write(tmp_path, "name: q\nbase: compress.yaml\nparameters: {bits: [8]}\nseeds: 1\nmetric: test_accuracy\n"
+                  "goal: max\nexpect:\n  smaller: bits[8].disk_ratio > 1\n"
+                  "  close: bits[8].original_test_accuracy - bits[8].test_accuracy < 0.5\n", "sweep.yaml")
+    result = dlx("sweep", sweep, "--results", tmp_path / "results", cwd=tmp_path)
+    assert result.returncode == 0, output_of(result)
+    (trial,) = (tmp_path / "results").glob("sweeps/q/*/trials/*")
+    assert (trial / "model.npz").is_file() and len(list(trial.glob("compressed/quantise/*/model.npz"))) == 1
