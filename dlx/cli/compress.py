@@ -8,7 +8,7 @@ import typer
 
 from dlx.cli.common import console, fmt, user_errors
 
-FLAGS = ("sparsity", "criterion", "rounds", "epochs", "bits", "activation_bits", "student", "temperature", "alpha",
+FLAGS = ("sparsity", "criterion", "rounds", "epochs", "bits", "activation_bits", "qat_epochs", "student", "temperature", "alpha",
          "rate", "rewind_epoch")
 
 
@@ -21,6 +21,8 @@ def compress(
     epochs: Optional[int] = typer.Option(None, "--epochs", help="prune: fine-tuning epochs per round (0: none)."),
     bits: Optional[int] = typer.Option(None, "--bits", help="quantise: bits of the weights (8, or 4)."),
     activation_bits: Optional[int] = typer.Option(None, "--activation-bits", help="quantise: bits of the inputs."),
+    qat_epochs: Optional[int] = typer.Option(None, "--qat-epochs", help="quantise: quantisation-aware "
+                                             "training epochs first (straight-through estimator; 0: none)."),
     student: Optional[Path] = typer.Option(None, "--student", help="distil: a config whose model is the student."),
     temperature: Optional[float] = typer.Option(None, "--temperature", help="distil: softmax temperature (4)."),
     alpha: Optional[float] = typer.Option(None, "--alpha", help="distil: weight of the soft loss (0.9)."),

@@ -5,18 +5,22 @@ Every dense and 2-D convolution layer of a chain model becomes its integer twin
 (``max |w| / Q`` over that channel), and one input scale per layer, ``max |x| / Q`` over the
 inputs the float network gives that layer on ``calibration`` training samples. Other layers
 (activations, pooling, flatten, normalisation) stay float. ``bits: 4`` shows where accuracy breaks.
+``qat_epochs`` > 0 first fine-tunes the network that many epochs with quantised weights in its
+forward (quantisation-aware training, the straight-through estimator: ``qat.py``).
 """
 from __future__ import annotations
 
 import numpy as np
 
 from dlx.compress.prune import Compressed
+from dlx.compress.qat import QuantisedTraining
+from dlx.compress.training import train_masked
 from dlx.errors import DlxError
 from dlx.nn import Conv2D, Dense, QuantisedConv2D, QuantisedDense, Sequential
 from dlx.nn.quantised import largest_code, quantised_codes, scale_for
 from dlx.tensor import Tensor, no_grad
 
-DEFAULTS = {"bits": 8, "activation_bits": 8, "calibration": 512}
+DEFAULTS = {"bits": 8, "activation_bits": 8, "calibration": 512, "qat_epochs": 0}
 
 
 def checked_options(options: dict, source=None) -> dict:
@@ -26,6 +30,8 @@ def checked_options(options: dict, source=None) -> dict:
         if isinstance(bits, bool) or not isinstance(bits, int) or not 2 <= bits <= 8:
             raise DlxError(f"{key.replace('_', ' ')} must be a whole number from 2 to 8 (8: int8, 4: int4), "
                            f"got {bits}")
+    if int(options["qat_epochs"]) < 0:
+        raise DlxError(f"qat_epochs must be 0 (no quantisation-aware training) or more, got {options['qat_epochs']}")
     if int(options["calibration"]) < 1:
         raise DlxError(f"calibration must be 1 or more training samples, got {options['calibration']}")
     return options
@@ -34,7 +40,7 @@ def checked_options(options: dict, source=None) -> dict:
 def quantise(source, options: dict, log=print) -> Compressed:
     """The run's network with integer dense and convolution layers (``options``: ``DEFAULTS``)."""
     o = checked_options(options)
-    network = source.run.network
+    network = source.run.network if not o["qat_epochs"] else aware_trained(source, o, log)
     if not isinstance(network, Sequential):
         raise DlxError("quantise works on chain models (a list of layers); this run's model is a graph: "
                        "prune it instead")
@@ -60,6 +66,16 @@ def quantise(source, options: dict, log=print) -> Compressed:
     quantised.eval()
     return Compressed(quantised, rows=rows, record={"bits": o["bits"], "activation_bits": o["activation_bits"],
                                                     "calibration_samples": len(sample)})
+
+
+def aware_trained(source, o: dict, log) -> Sequential:
+    """The run's network after ``qat_epochs`` of quantisation-aware training (``qat.QuantisedTraining``)."""
+    x = source.experiment([f"training.epochs={int(o['qat_epochs'])}"])
+    x.optimiser = QuantisedTraining(x.optimiser, x.model, o["bits"])
+    row = train_masked(x)
+    log(f"quantisation-aware training: {row.get('epochs')} epochs, val_accuracy {row.get('val_accuracy', float('nan')):.4g}")
+    x.model.eval()
+    return x.model
 
 
 def integer_twin(layer, input_max: float, bits: int, activation_bits: int):

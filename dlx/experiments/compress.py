@@ -24,7 +24,7 @@ from dlx.config.schema import OutputConfig
 from dlx.errors import ConfigError, DlxError
 from dlx.experiments.registry import ExperimentKind, register_kind
 
-OPTIONS = ("sparsity", "criterion", "rounds", "epochs", "bits", "activation_bits", "student", "temperature", "alpha",
+OPTIONS = ("sparsity", "criterion", "rounds", "epochs", "bits", "activation_bits", "qat_epochs", "student", "temperature", "alpha",
            "rate", "rewind_epoch", "scope")
 
 
@@ -45,6 +45,7 @@ class CompressConfig(BaseModel):
     epochs: int | None = None
     bits: int | None = None
     activation_bits: int | None = None
+    qat_epochs: int | None = None
     student: str | None = Field(None, description="distil: a config whose model is the student")
     temperature: float | None = None
     alpha: float | None = None
