@@ -17,7 +17,7 @@ from dlx.inference.splits import run_splits
 from dlx.runs.checkpoint import load_checkpoint
 from dlx.runs.run_kind import wrong_kind_message
 from dlx.runs.splits import read_splits
-from dlx.train.experiment import Experiment
+from dlx.train.experiment import Experiment, prepare
 from dlx.train.runner import prepare_indexed
 from dlx.train.state import unprefixed
 
@@ -43,15 +43,10 @@ class Source:
         """The run's config prepared on its own splits (``overrides`` as ``--set`` takes them), the trained
         weights loaded unless ``weights`` is False (then the network keeps the run's initial weights)."""
         loaded = load_config(self.run_dir / "config.yaml", list(overrides)) if overrides else self.loaded
-        x = prepare_indexed(loaded, self.indices) if self.indices is not None else _prepared(loaded)
+        x = prepare_indexed(loaded, self.indices) if self.indices is not None else prepare(loaded)
         if weights:
             x.model.load_state_dict(trained_state(self.run_dir))
         return x
-
-
-def _prepared(loaded: LoadedConfig) -> Experiment:
-    from dlx.train.experiment import prepare
-    return prepare(loaded)
 
 
 def trained_state(run_dir: Path) -> dict:
