@@ -79,6 +79,16 @@ def test_distilled_student_records_the_student_alone(run, tmp_path):
     assert summary["table"]["compressed"]["parameters"] == 64 * 8 + 8 + 8 * 10 + 10
 
 
+def test_lottery_rounds_keep_80_percent_each_and_record_the_random_control(run):
+    new, summary = compressed(run, "lottery", "--rounds", "2")
+    rounds = summary["compression"]["rounds"]
+    assert [r["weights_left"] for r in rounds] == pytest.approx([0.8, 0.64], abs=1e-3)
+    assert all("ticket_test_accuracy" in r and "random_test_accuracy" in r for r in rounds)
+    weights = 64 * 32 + 32 * 10
+    assert summary["table"]["compressed"]["nonzero_parameters"] <= round(0.64 * weights) + 32 + 10
+    assert evaluated(new)["accuracy"] == rounds[-1]["ticket_test_accuracy"]
+
+
 @pytest.mark.parametrize("options,fragment", [
     (("--method", "prune", "--sparsity", "1.5"), "sparsity must be a fraction from 0 to below 1"),
     (("--method", "quantise", "--bits", "0"), "bits must be a whole number from 2 to 8"),
