@@ -75,3 +75,12 @@ def lottery(source, options: dict, log=print) -> Compressed:
     return Compressed(ticket.model, sparse=True, rows=rows, masks=masks,
                       record={"rounds": rows, "dense_test": dense, "per_layer": layer_sparsity(masks),
                               "sparsity": 1 - weights_left(masks), "rewind_epoch": int(o["rewind_epoch"])})
+
+
+def plot_rounds(rows: list, path) -> None:
+    """Test accuracy of the ticket, the random re-initialisation and the dense network against the weights left."""
+    from dlx.runs import plot_curves
+    left = [100 * r["weights_left"] for r in rows]
+    series = {name: [r.get(f"{key}_test_accuracy", float("nan")) for r in rows]
+              for name, key in (("winning ticket", "ticket"), ("random re-init", "random"), ("dense", "dense"))}
+    plot_curves(left, series, path, "weights left (%)", "test accuracy", "lottery tickets", log_x=True)

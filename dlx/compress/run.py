@@ -61,6 +61,8 @@ def compress_run(run_dir, method: str, options: dict | None = None, folder=None,
         atomic_write_text(session.run_dir / "compression.md", table_markdown(table))
         if compressed.record.get("per_layer"):
             plot_layer_sparsity(compressed.record["per_layer"], session.run_dir / "plots" / "layer_sparsity.png")
+        if method == "lottery":
+            lottery.plot_rounds(compressed.rows, session.run_dir / "plots" / "lottery.png")
         summary = session.finish("finished", {
             "derived_from": str(source.run_dir), "method": method, "options": options,
             "task": source.run.meta["task"], "seed": source.loaded.config.training.seed,

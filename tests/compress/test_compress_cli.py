@@ -87,6 +87,7 @@ def test_lottery_rounds_keep_80_percent_each_and_record_the_random_control(run):
     weights = 64 * 32 + 32 * 10
     assert summary["table"]["compressed"]["nonzero_parameters"] <= round(0.64 * weights) + 32 + 10
     assert evaluated(new)["accuracy"] == rounds[-1]["ticket_test_accuracy"]
+    assert (new / "plots" / "lottery.png").is_file()
 
 
 @pytest.mark.parametrize("options,fragment", [
