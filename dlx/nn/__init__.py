@@ -11,6 +11,7 @@ from dlx.nn.linear import Dense, TimeDense
 from dlx.nn.module import Module, Parameter
 from dlx.nn.normalization import BatchNorm1D, BatchNorm2D
 from dlx.nn.preprocess import InputScaler
+from dlx.nn.quantised import QuantisedConv2D, QuantisedDense
 from dlx.nn.recurrent import GRU, IRNN, LSTM, SimpleRNN
 from dlx.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from dlx.nn.regularization import Dropout, GaussianNoise
@@ -19,7 +20,7 @@ from dlx.nn.upsample import ConvTranspose2D, Upsample2D
 
 __all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvTranspose2D", "Dropout", "Embedding",
            "Flatten", "GRU", "GaussianNoise", "GlobalAvgPool2D", "IRNN", "InputScaler", "LSTM", "MaxPool2D", "Dense",
-           "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "ReLU", "Reshape", "Sequential", "SimpleRNN",
+           "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "QuantisedConv2D", "QuantisedDense", "ReLU", "Reshape", "Sequential", "SimpleRNN",
            "TimeDense", "Upsample2D",
            "Branches", "Graph", "GraphNode", "Residual", "SharedBlock",
            "Sigmoid", "Softmax", "Tanh", "forward_masked", "get_initialiser"]

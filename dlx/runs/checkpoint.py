@@ -24,6 +24,7 @@ import numpy as np
 from dlx.errors import CheckpointError
 from dlx.runs.files import atomic_save_npz, to_jsonable
 from dlx.runs.records import check_record
+from dlx.runs.sparse import dense_arrays
 
 RECORD_KEY = "__dlx__"
 FORMAT_NAME = "dlx-checkpoint"
@@ -53,7 +54,8 @@ def _checked_arrays(path: Path, arrays: Mapping[str, np.ndarray]) -> dict[str, n
     return checked
 
 
-def save_checkpoint(path: Path | str, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any]) -> Path:
+def save_checkpoint(path: Path | str, arrays: Mapping[str, np.ndarray], meta: Mapping[str, Any],
+                    deflate: bool = False) -> Path:
     """Save named arrays and a JSON ``meta`` record as one ``.npz`` file, atomically.
 
     Args:
@@ -61,6 +63,7 @@ def save_checkpoint(path: Path | str, arrays: Mapping[str, np.ndarray], meta: Ma
         arrays: name -> array; dotted names (``layers.0.weight``) are kept as given.
         meta: JSON-serialisable description (model config, epoch, metrics ...);
             NumPy scalars are converted.
+        deflate (default False): compress the archive's members (a compressed model's file).
 
     Raises:
         CheckpointError: a name is empty or ``__dlx__``, or an array holds Python objects.
@@ -72,7 +75,7 @@ def save_checkpoint(path: Path | str, arrays: Mapping[str, np.ndarray], meta: Ma
     path = Path(path)
     checked = _checked_arrays(path, arrays)
     checked[RECORD_KEY] = _encode_record(meta)
-    return atomic_save_npz(path, checked)
+    return atomic_save_npz(path, checked, deflate)
 
 
 def _one_line(error: BaseException) -> str:
@@ -167,4 +170,4 @@ def load_checkpoint(path: Path | str) -> tuple[dict[str, np.ndarray], dict[str, 
         raise CheckpointError(f"'{path}' is not a dlx checkpoint (no {RECORD_KEY} record); {WHAT_TO_GIVE}")
     meta = _decode_record(path, arrays.pop(RECORD_KEY))
     check_record(path, meta)
-    return arrays, meta
+    return dense_arrays(arrays), meta  # a pruned model's weights may be stored sparse (dlx.runs.sparse)

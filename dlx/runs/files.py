@@ -138,20 +138,23 @@ def atomic_write_json(path: Path | str, obj: Any) -> Path:
     return atomic_write_text(path, json_text(obj))
 
 
-def write_npz(file: BinaryIO, arrays: Mapping[str, np.ndarray]) -> None:
-    """Write ``arrays`` as an uncompressed ``.npz`` into an open binary file.
+def write_npz(file: BinaryIO, arrays: Mapping[str, np.ndarray], deflate: bool = False) -> None:
+    """Write ``arrays`` as an uncompressed ``.npz`` (``deflate``: compressed, as ``np.savez_compressed``)
+    into an open binary file.
 
     Unlike ``np.savez`` this accepts any key (also ``file`` or ``allow_pickle``)
     and refuses object arrays, which could only be read back with pickle.
     """
-    with zipfile.ZipFile(file, mode="w", compression=zipfile.ZIP_STORED, allowZip64=True) as archive:
+    compression = zipfile.ZIP_DEFLATED if deflate else zipfile.ZIP_STORED
+    with zipfile.ZipFile(file, mode="w", compression=compression, allowZip64=True) as archive:
         for name, array in arrays.items():
             with archive.open(f"{name}.npy", mode="w", force_zip64=True) as member:
                 np.lib.format.write_array(member, np.asanyarray(array), allow_pickle=False)
 
 
-def atomic_save_npz(path: Path | str, arrays: Mapping[str, np.ndarray]) -> Path:
-    """Save named arrays as an ``.npz`` file atomically (readable with ``allow_pickle=False``).
+def atomic_save_npz(path: Path | str, arrays: Mapping[str, np.ndarray], deflate: bool = False) -> Path:
+    """Save named arrays as an ``.npz`` file atomically (readable with ``allow_pickle=False``; ``deflate``:
+    compressed).
 
     Args:
         path: the target file, conventionally ending ``.npz``.
@@ -162,4 +165,4 @@ def atomic_save_npz(path: Path | str, arrays: Mapping[str, np.ndarray]) -> Path:
         atomic_save_npz("weights.npz", {"layers.0.weight": np.ones((2, 3), np.float32)})
         np.load("weights.npz", allow_pickle=False)["layers.0.weight"].shape  # (2, 3)
     """
-    return atomic_write(path, lambda file: write_npz(file, arrays))
+    return atomic_write(path, lambda file: write_npz(file, arrays, deflate))
