@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import typer
 
-from dlx.cli import (config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, sample, summary,
-                     sweep, train)
+from dlx.cli import (compare, config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, runs, sample,
+                     summary, sweep, train)
 from dlx.cli.common import state, terminate_as_ctrl_c
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -53,6 +53,8 @@ app.add_typer(curves.curve_app, name="curve")
 app.add_typer(config_cmd.config_app, name="config")
 app.command("schema")(config_cmd.schema)
 app.command("summary")(summary.summary)
+app.command("runs")(runs.runs)
+app.command("compare")(compare.compare)
 
 
 def main() -> None:
