@@ -4,7 +4,7 @@ from __future__ import annotations
 import typer
 
 from dlx.cli import (compare, config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict, runs, sample,
-                     summary, sweep, train)
+                     site, summary, sweep, train)
 from dlx.cli.common import state, terminate_as_ctrl_c
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -55,6 +55,7 @@ app.command("schema")(config_cmd.schema)
 app.command("summary")(summary.summary)
 app.command("runs")(runs.runs)
 app.command("compare")(compare.compare)
+app.command("site")(site.site)
 
 
 def main() -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import json
+import math
 import os
 from pathlib import Path
 
@@ -126,13 +127,20 @@ def _kind(summary: dict, config: dict) -> str:
 
 
 def _read_sweep(folder: Path, record: dict) -> None:
+    """A sweep: status from state.json, its parameters and metric from sweep.yaml, its best group's
+    numbers from summary.csv (``<metric>_mean`` listed as ``<metric>``)."""
     state = _read_json(folder / "state.json") if (folder / "state.json").is_file() else \
         _read_json(folder / "summary.json")
     record["status"] = str(state.get("status", ""))
-    record["epochs"] = state.get("trials") if isinstance(state.get("trials"), int) else None
-    record["config"] = read_config(folder / "sweep.yaml") if (folder / "sweep.yaml").is_file() else {}
+    spec = read_config(folder / "sweep.yaml") if (folder / "sweep.yaml").is_file() else {}
+    record["config"] = {key: value for key, value in spec.items()
+                        if key.startswith(("parameters.", "kind")) or key in ("metric", "goal", "seeds", "k")}
+    if isinstance(state.get("trials"), int):
+        record["config"]["trials"] = state["trials"]
     best = first_csv_row(folder / "summary.csv")
-    record["metrics"] = {key: value for key, value in best.items() if isinstance(value, float)}
+    record["metrics"] = {key.removesuffix("_mean"): value for key, value in best.items()
+                         if key.endswith("_mean") and key != "epochs_mean" and isinstance(value, float)
+                         and math.isfinite(value)}
     if best.get("group"):
         record["config"]["best_group"] = best["group"]
 

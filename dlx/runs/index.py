@@ -20,7 +20,7 @@ from dlx.runs.catalog import SWEEPS, list_folders, read_record, signature
 from dlx.runs.rundir import RUN_DIR_PATTERN
 
 INDEX_NAME = "index.sqlite"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # a change to the records (catalog.py) changes it: the index is rebuilt
 SCHEMA = ("CREATE TABLE IF NOT EXISTS runs (path TEXT PRIMARY KEY, signature TEXT NOT NULL, kind TEXT, "
           "status TEXT, record TEXT NOT NULL)")
 

@@ -85,7 +85,8 @@ def choose_columns(records: list[dict], columns: list[str] | None = None) -> lis
         return ["name", *[c for c in columns if c != "name"]]
     metric_names = list(dict.fromkeys(k for r in records for k in (r.get("metrics") or {})))
     headline = [m for m in HEADLINE if m in metric_names][:MAX_METRICS] or metric_names[:MAX_METRICS]
-    return BASE_COLUMNS + headline + differing_config([r.get("config") or {} for r in records])[:MAX_CONFIG]
+    runs = [r for r in records if r.get("kind") != "sweep"] or records  # a sweep's keys are not a run's
+    return BASE_COLUMNS + headline + differing_config([r.get("config") or {} for r in runs])[:MAX_CONFIG]
 
 
 def cell(value) -> str:
