@@ -81,13 +81,15 @@ def prune_runs(results: Path, rows: list[dict], archive: bool, yes: bool) -> Non
         typer.echo("no runs match; nothing pruned")
         return
     verb = "archive" if archive else "delete"
+    many = f"{len(rows)} run{'s' if len(rows) > 1 else ''} match{'es' if len(rows) == 1 else ''}"
+    if not yes and not sys.stdin.isatty():
+        abort(f"{many} '{rows[0]['path']}'{' ...' if len(rows) > 1 else ''}; add --yes to {verb} "
+              f"{'them' if len(rows) > 1 else 'it'} without a question")
     for row in rows[:20]:
         typer.echo(f"  {row['path']}  {row['status']}")
     if len(rows) > 20:
         typer.echo(f"  ... and {len(rows) - 20} more")
     if not yes:
-        if not sys.stdin.isatty():
-            abort(f"{len(rows)} runs match; add --yes to {verb} them without a question")
         if not typer.confirm(f"{verb} these {len(rows)} runs?", default=False):
             abort("nothing pruned")
     done = 0
