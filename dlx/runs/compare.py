@@ -64,7 +64,9 @@ def _load_sweep(folder: Path, label: str) -> Compared:
     state_path = folder / "state.json"
     state = json.loads(state_path.read_text(encoding="utf-8")) if state_path.is_file() else {}
     best = first_csv_row(folder / "summary.csv")
-    metrics = {key: value for key, value in best.items() if isinstance(value, float) and key.endswith(("_mean", "_std"))}
+    metrics = {key: value for key, value in best.items() if isinstance(value, float) and math.isfinite(value)
+               and key.endswith(("_mean", "_std"))}
+    metrics["trials"] = state.get("trials") if isinstance(state.get("trials"), int) else None
     values = []
     trials_path = folder / "trials.jsonl"
     if trials_path.is_file():
