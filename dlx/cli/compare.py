@@ -50,7 +50,8 @@ def _filtered(results: Path, text: str) -> list[Path]:
     records, _ = sync(results)
     rows = select(records, parse_filter(text), trials=True)
     if len(rows) > MAX_FILTERED:
-        abort(f"the filter matches {len(rows)} runs, more than {MAX_FILTERED}; narrow it (dlx runs --filter shows them)")
+        abort(f"the filter matches {len(rows)} runs, more than {MAX_FILTERED}; narrow it "
+              f"(dlx runs --filter shows them)")
     return [results / row["path"] for row in rows]
 
 

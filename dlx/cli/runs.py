@@ -24,8 +24,8 @@ ARCHIVE = ".archive"
 
 
 def runs(
-    filter_: Optional[str] = typer.Option(None, "--filter", "-f", help="Keep runs matching EXPR, e.g. "
-                                          "\"status=finished and val_accuracy>0.97 and optimiser.name in (adam, sgd)\"."),
+    filter_: Optional[str] = typer.Option(None, "--filter", "-f", help="Keep runs matching EXPR, e.g. \"status="
+                                          "finished and val_accuracy>0.97 and optimiser.name in (adam, sgd)\"."),
     sort: Optional[str] = typer.Option(None, "--sort", help="Sort by a column; -KEY for descending "
                                                             "(default: newest first)."),
     columns: Optional[str] = typer.Option(None, "--columns", help="Comma-separated columns to show after the name."),

@@ -31,14 +31,9 @@ KINDS = {"reinforcement_learning": "rl"}
 Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader when libyaml is there; safe either way
 
 
-def key_file(folder: Path) -> Path:
-    """The file whose change means the record is stale: a sweep's state.json, else summary.json."""
-    state = folder / "state.json"
-    return state if state.is_file() else folder / "summary.json"
-
-
 def signature(folder: Path | str) -> str:
-    """``mtime_ns:size`` of the key file ('' when it is missing): cheap to read for thousands of folders."""
+    """``mtime_ns:size`` of a sweep's state.json, else of summary.json ('' if neither): what changes when a
+    folder's record does, cheap to read for thousands of folders."""
     for name in ("state.json", "summary.json"):
         try:
             info = os.stat(os.path.join(folder, name))
@@ -91,16 +86,22 @@ def read_record(root: Path, folder: Path, role: str = "run") -> dict:
         record["name"] = f"{parts[-4]}/{parts[-1]}"
     try:
         (_read_sweep if role == "sweep" else _read_run)(folder, record)
-    except (OSError, ValueError, yaml.YAMLError) as error:
+    except (OSError, ValueError, TypeError, AttributeError, yaml.YAMLError) as error:  # a damaged folder
         record["status"] = "unreadable"
-        record["problem"] = f"{key_file(folder)}: {type(error).__name__}"
+        detail = " ".join(str(error).split())[:80]
+        record["problem"] = f"{record['path']}: {detail or type(error).__name__}"
     return record
 
 
 def _read_json(path: Path) -> dict:
-    value = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as error:
+        raise ValueError(f"{path.name} is not valid JSON: {error.msg}") from None
+    except FileNotFoundError:
+        raise ValueError(f"{path.name} is missing") from None
     if not isinstance(value, dict):
-        raise ValueError(f"{path} holds no JSON object")
+        raise ValueError(f"{path.name} holds no JSON object")
     return value
 
 
@@ -167,10 +168,11 @@ def headline_metrics(summary: dict) -> dict:
     for key, value in summary.items():
         if _is_number(value) and key not in ("seed", "epochs_completed", "epochs_planned", "best_epoch"):
             metrics[key] = value
-    for key, value in (summary.get("final") or {}).items():
+    final, test = summary.get("final"), summary.get("test")
+    for key, value in final.items() if isinstance(final, dict) else ():
         if _is_number(value) and key not in SKIPPED_METRICS:
             metrics[key] = value
-    for key, value in (summary.get("test") or {}).items() if isinstance(summary.get("test"), dict) else ():
+    for key, value in test.items() if isinstance(test, dict) else ():
         if _is_number(value):
             metrics[key if key.startswith("test_") else f"test_{key}"] = value
     return metrics
@@ -184,7 +186,10 @@ def read_config(path: Path) -> dict:
     """``path`` (YAML, read safely) flattened to dotted keys; lists become JSON text; {} when missing."""
     if not path.is_file():
         return {}
-    data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 - a safe loader
+    try:
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=Loader)  # noqa: S506 - a safe loader
+    except yaml.YAMLError:
+        raise ValueError(f"{path.name} is not valid YAML") from None
     return flatten(data) if isinstance(data, dict) else {}
 
 

@@ -1,10 +1,11 @@
 """Sweep views: parallel coordinates of the trials, and the importance of each parameter.
 
 Importance is fANOVA's (Hutter, Hoos and Leyton-Brown, "An Efficient Approach for Assessing
-Hyperparameter Importance", ICML 2014): a random forest is fitted to the trials (parameters ->
-metric), and each parameter's importance is the variance of its *marginal* prediction (the
-forest's prediction averaged over every combination of the other parameters) as a fraction of
-the variance of all predictions over the grid. The main effects add up to at most 1; the rest
+Hyperparameter Importance", ICML 2014): each parameter's importance is the variance of its
+*marginal* (the metric averaged over every combination of the other parameters) as a fraction of
+the variance of the metric over the whole grid. On a full grid the cells' means over the seeds
+are that function; where cells are missing (random search, a failed cell) a random forest fitted
+to the trials predicts it, as fANOVA does. The main effects add up to at most 1; the rest
 is what the parameters do only together (interactions). Why this over the alternatives: a sweep
 is a grid (or random draws) over a few parameters with several seeds, so marginals over the
 grid are well defined and cheap; the fractions have one meaning (share of the variance) that a
@@ -83,12 +84,22 @@ def main_effects(predict, values: list[list], max_grid: int = MAX_GRID, seed: in
 
 
 def parameter_importance(records: list[dict], seed: int = 0) -> dict[str, float]:
-    """fANOVA main effects of a random forest fitted to the trials; {} with fewer than 4 usable trials."""
+    """fANOVA main effects of the trials' metric; {} with fewer than 4 usable trials.
+
+    A full grid (every combination tried) needs no model: the mean over the seeds of each cell is
+    the function on the grid. Otherwise (random draws, failed cells) a random forest fitted to the
+    trials predicts the grid."""
     names, values, X, y = trial_matrix(records)
     if len(y) < MIN_TRIALS or not names or np.ptp(y) == 0:
         return {}
+    cells: dict[tuple, list[float]] = {}
+    for row, value in zip(map(tuple, X.tolist()), y):
+        cells.setdefault(row, []).append(float(value))
+    if len(cells) == math.prod(len(v) for v in values) <= MAX_GRID:
+        means = {cell: float(np.mean(seen)) for cell, seen in cells.items()}
+        return dict(zip(names, main_effects(lambda grid: [means[tuple(row)] for row in grid.tolist()], values)))
     from sklearn.ensemble import RandomForestRegressor
-    forest = RandomForestRegressor(n_estimators=100, min_samples_leaf=1, random_state=seed).fit(X, y)
+    forest = RandomForestRegressor(n_estimators=50, random_state=seed).fit(X, y)
     return dict(zip(names, main_effects(forest.predict, values, seed=seed)))
 
 
@@ -104,7 +115,7 @@ def plot_importance(importances: dict[str, float], path: Path) -> Path | None:
     axes = figure.add_subplot()
     axes.barh(names[::-1], shares[::-1], color=["#999"] + ["#3b75af"] * (len(names) - 1))
     axes.set_xlim(0, 1)
-    axes.set_xlabel("share of the metric's variance (fANOVA main effect, random forest)")
+    axes.set_xlabel("share of the metric's variance over the grid (fANOVA main effect)")
     axes.set_title("parameter importance")
     return save_png(figure, path)
 
@@ -161,7 +172,10 @@ def _is_log(records: list[dict], name: str) -> bool:
 
 
 def draw_views(records: list[dict], metric: str, folder: Path) -> list[Path]:
-    """parallel_coordinates.png and importance.png in ``folder`` (those that apply)."""
+    """parallel_coordinates.png and importance.png in ``folder`` (those that apply), when the sweep varies
+    two parameters or more: of one, the metric against it is the sweep's other plot, and its importance is 1."""
+    if len(trial_matrix(records)[0]) < 2:
+        return []
     drawn = [plot_parallel_coordinates(records, metric, folder / "parallel_coordinates.png"),
              plot_importance(parameter_importance(records), folder / "importance.png")]
     return [p for p in drawn if p is not None]

@@ -1,4 +1,5 @@
-"""Runs trained once per test module by other processes, for the dlx runs / compare / site tests."""
+"""Runs trained once per test session (per xdist worker) by other processes, for the dlx runs / compare / site
+tests; a test that changes the folder works on a copy."""
 import shutil
 from pathlib import Path
 
@@ -7,7 +8,7 @@ import pytest
 from tests.cli.cli_process import XOR, train
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def two_runs(tmp_path_factory) -> tuple[Path, list[Path]]:
     """Two trained xor runs (lr 0.05 and 0.2, with their plots) in a results folder, written by other processes."""
     folder = tmp_path_factory.mktemp("runs-cli")

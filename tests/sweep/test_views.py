@@ -50,3 +50,5 @@ def test_both_pictures_are_drawn_and_too_few_trials_give_none(tmp_path):
     assert [p.name for p in drawn] == ["parallel_coordinates.png", "importance.png"]
     assert all(p.stat().st_size > 5000 for p in drawn)
     assert draw_views(records[:1], "val_loss", tmp_path / "none") == []
+    one_parameter = [{"params": {"optimiser.lr": r["params"]["optimiser.lr"]}, "metric": r["metric"]} for r in records]
+    assert draw_views(one_parameter, "val_loss", tmp_path / "none") == []  # metric_vs_lr.png shows it
