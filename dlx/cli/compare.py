@@ -8,7 +8,6 @@ Example::
 """
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 from typing import Optional
 
@@ -39,6 +38,7 @@ def compare(
         if len({run.is_sweep for run in runs}) > 1:
             abort("give only runs or only sweeps: a sweep is compared with sweeps (its best group, its trials)")
         _print(runs)
+        from datetime import datetime
         page = html or results / "compare" / f"{datetime.now():%Y%m%d-%H%M%S}.html"
         typer.echo(f"page: {write_compare_page(runs, page)}")
 

@@ -51,7 +51,7 @@ def runs(
         records, warnings = sync(results, rebuild=reindex)
         for warning in warnings:
             console(stderr=True).print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
-        rows = select(records, match, kind, trials, sort)
+        rows = select(records, match, kind, trials and prune is None, sort)  # a trial is pruned with its sweep
         if prune is not None:
             return prune_runs(results, rows, archive, yes)
         if as_json:

@@ -82,6 +82,11 @@ def choose_columns(records: list[dict], columns: list[str] | None = None) -> lis
     """The columns to show for ``records`` (as indexed): ``columns`` if given (after name), else the
     base columns, the headline metrics and the config keys that differ."""
     if columns:
+        known = set().union(*(fields(r).keys() for r in records)) if records else set()
+        unknown = [c for c in columns if c not in known]
+        if records and unknown:
+            raise DlxError(f"--columns: no listed run has the column '{unknown[0]}'{_closest(unknown[0], known)}; "
+                           f"see the keys of dlx runs --json")
         return ["name", *[c for c in columns if c != "name"]]
     metric_names = list(dict.fromkeys(k for r in records for k in (r.get("metrics") or {})))
     headline = [m for m in HEADLINE if m in metric_names][:MAX_METRICS] or metric_names[:MAX_METRICS]

@@ -34,6 +34,8 @@ def test_a_malformed_filter_or_unknown_key_is_one_line(two_runs, tmp_path):
                           "expected a value after '<'")
     assert_one_error_line(dlx("runs", "--results", results, "--filter", "optimser.lr>1", cwd=tmp_path),
                           "no listed run has the key 'optimser.lr'", "did you mean 'optimiser.lr'")
+    assert_one_error_line(dlx("runs", "--results", results, "--columns", "train_los", cwd=tmp_path),
+                          "no listed run has the column 'train_los'", "did you mean 'train_loss'")
 
 
 def test_a_folder_deleted_by_hand_or_a_corrupt_summary_gives_one_warning(two_runs, tmp_path):
