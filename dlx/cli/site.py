@@ -18,7 +18,7 @@ from dlx.cli.common import abort, user_errors
 def site(
     results: Path = typer.Argument(Path("results"), help="The results folder."),
     out: Optional[Path] = typer.Option(None, "--out", help="The site's folder (default: RESULTS_DIR/site; an earlier "
-                                                           "site there is replaced)."),
+                                                           "site there is replaced, any other folder refused)."),
 ):
     """Write a static site of RESULTS_DIR: an index of runs and sweeps (sort, filter), a page per run with its plots
     and config, the sweeps' reports, explanations and claims."""
@@ -26,7 +26,5 @@ def site(
         from dlx.runs.site import write_site
         if not results.is_dir():
             abort(f"no results folder '{results}'; give the folder your runs are in (dlx site RESULTS_DIR)")
-        target = out or results / "site"
-        if target.exists() and not (target / "index.html").is_file() and any(target.iterdir()):
-            abort(f"'{target}' holds other files; give an empty or new folder with --out")
-        typer.echo(f"site: {write_site(results, target)}")
+        index = write_site(results, out or results / "site")
+        typer.echo(f"site: {index}")

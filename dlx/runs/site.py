@@ -17,12 +17,14 @@ import json
 import shutil
 from pathlib import Path
 
+from dlx.errors import DlxError
 from dlx.runs.files import atomic_write_text
 from dlx.runs.index import sync
 from dlx.runs.listing import BASE_COLUMNS, cell, choose_columns, fields
 from dlx.runs.site_script import SCRIPT
 
 e = html.escape
+MARKER = ".dlx-site"
 STYLE = ("body{font-family:sans-serif;margin:1.5em auto;max-width:95em;padding:0 1em}table{border-collapse:collapse}"
          "td,th{border:1px solid #ccc;padding:3px 7px;font-size:88%}th{background:#eee;cursor:pointer;"
          "user-select:none}th.asc:after{content:' \\25B2'}th.desc:after{content:' \\25BC'}img{max-width:100%}"
@@ -37,6 +39,11 @@ def page(title: str, body: str, script: str = "", up: str = "") -> str:
             f"<h1>{e(title)}</h1>\n{body}\n{f'<script>{script}</script>' if script else ''}</body></html>\n")
 
 
+def is_site(folder: Path) -> bool:
+    """Whether ``folder`` may be replaced by a site: empty, or an earlier site (it has the marker file)."""
+    return (folder / MARKER).is_file() or (folder.is_dir() and not any(folder.iterdir()))
+
+
 def page_id(path: str) -> str:
     """A file name for a record's path: ``xor/2025...`` -> ``xor__2025...``."""
     return path.replace("/", "__")
@@ -47,8 +54,11 @@ def write_site(results: Path, out: Path) -> Path:
     records, _ = sync(results)
     listed = sorted((r for r in records if not r.get("parent")), key=lambda r: r["stamp"], reverse=True)
     if out.exists():
+        if not is_site(out):
+            raise DlxError(f"'{out}' holds other files, not a dlx site; give an empty or new folder with --out")
         shutil.rmtree(out)
     (out / "runs").mkdir(parents=True)
+    (out / MARKER).write_text("written by dlx site; the folder is replaced by the next dlx site\n")
     (out / "files").mkdir()
     links = {}
     for record in listed:

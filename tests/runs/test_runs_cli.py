@@ -101,3 +101,8 @@ def test_site_writes_an_index_a_page_per_run_explanations_and_claims(two_runs, t
     claims = (site / "claims.html").read_text()
     assert "adam_wins" in claims and "FAILED" in claims and "adam.val_loss = 0.3" in claims
     assert_one_error_line(dlx("site", tmp_path / "nowhere", cwd=tmp_path), "no results folder")
+    assert dlx("site", results, cwd=tmp_path).returncode == 0  # an earlier site is replaced
+    (tmp_path / "mine").mkdir()
+    (tmp_path / "mine" / "notes.txt").write_text("keep me")
+    assert_one_error_line(dlx("site", results, "--out", tmp_path / "mine", cwd=tmp_path), "holds other files")
+    assert (tmp_path / "mine" / "notes.txt").read_text() == "keep me"
