@@ -126,7 +126,8 @@ def _write_index(out: Path, listed: list[dict], links: dict) -> Path:
         cells += [f"<td data-value='{e(json.dumps(flat.get(c)))}'>{e(cell(flat.get(c)))}</td>" for c in columns[1:]]
         body.append("<tr>" + "".join(cells) + "</tr>")
     text = (f"<p>{len(listed)} runs and sweeps. Click a header to sort; filter with words, or "
-            f"<code>key=value</code>, <code>key&gt;number</code>, <code>key&lt;number</code>, <code>key~text</code> (all must hold).</p>"
+            f"<code>key=value</code>, <code>key&gt;number</code>, <code>key&lt;number</code>, <code>key~text</code> "
+            f"(all must hold).</p>"
             f"<input id='filter' placeholder='status=finished val_accuracy>0.9'> <span id='shown'></span>"
             f"<table id='runs'><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>")
     atomic_write_text(out / "index.html", page("dlx results", text, SCRIPT))
