@@ -74,6 +74,9 @@ def test_compare_prints_the_differences_and_writes_a_page(two_runs, tmp_path):
     assert "optimiser.lr" in shown.stdout and "Δ" in shown.stdout and "train_loss" in shown.stdout
     text = page.read_text()
     assert "data:image/png;base64," in text and "<td>optimiser.lr</td><td>0.05</td><td>0.2</td>" in text
+    chosen = dlx("compare", "--filter", "optimiser.lr < 1", "--results", results, "--html", tmp_path / "f.html",
+                 cwd=tmp_path)
+    assert chosen.returncode == 0 and "<td>optimiser.lr</td>" in (tmp_path / "f.html").read_text(), output_of(chosen)
     assert_one_error_line(dlx("compare", runs[0], cwd=tmp_path), "at least two run folders")
     assert_one_error_line(dlx("compare", runs[0], tmp_path, cwd=tmp_path), "not a run folder")
 
