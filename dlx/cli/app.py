@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import typer
 
-from dlx.cli import (claims, compress, config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play, predict,
-                     sample, summary, sweep, train)
+from dlx.cli import (claims, compare, compress, config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play,
+                     predict, runs, sample, site, summary, sweep, train)
 from dlx.cli.common import state, terminate_as_ctrl_c
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -56,6 +56,9 @@ app.command("summary")(summary.summary)
 app.add_typer(claims.claims_app, name="claims")
 app.command("verify")(claims.verify)
 app.command("compress")(compress.compress)
+app.command("runs")(runs.runs)
+app.command("compare")(compare.compare)
+app.command("site")(site.site)
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ from typing import Callable
 from dlx.errors import DlxError
 from dlx.runs.checkpoint import save_checkpoint
 from dlx.runs.files import atomic_write_text
+from dlx.runs.index import note_folder
 from dlx.runs.lock import FolderLock
 from dlx.runs.metrics_log import MetricsLog
 from dlx.runs.provenance import provenance
@@ -182,6 +183,7 @@ class RunSession:
         self.logger.removeHandler(self._handler)
         self._handler.close()
         self._lock.release()
+        note_folder(self.run_dir)  # the results index (dlx runs) knows how it ended
 
     def __enter__(self) -> "RunSession":
         return self

@@ -27,6 +27,7 @@ import numpy as np
 
 from dlx.errors import ConfigError, DlxError
 from dlx.experiments import KINDS, kind_named, kind_of
+from dlx.runs.index import note_folder
 from dlx.runs.lock import FolderLock
 from dlx.sweep import layout
 from dlx.sweep.asha import Asha, Coordinator
@@ -251,6 +252,7 @@ def finish_sweep(loaded: LoadedSweep, plan: list[PlannedTrial], sweep_dir: Path,
                                    "verdicts": [v.record() for v in verdicts]})
     outcome = SweepOutcome(sweep_dir, status, records, table, verdicts, ran)
     write_reports(loaded, outcome)
+    note_folder(sweep_dir, with_trials=True)  # the results index (dlx runs) knows the sweep and its trials
     return outcome
 
 

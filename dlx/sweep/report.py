@@ -16,7 +16,7 @@ import math
 from pathlib import Path
 
 from dlx.runs import atomic_write_text
-from dlx.sweep import plots
+from dlx.sweep import plots, views
 
 
 def _fmt(value) -> str:
@@ -49,6 +49,7 @@ def draw_plots(loaded, outcome) -> list[Path]:
     if "objective" in loaded.base:
         drawn.append(plots.plot_trajectories(records, loaded.base["objective"], spec.metric,
                                              folder / "trajectories.png"))
+    drawn += views.draw_views(records, spec.metric, folder)  # parallel coordinates, parameter importance
     return [p for p in drawn if p is not None]
 
 

@@ -40,7 +40,7 @@ def test_the_html_report_renders_with_its_images_and_verdicts(tmp_path):
     seen = re.search(r"<title>probe images (\d+)/(\d+) verdicts (\d+)</title>", dom)
     assert seen, dom[:500]
     loaded, images, verdicts = map(int, seen.groups())
-    assert images == 3 and loaded == images and verdicts == 2
+    assert images == 5 and loaded == images and verdicts == 2  # 3 plots, parallel coordinates, importance
     assert "adam_beats_sgd" in dom and "nothing_diverges" in dom
     shot = tmp_path / "report.png"
     browser(f"--screenshot={shot}", "--window-size=1200,2400", report.as_uri())
