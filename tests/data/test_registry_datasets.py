@@ -34,7 +34,7 @@ DECLARED = {
     "tagging": ("tagging", (11,), 2000),
     "characters": ("language_model", (64,), 3124),
 }
-TOKEN_INPUTS = ("copy", "tagging", "characters")  # integer token ids, for an embedding layer
+TOKEN_INPUTS = ("copy", "tagging", "characters", "text_csv", "word_contexts", "cooccurrence")  # integer token ids, for an embedding layer
 
 
 def load(name, rng, path_options, **options):
@@ -63,6 +63,8 @@ def test_dataset_loads_with_declared_shapes(name, rng, path_options):
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),)
         assert len(ds.class_names) == ds.n_classes and ds.y.max() < ds.n_classes
         assert ds.output_size == (1 if ds.task == "binary" else ds.n_classes)
+    elif ds.task == "word_context":  # a target word per row; the vocabulary as class names
+        assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),) and ds.y.max() < len(ds.class_names)
     else:
         assert ds.y.dtype == np.float32 and ds.y.ndim == 2 and ds.output_size == ds.y.shape[1]
     if ds.feature_names is not None:
