@@ -30,12 +30,13 @@ def _column(header: list[str], name: str, role: str, path) -> int:
 
 
 def encode_texts(texts: list[str], vocab: Vocabulary | None, level: str, max_length: int,
-                 min_count: int = 1) -> tuple[np.ndarray, np.ndarray, Vocabulary]:
+                 min_count: int = 1, max_words: int | None = None) -> tuple[np.ndarray, np.ndarray, Vocabulary]:
     """(ids (N, T) padded with 0, lengths (N,), vocabulary): texts cut to ``max_length`` tokens; a text
-    without a token becomes one ``<unk>``. ``vocab`` None builds one (with padding) from the texts."""
+    without a token becomes one ``<unk>``. ``vocab`` None builds one (with padding) from the texts: the
+    tokens seen ``min_count`` times, at most ``max_words`` of the most frequent."""
     token_lists = [tokenise(t, level)[:max_length] or ["<unk>"] for t in texts]
     if vocab is None:
-        vocab = Vocabulary.build([t for tokens in token_lists for t in tokens], min_count, padding=True)
+        vocab = Vocabulary.build([t for tokens in token_lists for t in tokens], min_count, max_words, padding=True)
     width = max(len(tokens) for tokens in token_lists)
     ids = np.zeros((len(texts), width), np.int64)
     for row, tokens in enumerate(token_lists):
@@ -71,18 +72,19 @@ def read_texts(path, text_column: str = "text", target_column: str = "target",
 @datasets.register("text_csv", "texts")
 def text_csv(rng: np.random.Generator | None = None, *, path: str, text_column: str = "text",
              target_column: str = "target", level: str = "words", min_count: int = 1, max_length: int = 200,
-             task: str | None = None, delimiter: str = ",") -> Dataset:
+             max_words: int | None = None, task: str | None = None, delimiter: str = ",") -> Dataset:
     """Texts and their targets from a CSV file with a header row (see the module doc)."""
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
         raise ConfigError(f"text_csv: max_length must be a positive integer, got {max_length!r}")
     texts, cells = read_texts(path, text_column, target_column, delimiter)
-    ids, lengths, _ = encode_texts(texts, None, level, max_length, min_count)
+    ids, lengths, _ = encode_texts(texts, None, level, max_length, min_count, max_words)
     y, task, classes = encode_targets(_numbers_or_text(cells), task, f"column '{target_column}'")
     return Dataset(ids, y, task, str(path), class_names=classes, lengths=lengths)
 
 
 def text_vocabulary(path: str, text_column: str = "text", target_column: str = "target", level: str = "words",
-                    min_count: int = 1, max_length: int = 200, delimiter: str = ",", **_) -> Vocabulary:
+                    min_count: int = 1, max_length: int = 200, max_words: int | None = None, delimiter: str = ",",
+                    **_) -> Vocabulary:
     """The vocabulary ``text_csv`` builds with the same options (a run's ids read back as words)."""
     texts, _ = read_texts(path, text_column, target_column, delimiter)
-    return encode_texts(texts, None, level, max_length, min_count)[2]
+    return encode_texts(texts, None, level, max_length, min_count, max_words)[2]

@@ -6,17 +6,26 @@ target and its K noise words, (N, 1 + K), and the targets are 1 for the first co
 for the others. Metric: ``accuracy``, the share of rows whose target scores highest
 (among the vocabulary, or among target and noise).
 
+``word_language_model`` and ``next_word``: next-word prediction (a recurrent model over windows,
+Bengio's feed-forward model over n-grams), reported as perplexity next to add-k and Kneser-Ney
+bigram baselines on the same held-out words.
+
 ``cooccurrence``: the model gives log X_ij's estimate (N, 1); the loss is GloVe's weighted
 squared error against y = [log X_ij, f(X_ij)]. The word vectors are what a run is for;
 ``dlx embed`` evaluates them (neighbours, analogies).
 """
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from dlx.errors import ConfigError
 from dlx.registry import tasks
 from dlx.tasks.base import Task
+from dlx.tasks.kinds import Multiclass
+from dlx.tasks.sequence import LanguageModel, Tagging, _pairs
+from dlx.tensor import no_grad
 
 WORD_LOSSES = ("cross_entropy", "negative_sampling")
 
@@ -94,3 +103,65 @@ class Cooccurrence(Task):
     def measure(self, ds, decisions):
         log_x, weight = ds.y[:, 0], ds.y[:, 1]
         return {"weighted_mse": float(np.mean(weight * (decisions[:, 0] - log_x) ** 2))}
+
+
+def _perplexity_references(train_pairs, held_pairs, size: int) -> dict:
+    from dlx.data.ngram_counts import bigram_perplexities
+    references = bigram_perplexities(train_pairs, held_pairs, size, k=1.0)
+    references.update(bigram_perplexities(train_pairs, held_pairs, size, k=0.01))
+    return references
+
+
+def _held_out(splits):
+    return splits["test"] if len(splits["test"]) else splits["validation"]
+
+
+@tasks.register("word_language_model")
+class WordLanguageModel(LanguageModel):
+    """The next word at every step of a window (a recurrent model); perplexity = exp(loss in nats)."""
+
+    name = "word_language_model"
+    metrics = ("perplexity", "token_accuracy")
+
+    def evaluate(self, model, ds, loss, n_outputs, batch_size: int = 256) -> dict:
+        result = Tagging.evaluate(self, model, ds, loss, n_outputs, batch_size)
+        if result:
+            result["perplexity"] = math.exp(result["loss"])
+        return result
+
+    def references(self, splits):
+        """Add-k (k = 1, 0.01) and Kneser-Ney bigram perplexities counted on the training windows and
+        measured on the held-out windows' words (test, else validation)."""
+        train, held = splits["train"], _held_out(splits)
+        if not len(train) or not len(held):
+            return {}
+        return _perplexity_references(_pairs(train), _pairs(held), len(train.class_names))
+
+
+@tasks.register("next_word")
+class NextWord(Multiclass):
+    """The next word after a fixed context (Bengio's n-gram model); accuracy and perplexity = exp(loss)."""
+
+    name = "next_word"
+    metrics = ("accuracy", "perplexity")
+
+    @no_grad()
+    def evaluate(self, model, ds, loss, n_outputs, batch_size: int = 1024) -> dict:
+        result = super().evaluate(model, ds, loss, n_outputs, batch_size)
+        if result:
+            result["perplexity"] = math.exp(result["loss"])
+        return result
+
+    def measure(self, ds, decisions):
+        return {"accuracy": float(np.mean(decisions == ds.y))}
+
+    def references(self, splits):
+        """Add-k (k = 1, 0.01) and Kneser-Ney bigram perplexities of the held-out rows' next words
+        given their last context word, counted on the training rows."""
+        train, held = splits["train"], _held_out(splits)
+        if not len(train) or not len(held):
+            return {}
+        return _perplexity_references((train.X[:, -1], train.y), (held.X[:, -1], held.y), len(train.class_names))
+
+    def plots(self, model, splits, test, folder) -> None:
+        """None: a confusion matrix over the whole vocabulary says nothing."""

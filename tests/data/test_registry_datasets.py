@@ -34,7 +34,8 @@ DECLARED = {
     "tagging": ("tagging", (11,), 2000),
     "characters": ("language_model", (64,), 3124),
 }
-TOKEN_INPUTS = ("copy", "tagging", "characters", "text_csv", "word_contexts", "cooccurrence")  # integer token ids, for an embedding layer
+TOKEN_INPUTS = ("copy", "tagging", "characters", "text_csv", "word_contexts", "cooccurrence", "word_windows",
+                "word_ngrams")  # integer token ids, for an embedding layer
 
 
 def load(name, rng, path_options, **options):
@@ -56,14 +57,14 @@ def test_dataset_loads_with_declared_shapes(name, rng, path_options):
     assert isinstance(ds, Dataset) and len(ds) > 0
     assert ds.X.dtype == (np.int64 if name in TOKEN_INPUTS else np.float32)
     assert ds.X.shape == (len(ds), *ds.input_shape) and np.isfinite(ds.X).all()
-    if ds.task in ("tagging", "language_model"):  # a label per time step, padded steps masked by lengths
+    if ds.task in ("tagging", "language_model", "word_language_model"):  # a label per time step, padded steps masked by lengths
         assert ds.y.dtype == np.int64 and ds.y.shape == ds.X.shape[:2] and ds.lengths is not None
         assert ds.output_size == ds.n_classes == len(ds.class_names) and ds.y.max() < ds.n_classes
     elif ds.task in ("binary", "multiclass"):
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),)
         assert len(ds.class_names) == ds.n_classes and ds.y.max() < ds.n_classes
         assert ds.output_size == (1 if ds.task == "binary" else ds.n_classes)
-    elif ds.task == "word_context":  # a target word per row; the vocabulary as class names
+    elif ds.task in ("word_context", "next_word"):  # a target word per row; the vocabulary as class names
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),) and ds.y.max() < len(ds.class_names)
     else:
         assert ds.y.dtype == np.float32 and ds.y.ndim == 2 and ds.output_size == ds.y.shape[1]
