@@ -18,7 +18,7 @@ from dlx.errors import ConfigError
 from dlx.nn import Conv1D, Dense, Embedding, Module
 from dlx.nn.module import Parameter
 from dlx.nn.regularization import Dropout
-from dlx.ops import concatenate, embedding, transpose
+from dlx.ops import concatenate, transpose
 from dlx.registry import models
 
 
@@ -109,18 +109,18 @@ class BagOfWords(Module):
         return (self.output_size,)
 
     def build(self, input_shape, rng):
-        self.weight = Parameter(np.zeros((self.vocab_size, self.output_size), np.float32))
+        self.table = Embedding(self.vocab_size, self.output_size, init="zeros", rng=rng)  # W: a row per word
         self.b = Parameter(np.zeros(self.output_size, np.float32))
         self.built = True
 
     def forward(self, x):
         ids = _ids(x)
-        present = (ids != 0).astype(self.weight.dtype)[:, :, None]  # (N, T, 1): padding counts nothing
-        return (embedding(self.weight, ids) * present).sum(axis=1) + self.b
+        present = (ids != 0).astype(np.float32)[:, :, None]  # (N, T, 1): padding counts nothing
+        return (self.table(ids) * present).sum(axis=1) + self.b
 
     def word_weights(self) -> np.ndarray:
         """(V, C): each word's weight per class."""
-        return self.weight.data
+        return self.table.weight.data
 
     def get_config(self) -> dict:
         return {"name": "bag_of_words", "output_size": self.output_size, "vocab_size": self.vocab_size}

@@ -9,12 +9,12 @@ from tests.models.test_word_vectors import with_parameters
 def test_bag_of_words_is_logistic_regression_on_counts(rng):
     model = BagOfWords(output_size=3, vocab_size=6)
     model.build((4,), rng)
-    model.weight.data = rng.standard_normal((6, 3))
+    model.table.weight.data = rng.standard_normal((6, 3))
     model.b.data = rng.standard_normal(3)
     ids = np.array([[2, 2, 5, 0], [1, 0, 0, 0]])  # 0 is the padding
     counts = np.zeros((2, 6))
     counts[0, 2], counts[0, 5], counts[1, 1] = 2, 1, 1
-    np.testing.assert_allclose(model(ids).data, counts @ model.weight.data + model.b.data, rtol=1e-6)
+    np.testing.assert_allclose(model(ids).data, counts @ model.word_weights() + model.b.data, rtol=1e-6)
     parameters = [p.data.copy() for p in model.parameters()]
     assert gradcheck(with_parameters(model, lambda: model(ids)), parameters) < 1e-6
 

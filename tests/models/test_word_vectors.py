@@ -20,17 +20,23 @@ def build(model, columns, rng):
 
 def with_parameters(model, fn):
     """fn() as a function of the model's parameter tensors (swapped in for the call), for gradcheck."""
-    names = [name for name, _ in model.named_parameters()]
+    places = []
+    for name, _ in model.named_parameters():
+        *path, attribute = name.split(".")
+        owner = model
+        for part in path:
+            owner = getattr(owner, part)
+        places.append((owner, attribute))
 
     def call(*tensors):
-        originals = [getattr(model, name) for name in names]
-        for name, tensor in zip(names, tensors):
-            setattr(model, name, tensor)
+        originals = [getattr(owner, attribute) for owner, attribute in places]
+        for (owner, attribute), tensor in zip(places, tensors):
+            setattr(owner, attribute, tensor)
         try:
             return fn()
         finally:
-            for name, original in zip(names, originals):
-                setattr(model, name, original)
+            for (owner, attribute), original in zip(places, originals):
+                setattr(owner, attribute, original)
     return call
 
 
