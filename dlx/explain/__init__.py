@@ -19,6 +19,7 @@ from dlx.explain.lime import lime, lime_image, lime_tabular
 from dlx.explain.onepixel import one_pixel_attack, one_pixel_success_rate
 from dlx.explain.quality import deletion_curve, randomisation_check, rank_correlation
 from dlx.explain.run import explain_to_folder, run_method
+from dlx.explain.text_methods import integrated_gradients_text, lime_text_method, occlusion_text
 from dlx.explain.target import ExplainTarget, affine_preprocess, check_index, target_for_model
 
 __all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation",

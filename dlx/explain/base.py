@@ -26,7 +26,7 @@ from dlx.registry import explainers
 from dlx.runs.files import atomic_save_npz, atomic_write_json
 
 MODEL_KINDS = ("regression", "binary", "multiclass")
-DATA_KINDS = ("tabular", "image")
+DATA_KINDS = ("tabular", "image", "text")
 
 
 @dataclass
@@ -65,7 +65,7 @@ def describe_explainer(name: str) -> str:
 def check_applies(name: str, target) -> None:
     """A one-line error when the method does not fit the target's model or data kind."""
     fn = explainers.get(name)
-    data_kind = "image" if target.is_image else "tabular"
+    data_kind = target.extra.get("data") or ("image" if target.is_image else "tabular")
     if target.kind not in fn.model_kinds or data_kind not in fn.data_kinds:
         raise DlxError(f"method '{name}' applies to {'/'.join(fn.model_kinds)} models on "
                        f"{'/'.join(fn.data_kinds)} data, not a {target.kind} model on {data_kind} data; "

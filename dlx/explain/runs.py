@@ -12,6 +12,7 @@ import numpy as np
 from dlx.errors import DlxError
 from dlx.experiments import load_experiment, require_command
 from dlx.explain.target import ExplainTarget, target_for_model
+from dlx.explain.text_methods import run_vocabulary
 from dlx.inference import load_run
 from dlx.inference.splits import chosen_splits, run_splits
 from dlx.runs.run_kind import wrong_kind_message
@@ -41,4 +42,7 @@ def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTar
     train, chosen = splits["train"], splits[chosen_splits(splits, loaded, split)[0]]
     target = target_for_model(run.network, run.task.name, train.X, train.y, preprocess=run.scaler,
                               feature_names=run.feature_names, class_names=run.class_names)
+    vocabulary = run_vocabulary(loaded.config.dataset.name, dict(loaded.config.dataset.options))
+    if vocabulary is not None:  # word ids: the text methods, with the words they stand for
+        target.extra.update(data="text", vocabulary=vocabulary)
     return target, chosen.X

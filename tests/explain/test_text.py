@@ -2,6 +2,7 @@
 import numpy as np
 import pytest
 
+import dlx.explain  # noqa: F401  (registers the explainers)
 from dlx.explain.text import lime_text, token_integrated_gradients, token_occlusion, write_text_html
 from dlx.models.text_classifiers import BagOfWords, TextCNN
 from dlx.nn import LSTM, Dense, Embedding, Sequential
@@ -59,3 +60,17 @@ def test_html_view_colours_and_escapes_words(tmp_path):
     page = write_text_html(["<b>", "good"], [-1.0, 2.0], tmp_path / "words.html", "class pos").read_text()
     assert "&lt;b&gt;" in page and "<b>" not in page
     assert "rgb(255,0,0)" in page and "rgb(128,128,255)" in page  # the strongest red, half-strong blue
+
+
+def test_tabular_methods_refuse_text_and_text_methods_refuse_tables(rng):
+    from dlx.errors import DlxError
+    from dlx.explain.base import check_applies
+    from dlx.explain.target import target_for_model
+    model = bag_of_words(rng)
+    target = target_for_model(model, "multiclass", TEXT[None])
+    with pytest.raises(DlxError, match="method 'lime_text' applies to binary/multiclass models on text data, "
+                                       "not a multiclass model on tabular data"):
+        check_applies("lime_text", target)
+    target.extra.update(data="text")
+    with pytest.raises(DlxError, match="method 'lime' applies to .* not a multiclass model on text data"):
+        check_applies("lime", target)
