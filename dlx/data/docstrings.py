@@ -17,7 +17,7 @@ import numpy as np
 
 from dlx.data.dataset import Dataset
 from dlx.data.text import Vocabulary
-from dlx.data.text_sets import encode_texts
+from dlx.data.text_sets import encode_texts, vectors_vocabulary
 from dlx.errors import ConfigError
 from dlx.registry import datasets
 
@@ -61,16 +61,21 @@ def _texts_and_labels(packages, min_words: int) -> tuple[list[str], list[int]]:
 
 @datasets.register("python_docstrings", "docstrings")
 def python_docstrings(rng: np.random.Generator | None = None, packages: list[str] = PACKAGES, min_words: int = 5,
-                      max_length: int = 60, min_count: int = 2, max_words: int = 5000) -> Dataset:
-    """Standard-library docstrings as padded word ids (N, T) with their lengths; the package as the class."""
+                      max_length: int = 60, min_count: int = 2, max_words: int = 5000,
+                      vectors: str | None = None) -> Dataset:
+    """Standard-library docstrings as padded word ids (N, T) with their lengths; the package as the class.
+    ``vectors``: number the words as this word2vec text file does (see ``dlx.data.text_sets``)."""
     texts, labels = _texts_and_labels(packages, min_words)
-    ids, lengths, _ = encode_texts(texts, None, "words", max_length, min_count, max_words)
+    vocab = vectors_vocabulary(vectors) if vectors else None
+    ids, lengths, _ = encode_texts(texts, vocab, "words", max_length, min_count, max_words)
     return Dataset(ids, np.array(labels), "multiclass", "python-docstrings", class_names=list(packages),
                    lengths=lengths)
 
 
 def docstrings_vocabulary(packages: list[str] = PACKAGES, min_words: int = 5, max_length: int = 60,
-                          min_count: int = 2, max_words: int = 5000) -> Vocabulary:
+                          min_count: int = 2, max_words: int = 5000, vectors: str | None = None) -> Vocabulary:
     """The vocabulary ``python_docstrings`` builds with the same options (a run's ids read back as words)."""
+    if vectors:
+        return vectors_vocabulary(vectors)
     return encode_texts(_texts_and_labels(packages, min_words)[0], None, "words", max_length, min_count,
                         max_words)[2]

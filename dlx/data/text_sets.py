@@ -17,7 +17,7 @@ import numpy as np
 
 from dlx.data.dataset import Dataset
 from dlx.data.files import encode_targets, existing_file, read_csv_rows
-from dlx.data.text import Vocabulary, tokenise
+from dlx.data.text import PADDING, UNKNOWN, Vocabulary, tokenise
 from dlx.errors import ConfigError, DataError
 from dlx.registry import datasets
 
@@ -27,6 +27,13 @@ def _column(header: list[str], name: str, role: str, path) -> int:
         raise DataError(f"'{path}' has no column '{name}' (its columns: {', '.join(header)}); "
                         f"set dataset.options.{role} to the {role.split('_')[0]} column")
     return header.index(name)
+
+
+def vectors_vocabulary(path) -> Vocabulary:
+    """<pad>, <unk>, then the words of a word2vec text file in its order (an embedding's ``pretrained`` rows)."""
+    from dlx.nn.embedding import read_word_vectors
+    words, _ = read_word_vectors(path)
+    return Vocabulary([PADDING, UNKNOWN] + [w for w in words if w not in (PADDING, UNKNOWN)])
 
 
 def encode_texts(texts: list[str], vocab: Vocabulary | None, level: str, max_length: int,
@@ -72,19 +79,24 @@ def read_texts(path, text_column: str = "text", target_column: str = "target",
 @datasets.register("text_csv", "texts")
 def text_csv(rng: np.random.Generator | None = None, *, path: str, text_column: str = "text",
              target_column: str = "target", level: str = "words", min_count: int = 1, max_length: int = 200,
-             max_words: int | None = None, task: str | None = None, delimiter: str = ",") -> Dataset:
-    """Texts and their targets from a CSV file with a header row (see the module doc)."""
+             max_words: int | None = None, vectors: str | None = None, task: str | None = None,
+             delimiter: str = ",") -> Dataset:
+    """Texts and their targets from a CSV file with a header row (see the module doc); ``vectors``: number the
+    words as this word2vec text file does (for an embedding with ``pretrained`` the same file)."""
     if isinstance(max_length, bool) or not isinstance(max_length, int) or max_length < 1:
         raise ConfigError(f"text_csv: max_length must be a positive integer, got {max_length!r}")
     texts, cells = read_texts(path, text_column, target_column, delimiter)
-    ids, lengths, _ = encode_texts(texts, None, level, max_length, min_count, max_words)
+    vocab = vectors_vocabulary(vectors) if vectors else None
+    ids, lengths, _ = encode_texts(texts, vocab, level, max_length, min_count, max_words)
     y, task, classes = encode_targets(_numbers_or_text(cells), task, f"column '{target_column}'")
     return Dataset(ids, y, task, str(path), class_names=classes, lengths=lengths)
 
 
 def text_vocabulary(path: str, text_column: str = "text", target_column: str = "target", level: str = "words",
-                    min_count: int = 1, max_length: int = 200, max_words: int | None = None, delimiter: str = ",",
-                    **_) -> Vocabulary:
+                    min_count: int = 1, max_length: int = 200, max_words: int | None = None,
+                    vectors: str | None = None, delimiter: str = ",", **_) -> Vocabulary:
     """The vocabulary ``text_csv`` builds with the same options (a run's ids read back as words)."""
+    if vectors:
+        return vectors_vocabulary(vectors)
     texts, _ = read_texts(path, text_column, target_column, delimiter)
     return encode_texts(texts, None, level, max_length, min_count, max_words)[2]

@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 from dlx.data.text import PADDING, UNKNOWN, Vocabulary
-from dlx.errors import DataError
+from dlx.errors import ConfigError, DataError
+from dlx.nn.embedding import read_word_vectors
 
 
 @dataclass
@@ -77,30 +78,11 @@ class WordVectors:
     @classmethod
     def load_text(cls, path) -> "WordVectors":
         """Read word2vec's text format (the header line "V d" may be left out); DataError naming the line."""
-        file = Path(str(path)).expanduser()
-        if not file.is_file():
-            raise DataError(f"word vectors: no file '{path}'; give a word2vec text file (a word and its numbers "
-                            f"per line)")
         try:
-            lines = [line.split() for line in file.read_text(encoding="utf-8").splitlines() if line.strip()]
-        except UnicodeDecodeError:
-            raise DataError(f"word vectors: '{path}' is not UTF-8 text; give a word2vec text file "
-                            f"(the binary format is not read)") from None
-        if lines and len(lines[0]) == 2 and all(part.isdigit() for part in lines[0]):
-            lines = lines[1:]
-        if not lines:
-            raise DataError(f"word vectors: '{path}' holds no vector")
-        dim, words, rows = len(lines[0]) - 1, [], []
-        for number, parts in enumerate(lines, start=1):
-            try:
-                if len(parts) - 1 != dim or dim < 1:
-                    raise ValueError
-                rows.append([float(x) for x in parts[1:]])
-            except ValueError:
-                raise DataError(f"word vectors: '{path}' vector {number} ('{parts[0][:20]}') is not a word followed "
-                                f"by {max(dim, 1)} or more numbers as the first one; give a word2vec text file") from None
-            words.append(parts[0])
-        return cls(words, np.array(rows, np.float32))
+            words, vectors = read_word_vectors(path)
+        except ConfigError as error:
+            raise DataError(str(error)) from None
+        return cls(words, vectors)
 
 
 def analogy_accuracy(vectors: WordVectors, questions) -> float:

@@ -1,6 +1,7 @@
 """word2vec and GloVe trained by the real ``dlx train`` and queried by ``dlx embed`` in fresh processes."""
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from dlx.data.planted_words import planted_analogies, planted_groups
@@ -86,3 +87,29 @@ def test_a_csv_without_the_named_column_is_one_line(tmp_path):
     result = dlx("train", config, "--results", tmp_path / "results", cwd=tmp_path)
     assert_one_error_line(result, "has no column 'text'", "text_column")
     assert_no_run_folder(tmp_path / "results")
+
+
+PRETRAINED = """description: texts on pretrained word vectors
+dataset: {name: text_csv, options: {path: reviews.csv, text_column: review, target_column: stars,
+          vectors: vectors.txt}, validation: 0, test: 0}
+model: {layers: [{embedding: {vocab_size: VOCAB, dim: 3, pretrained: vectors.txt, frozen: FROZEN}},
+                 {lstm: {units: 4}}, {dense: {units: outputs}}]}
+optimiser: {name: adam, lr: 0.1}
+training: {epochs: 2, batch_size: 2}
+output: {plots: false}
+"""
+
+
+@pytest.mark.parametrize("frozen", [True, False])
+def test_a_config_loads_word2vec_vectors_frozen_or_trainable(tmp_path, frozen):
+    from dlx.inference import load_run
+    (tmp_path / "vectors.txt").write_text("3 3\ngood 1 0 0\nbad 0 1 0\nfilm 0 0 1\n")
+    (tmp_path / "reviews.csv").write_text("review,stars\ngood film,pos\nbad film,neg\ngood,pos\nbad bad,neg\n")
+    config = PRETRAINED.replace("VOCAB", "5").replace("FROZEN", str(frozen).lower())
+    run = trained(tmp_path, write(tmp_path, config))
+    table = load_run(run).network.layers[0].weight.data
+    assert np.array_equal(table[2:], np.eye(3)) == frozen  # rows 2.. are good, bad, film: kept only if frozen
+    result = dlx("train", write(tmp_path, config.replace("vocab_size: 5", "vocab_size: 9"), "wrong.yaml"),
+                 "--results", tmp_path / "wrong", cwd=tmp_path)
+    assert_one_error_line(result, "holds 3 vectors of 3", "vocab_size: 5")
+    assert_no_run_folder(tmp_path / "wrong")
