@@ -94,7 +94,7 @@ def _embedding_of(model) -> Embedding:
     return tables[0]
 
 
-def token_integrated_gradients(model, ids, class_index: int, steps: int = 64, output: str = "logit") -> dict:
+def token_integrated_gradients(model, ids, class_index: int, steps: int = 256, output: str = "logit") -> dict:
     """Integrated gradients per word through the embedding (see the module doc): ``attributions`` (L,),
     ``output`` f(x), ``baseline_output`` f(baseline) and ``completeness_gap`` = |sum - (f(x) - f(baseline))|."""
     ids = _words(ids)

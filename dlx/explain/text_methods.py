@@ -67,7 +67,7 @@ def lime_text_method(target, x, index: int = 0, class_index: int | None = None, 
 
 
 @explainer("integrated_gradients_text", "local, gradient", TEXT_MODELS, ("text",), _write_words)
-def integrated_gradients_text(target, x, index: int = 0, class_index: int | None = None, steps: int = 64,
+def integrated_gradients_text(target, x, index: int = 0, class_index: int | None = None, steps: int = 256,
                               rng: np.random.Generator | None = None) -> Explanation:
     """Integrated gradients per word through the embedding (zero word vectors as the baseline); complete."""
     ids, class_index, words = _setting(target, x, class_index)

@@ -113,3 +113,13 @@ def test_a_config_loads_word2vec_vectors_frozen_or_trainable(tmp_path, frozen):
                  "--results", tmp_path / "wrong", cwd=tmp_path)
     assert_one_error_line(result, "holds 3 vectors of 3", "vocab_size: 5")
     assert_no_run_folder(tmp_path / "wrong")
+
+
+def test_dlx_and_gensim_skip_gram_solve_the_same_share_of_analogies(tmp_path):
+    """Optional: only where gensim is installed (never a dependency); the throughput is a benchmark's
+    (python -m experiments.word_vectors --gensim), not a test's."""
+    pytest.importorskip("gensim")
+    from experiments.word_vectors import VARIANTS, train_dlx, train_gensim
+    config, overrides = VARIANTS["skip-gram, negative sampling"]
+    ours, theirs = train_dlx(config, overrides, 0, str(tmp_path)), train_gensim(0)
+    assert abs(ours["analogies"] - theirs["analogies"]) <= 0.05
