@@ -100,17 +100,19 @@ output: {plots: false}
 """
 
 
-@pytest.mark.parametrize("frozen", [True, False])
-def test_a_config_loads_word2vec_vectors_frozen_or_trainable(tmp_path, frozen):
+def test_a_config_loads_word2vec_vectors_frozen_or_trainable(tmp_path):
     from dlx.inference import load_run
+    from dlx.nn import Embedding
     (tmp_path / "vectors.txt").write_text("3 3\ngood 1 0 0\nbad 0 1 0\nfilm 0 0 1\n")
     (tmp_path / "reviews.csv").write_text("review,stars\ngood film,pos\nbad film,neg\ngood,pos\nbad bad,neg\n")
-    config = PRETRAINED.replace("VOCAB", "5").replace("FROZEN", str(frozen).lower())
-    run = trained(tmp_path, write(tmp_path, config))
+    config = PRETRAINED.replace("VOCAB", "5")
+    run = trained(tmp_path, write(tmp_path, config.replace("FROZEN", "true")))
     table = load_run(run).network.layers[0].weight.data
-    assert np.array_equal(table[2:], np.eye(3)) == frozen  # rows 2.. are good, bad, film: kept only if frozen
-    result = dlx("train", write(tmp_path, config.replace("vocab_size: 5", "vocab_size: 9"), "wrong.yaml"),
-                 "--results", tmp_path / "wrong", cwd=tmp_path)
+    np.testing.assert_array_equal(table[2:], np.eye(3))  # rows 2.. are good, bad, film, kept as loaded
+    trainable = Embedding(5, 3, pretrained=str(tmp_path / "vectors.txt"), rng=np.random.default_rng(0))
+    assert not trainable.weight.frozen and np.array_equal(trainable.weight.data[2:], np.eye(3))
+    result = dlx("train", write(tmp_path, config.replace("vocab_size: 5", "vocab_size: 9").replace("FROZEN", "false"),
+                                "wrong.yaml"), "--results", tmp_path / "wrong", cwd=tmp_path)
     assert_one_error_line(result, "holds 3 vectors of 3", "vocab_size: 5")
     assert_no_run_folder(tmp_path / "wrong")
 
