@@ -35,7 +35,7 @@ DECLARED = {
     "characters": ("language_model", (64,), 3124),
 }
 TOKEN_INPUTS = ("copy", "tagging", "characters", "text_csv", "word_contexts", "cooccurrence", "word_windows",
-                "word_ngrams", "python_docstrings")  # integer token ids, for an embedding layer
+                "word_ngrams", "python_docstrings", "template_qa")  # integer token ids, for an embedding layer
 
 
 def load(name, rng, path_options, **options):

@@ -100,3 +100,17 @@ def test_text_csv_reads_texts_and_labels(tmp_path):
     assert ds.X[0, :3].tolist() == [2, 5, 2]  # good, very, good
     with pytest.raises(DataError, match="no column 'text'.*review, stars.*text_column"):
         text_csv(path=str(path))
+
+
+def test_template_qa_answers_with_the_persons_last_place():
+    from dlx.data.template_qa import PEOPLE, PLACES, template_qa, vocabulary
+    ds = template_qa(np.random.default_rng(0), n=200, sentences=3, people=2)
+    words = vocabulary()
+    for ids, length, answer in zip(ds.X, ds.lengths, ds.y):
+        text = [words[i] for i in ids[:length]]
+        assert text[-4:-1] == ["where", "is", text[-2]] and text[-1] == "?" and not ids[length:].any()
+        asked, last = text[-2], None
+        for position, word in enumerate(text[:-4]):
+            if word == asked:
+                last = next(w for w in text[position:] if w in PLACES)
+        assert asked in PEOPLE[:2] and PLACES[answer] == last
