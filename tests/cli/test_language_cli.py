@@ -27,7 +27,7 @@ def test_text_explanations_of_a_bag_of_words_run(tmp_path):
     from tests.cli.cli_process import dlx, output_of
     run = trained(tmp_path, CONFIGS / "docstrings_bow.yaml", "training.epochs=2", "output.plots=false")
     found = {}
-    for method in ("lime_text", "integrated_gradients_text"):
+    for method in ("lime_text", "integrated_gradients_text", "occlusion_text"):
         result = dlx("explain", run, "-m", method, "--index", "3", cwd=tmp_path)
         assert result.returncode == 0, output_of(result)
         folder = Path(result.stdout.split("wrote ")[-1].strip())
@@ -41,5 +41,7 @@ def test_text_explanations_of_a_bag_of_words_run(tmp_path):
     own = {w["word"]: float(network.word_weights()[vocabulary.index(w["word"]), class_index]) for w in lime["words"]}
     top = sorted({w["word"]: w["weight"] for w in lime["words"]}.items(), key=lambda item: -item[1])[:5]
     assert [word for word, _ in top] == sorted(own, key=lambda word: -own[word])[:5]
+    occlusion = {w["word"]: w["weight"] for w in found["occlusion_text"]["words"]}
+    assert all(abs(occlusion[word] - own[word]) < 1e-4 for word in own)  # a bag of words: removing a word loses its weight
     ig = found["integrated_gradients_text"]
     assert ig["completeness_gap"] <= 0.01 * abs(ig["output"] - ig["baseline_output"])
