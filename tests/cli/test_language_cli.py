@@ -25,7 +25,8 @@ def test_bengio_model_reports_perplexity_next_to_kneser_ney(tmp_path):
 def test_text_explanations_of_a_bag_of_words_run(tmp_path):
     from dlx.inference import load_run
     from tests.cli.cli_process import dlx, output_of
-    run = trained(tmp_path, CONFIGS / "docstrings_bow.yaml", "training.epochs=2", "output.plots=false")
+    run = trained(tmp_path, CONFIGS / "docstrings_bow.yaml", "training.epochs=2", "output.plots=false",
+                  "dataset.options.packages=[email, logging]")
     found = {}
     for method in ("lime_text", "integrated_gradients_text", "occlusion_text"):
         result = dlx("explain", run, "-m", method, "--index", "3", cwd=tmp_path)
@@ -37,7 +38,7 @@ def test_text_explanations_of_a_bag_of_words_run(tmp_path):
     lime = found["lime_text"]
     network, class_index = loaded.network, loaded.class_names.index(lime["class"])
     from dlx.explain.text_methods import run_vocabulary
-    vocabulary = run_vocabulary("python_docstrings", {})
+    vocabulary = run_vocabulary("python_docstrings", {"packages": ["email", "logging"]})
     own = {w["word"]: float(network.word_weights()[vocabulary.index(w["word"]), class_index]) for w in lime["words"]}
     top = sorted({w["word"]: w["weight"] for w in lime["words"]}.items(), key=lambda item: -item[1])[:5]
     assert [word for word, _ in top] == sorted(own, key=lambda word: -own[word])[:5]
