@@ -136,6 +136,46 @@ class CTC(Loss):
         return [rng.standard_normal((3, 6, 4)), np.array([[1, 2, 2], [3, 0, 0], [2, 1, 0]])]
 
 
+@losses.register("negative_sampling", "sgns")
+class NegativeSampling(Loss):
+    """word2vec's negative-sampling loss on scores (N, 1 + K): the target first, then K noise words.
+
+    Per row -log sigma(s_0) - sum_k log sigma(-s_k) (Mikolov et al. 2013, eq. 4), averaged over
+    the rows: binary cross-entropy on logits with targets (1, 0, ..., 0), summed over the columns.
+    """
+
+    family = "bce"
+    applies = "sigmoid"
+
+    def __call__(self, prediction, target):
+        return ops.bce_with_logits(prediction, target) * float(prediction.shape[-1])
+
+    @staticmethod
+    def example(rng):
+        target = np.zeros((6, 4))
+        target[:, 0] = 1.0
+        return [rng.standard_normal((6, 4)) * 2, target]
+
+
+@losses.register("glove", "weighted_squared_error")
+class GloVeLoss(Loss):
+    """GloVe's weighted least squares: mean f(X_ij) (prediction - log X_ij)^2, target (N, 2) = [log X_ij, f(X_ij)].
+
+    (Pennington et al. 2014, eq. 8, averaged over the batch instead of summed.)
+    """
+
+    family = "mse"
+
+    def __call__(self, prediction, target):
+        target = np.asarray(target)
+        difference = prediction - target[:, :1]
+        return (difference * difference * target[:, 1:]).mean()
+
+    @staticmethod
+    def example(rng):
+        return [rng.standard_normal((6, 1)), np.stack([rng.standard_normal(6), rng.uniform(0, 1, 6)], axis=1)]
+
+
 # ---- the lecture's table -------------------------------------------------------------------
 @dataclass(frozen=True)
 class Pairing:

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import typer
 
-from dlx.cli import (claims, compare, compress, config_cmd, curves, cv, evaluate, explain, list_cmd, lr_find, play,
-                     predict, runs, sample, site, summary, sweep, train)
+from dlx.cli import (claims, compare, compress, config_cmd, curves, cv, embed, evaluate, explain, list_cmd, lr_find,
+                     play, predict, runs, sample, site, summary, sweep, train)
 from dlx.cli.common import state, terminate_as_ctrl_c
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -50,6 +50,7 @@ app.command("cv")(cv.cv)
 app.command("sweep")(sweep.sweep)
 app.command("lr-find")(lr_find.lr_find)
 app.add_typer(curves.curve_app, name="curve")
+app.add_typer(embed.embed_app, name="embed")
 app.add_typer(config_cmd.config_app, name="config")
 app.command("schema")(config_cmd.schema)
 app.command("summary")(summary.summary)

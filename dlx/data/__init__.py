@@ -8,6 +8,7 @@ Importing this package registers every loader::
 """
 from dlx.data import (bundled, ctc_frames, documents, files, idx, seq2seq_sets, sequence_sets,  # noqa: F401
                       sorting, synthetic)  # (register the loaders)
+from dlx.data import docstrings, template_qa, text_sets, word_lm, word_sets  # noqa: F401  (register the loaders)
 from dlx.data.augment import Compose, Crop, Flip, Noise, Rotate, Shift, get_augmentation, rotate_images, shift_images
 from dlx.data.batching import Batch, batch, batches, has_per_step_targets, pad_sequences, sequence_mask
 from dlx.data.dataset import (CLASSIFICATION_TASKS, TASKS, Dataset, kfold_indices, known_task_names, minibatches,

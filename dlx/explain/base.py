@@ -25,7 +25,7 @@ from dlx.registry import explainers
 from dlx.runs.files import atomic_save_npz, atomic_write_json
 
 MODEL_KINDS = ("regression", "binary", "multiclass")
-DATA_KINDS = ("tabular", "image")
+DATA_KINDS = ("tabular", "image", "text")
 
 
 @dataclass
@@ -70,7 +70,7 @@ def methods_for(model_kind: str, data_kind: str) -> list[str]:
 def check_applies(name: str, target) -> None:
     """A one-line error naming the methods that apply when ``name`` does not fit the target's model or data kind."""
     fn = explainers.get(name)
-    data_kind = "image" if target.is_image else "tabular"
+    data_kind = target.extra.get("data") or ("image" if target.is_image else "tabular")
     if target.kind not in fn.model_kinds or data_kind not in fn.data_kinds:
         fitting = methods_for(target.kind, data_kind)
         raise DlxError(f"method '{name}' applies to {'/'.join(fn.model_kinds)} models on "

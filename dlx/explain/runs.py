@@ -13,6 +13,7 @@ from dlx.errors import DlxError
 from dlx.experiments import load_experiment, require_command
 from dlx.explain.base import no_method_message
 from dlx.explain.target import ExplainTarget, target_for_model
+from dlx.explain.text_methods import run_vocabulary
 from dlx.inference import load_run
 from dlx.inference.splits import chosen_splits, run_splits
 from dlx.runs.run_kind import run_kind, wrong_kind_message
@@ -51,4 +52,7 @@ def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTar
     target = target_for_model(run.network, run.task.name, train.X, train.y, preprocess=run.scaler,
                               feature_names=run.feature_names, class_names=run.class_names)
     target.extra.update(split_X=chosen.X, split_y=chosen.y, split=split)   # global methods' held-out data
+    vocabulary = run_vocabulary(loaded.config.dataset.name, dict(loaded.config.dataset.options))
+    if vocabulary is not None:  # word ids: the text methods, with the words they stand for
+        target.extra.update(data="text", vocabulary=vocabulary)
     return target, chosen.X

@@ -4,8 +4,9 @@
 
 is one_hot(index) @ W, so dL/dW = one_hot(index)^T @ dL/dy: every row W[v]
 receives the sum of the upstream gradients at the positions where index == v.
-``np.add.at`` does that sum without building the one-hot matrix (a plain
-``dW[index] += g`` would keep only one of repeated indices).
+``scatter_add_rows`` does that sum without building the one-hot matrix (a plain
+``dW[index] += g`` would keep only one of repeated indices): it sorts the indices and adds
+each run of equal ones with ``np.add.reduceat``, several times faster than ``np.add.at``.
 """
 from __future__ import annotations
 
@@ -14,6 +15,18 @@ import numpy as np
 from dlx.errors import ShapeError
 from dlx.ops.base import operation
 from dlx.tensor import Tensor, from_op
+
+
+def scatter_add_rows(index: np.ndarray, rows: np.ndarray, size: int) -> np.ndarray:
+    """(size, E) zeros with ``rows[k]`` added to row ``index[k]`` for every k (repeats add up)."""
+    out = np.zeros((size, rows.shape[1]), dtype=rows.dtype)
+    if not len(index):
+        return out
+    order = np.argsort(index, kind="stable")
+    ordered = index[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    out[ordered[starts]] = np.add.reduceat(rows[order], starts, axis=0)
+    return out
 
 
 def _example(rng):
@@ -50,8 +63,6 @@ def embedding(weight: Tensor, index) -> Tensor:
                          f"{index.min()} to {index.max()}; enlarge the vocabulary (vocab_size)")
 
     def backward(g):
-        dw = np.zeros_like(weight.data, dtype=g.dtype)
-        np.add.at(dw, index.reshape(-1), g.reshape(-1, weight.shape[1]))
-        return (dw,)
+        return (scatter_add_rows(index.reshape(-1), g.reshape(-1, weight.shape[1]), weight.shape[0]),)
 
     return from_op(weight.data[index], (weight,), backward, "embedding")

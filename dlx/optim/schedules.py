@@ -126,6 +126,29 @@ class CosineDecay(Schedule):
         return self.min_lr + (float(base_lr) - self.min_lr) * 0.5 * (1.0 + math.cos(math.pi * progress))
 
 
+@schedules.register("linear")
+class LinearDecay(Schedule):
+    """Linear decay from ``base_lr`` to ``min_factor * base_lr`` over the run (word2vec's schedule).
+
+    Rule: ``lr = base_lr * max(min_factor, 1 - epoch / total_epochs)`` (the word2vec C code:
+    alpha = starting_alpha (1 - words done / total words), at least starting_alpha * 1e-4).
+
+    Args:
+        min_factor (float, default 1e-4): the last rate as a fraction of ``base_lr``, in [0, 1].
+
+    Example::
+
+        >>> LinearDecay()(0.025, epoch=2.5, total_epochs=5)   # half way: 0.0125
+    """
+
+    def __init__(self, min_factor: float = 1e-4):
+        self.min_factor = check_number("linear", "min_factor", min_factor, 0.0, 1.0, high_open=False)
+
+    def __call__(self, base_lr: float, epoch: float, total_epochs: int) -> float:
+        total = _check_total("linear", total_epochs)
+        return float(base_lr) * max(self.min_factor, 1.0 - float(epoch) / total)
+
+
 @schedules.register("warmup")
 class Warmup(Schedule):
     """Linear warm-up from ``start_factor * base_lr`` to ``base_lr``, then another schedule.

@@ -66,4 +66,6 @@ def path_options(csv_file, npz_file, idx_folder) -> dict[str, dict]:
         "npz": {"path": str(npz_file)},
         "mnist": {"path": str(idx_folder)},
         "fashion_mnist": {"path": str(idx_folder)},
+        "text_csv": {"path": str(write_csv(idx_folder.parent / "texts.csv",
+                                           "text,target\ngood film,pos\n\"bad, bad film\",neg\n"))},
     }

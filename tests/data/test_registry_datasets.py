@@ -37,7 +37,8 @@ DECLARED = {
     "ctc_frames": ("ctc", (32, 9), 4000),
 }
 TOKEN_INPUTS = ("copy", "tagging", "characters", "sorting", "documents", "reverse_digits", "sort_digits", "copy_digits",
-                "addition", "dates")  # integer token ids, for an embedding layer
+                "addition", "dates", "text_csv", "word_contexts", "cooccurrence", "word_windows", "word_ngrams",
+                "python_docstrings", "template_qa")  # integer token ids, for an embedding layer
 
 
 def load(name, rng, path_options, **options):
@@ -59,7 +60,7 @@ def test_dataset_loads_with_declared_shapes(name, rng, path_options):
     assert isinstance(ds, Dataset) and len(ds) > 0
     assert ds.X.dtype == (np.int64 if name in TOKEN_INPUTS else np.float32)
     assert ds.X.shape == (len(ds), *ds.input_shape) and np.isfinite(ds.X).all()
-    if ds.task in ("tagging", "language_model"):  # a label per time step, padded steps masked by lengths
+    if ds.task in ("tagging", "language_model", "word_language_model"):  # a label per time step, padded steps masked by lengths
         assert ds.y.dtype == np.int64 and ds.y.shape == ds.X.shape[:2] and ds.lengths is not None
         assert ds.output_size == ds.n_classes == len(ds.class_names) and ds.y.max() < ds.n_classes
     elif ds.task == "ctc":  # unaligned label sequences, padded with the blank 0 after their lengths
@@ -72,6 +73,8 @@ def test_dataset_loads_with_declared_shapes(name, rng, path_options):
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),)
         assert len(ds.class_names) == ds.n_classes and ds.y.max() < ds.n_classes
         assert ds.output_size == (1 if ds.task == "binary" else ds.n_classes)
+    elif ds.task in ("word_context", "next_word"):  # a target word per row; the vocabulary as class names
+        assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),) and ds.y.max() < len(ds.class_names)
     else:
         assert ds.y.dtype == np.float32 and ds.y.ndim == 2 and ds.output_size == ds.y.shape[1]
     if ds.feature_names is not None:
