@@ -29,7 +29,7 @@ def compress(
     rate: Optional[float] = typer.Option(None, "--rate", help="lottery: fraction pruned per round (0.2)."),
     rewind_epoch: Optional[int] = typer.Option(None, "--rewind-epoch", help="lottery: rewind to this epoch (0)."),
 ):
-    """Compress RUN into a new run (RUN/compressed/METHOD/...) and print the table original against compressed."""
+    """Compress RUN into a new run (RUN/children/compress-METHOD/...) and print the table original against compressed."""
     values = locals()
     options = {k: (str(values[k]) if k == "student" else values[k]) for k in FLAGS if values[k] is not None}
     with user_errors():

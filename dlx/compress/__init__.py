@@ -2,7 +2,7 @@
 
     from dlx.compress import compress_run
     result = compress_run("results/digits-mlp/20261127-011910-eae370", "prune", {"sparsity": 0.9})
-    result.run_dir        # results/digits-mlp/.../compressed/prune/<stamp>-<hex>: a run like any other
+    result.run_dir        # results/digits-mlp/.../children/compress-prune/<stamp>-<hex>: a run like any other
     result.table          # original against compressed: parameters, non-zeros, bytes, test metrics, time
 
 Each method is a function ``(source, options, session) -> Compressed`` in its own module; ``run.py``

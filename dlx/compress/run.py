@@ -1,4 +1,5 @@
-"""``compress_run``: a trained run in, a new run out (``<run>/compressed/<method>/<stamp>-<hex>/``).
+"""``compress_run``: a trained run in, a new run out, a child of the original like every run a command
+derives from another (``<run>/children/compress-<method>/<stamp>-<hex>/``, ``dlx.runs.children``).
 
 The new run is made through the run session like any other and holds what ``dlx evaluate``
 and ``dlx predict`` need: the original's ``config.yaml`` and ``splits.npz`` (the same data and
@@ -19,6 +20,7 @@ from dlx.compress.source import Source, open_source
 from dlx.errors import DlxError
 from dlx.models.builder import describe_model
 from dlx.runs import atomic_write_json, atomic_write_text, load_checkpoint, save_checkpoint
+from dlx.runs.children import CHILDREN, parent_record
 from dlx.runs.session import RunSession
 from dlx.runs.sparse import sparse_arrays
 from dlx.train.state import prefixed
@@ -37,14 +39,15 @@ class CompressResult:
 
 def compress_run(run_dir, method: str, options: dict | None = None, folder=None, log=None) -> CompressResult:
     """Compress the finished supervised run ``run_dir`` by ``method`` (a key of ``METHODS``) into a new run
-    (``folder``: exactly there; default ``<run_dir>/compressed/<method>/<stamp>-<hex>``)."""
+    (``folder``: exactly there; default ``<run_dir>/children/compress-<method>/<stamp>-<hex>``)."""
     if method not in METHODS:
         raise DlxError(f"unknown compression method '{method}'; use one of {', '.join(METHODS)}")
     source = open_source(run_dir)
     check, method_function = METHODS[method]
     options = check(dict(options or {}), source)  # a bad option leaves no folder
-    results = Path(run_dir) / "compressed"
-    with RunSession.create(results, method, source.config_text, folder) as session:
+    with RunSession.create(Path(run_dir) / CHILDREN, f"compress-{method}", source.config_text, folder,
+                           kind="supervised") as session:
+        session.derived_from = parent_record(Path(run_dir))
         if source.indices is not None:
             session.save_splits(source.indices)
         say = log or (lambda line: None)
@@ -64,7 +67,7 @@ def compress_run(run_dir, method: str, options: dict | None = None, folder=None,
         if method == "lottery":
             lottery.plot_rounds(compressed.rows, session.run_dir / "plots" / "lottery.png")
         summary = session.finish("finished", {
-            "derived_from": str(source.run_dir), "method": method, "options": options,
+            "method": method, "options": options,
             "task": source.run.meta["task"], "seed": source.loaded.config.training.seed,
             "compression": compressed.record, "table": table,
             "test": {k: v for k, v in table["compressed"].items() if k.startswith("test_")},

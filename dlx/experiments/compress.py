@@ -8,7 +8,7 @@ sparsity or the bit width and repeats it over seeds.
     epochs: 20
 
 A trial trains ``base`` in its folder (a supervised run like any other, its ``training.seed`` the
-trial's seed), then compresses it into a child run ``<folder>/compressed/<method>/<stamp>``
+trial's seed), then compresses it into a child run ``<folder>/children/compress-<method>/<stamp>``
 (``dlx.compress``). The trial reports the compressed run's test metrics (``test_accuracy`` ...),
 the original's as ``original_test_*``, and the method's references: the student trained alone
 (``alone_test_*``, distil) and the randomly re-initialised ticket (``random_test_*``, lottery) and ``disk_ratio``, how many times smaller its model file is.

@@ -32,10 +32,10 @@ def run(tmp_path_factory) -> Path:
 
 def compressed(run: Path, method: str, *options: str) -> tuple[Path, dict]:
     """Compress ``run`` in another process; (the new run folder, its summary)."""
-    before = set((run / "compressed" / method).glob("*"))
+    before = set((run / "children" / f"compress-{method}").glob("*"))
     result = dlx("compress", run, "--method", method, *options, cwd=run.parent)
     assert result.returncode == 0, output_of(result)
-    (new,) = set((run / "compressed" / method).glob("*")) - before
+    (new,) = set((run / "children" / f"compress-{method}").glob("*")) - before
     assert str(new) in result.stdout and "bytes_on_disk" in result.stdout
     return new, json.loads((new / "summary.json").read_text())
 
@@ -48,7 +48,7 @@ def evaluated(run: Path) -> dict:
 
 def test_pruned_run_is_sparse_on_disk_and_opens_as_any_run(run, tmp_path):
     new, summary = compressed(run, "prune", "--sparsity", "0.9", "--epochs", "1")
-    assert summary["status"] == "finished" and summary["derived_from"] == str(run)
+    assert summary["status"] == "finished" and summary["derived_from"]["run_dir"] == str(run)
     stored = read_arrays(new / "model.npz")
     assert "model/layers.0.weight@bitmap" in stored and "model/layers.0.weight" not in stored
     assert summary["compression"]["sparsity"] == pytest.approx(0.9, abs=1e-3)
@@ -96,10 +96,11 @@ def test_lottery_rounds_keep_80_percent_each_and_record_the_random_control(run):
     (("--method", "squeeze"), "unknown compression method 'squeeze'"),
 ])
 def test_bad_options_say_what_is_wrong_in_one_line_and_write_nothing(run, options, fragment):
+    def folders():
+        return sorted(p for p in (run / "children").rglob("*") if p.is_dir())
+    before = folders()
     assert_one_error_line(dlx("compress", run, *options, cwd=run.parent), fragment)
-    assert not (run / "compressed" / "squeeze").exists()
-    assert not any((run / "compressed" / m).exists() and len(list((run / "compressed" / m).iterdir())) > 1
-                   for m in ("prune", "quantise"))
+    assert folders() == before
 
 
 @pytest.mark.parametrize("config,settings,fragment", [
@@ -110,7 +111,7 @@ def test_compressing_a_run_of_another_kind_is_refused_in_one_line(tmp_path, conf
     other = trained(tmp_path, config, *settings)
     assert_one_error_line(dlx("compress", other, "--method", "prune", cwd=tmp_path), fragment,
                           "compress works on supervised runs")
-    assert not (other / "compressed").exists()
+    assert not (other / "children").exists()
 
 
 def compress_config(folder: Path, **settings) -> Path:
@@ -135,4 +136,4 @@ def test_a_sweep_of_compress_trials_checks_its_claims(tmp_path):
     result = dlx("sweep", sweep, "--results", tmp_path / "results", cwd=tmp_path)
     assert result.returncode == 0, output_of(result)
     (trial,) = (tmp_path / "results").glob("sweeps/q/*/trials/*")
-    assert (trial / "model.npz").is_file() and len(list(trial.glob("compressed/quantise/*/model.npz"))) == 1
+    assert (trial / "model.npz").is_file() and len(list(trial.glob("children/compress-quantise/*/model.npz"))) == 1
