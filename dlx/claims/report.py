@@ -21,7 +21,8 @@ from dlx.sweep.report import verdict_numbers
 
 STYLE = """body{font-family:sans-serif;max-width:1150px;margin:2em auto;color:#222}
 table{border-collapse:collapse}td,th{padding:3px 9px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
-section{border-top:1px solid #bbb;padding:1em 0}img{max-width:48%;margin:4px}pre{background:#f6f6f6;padding:6px}
+section{border-top:1px solid #bbb;padding:1em 0}img{max-width:48%;margin:4px}
+pre{background:#f6f6f6;padding:6px;white-space:pre-wrap;overflow-wrap:anywhere}
 .held{color:#070;font-weight:bold}.failed{color:#b00;font-weight:bold}.not-shown{color:#a60;font-weight:bold}
 .pending,.not-run{color:#777;font-weight:bold}"""
 
