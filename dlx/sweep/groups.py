@@ -85,6 +85,8 @@ def _matches(params: dict, name: str, key) -> bool:
 
 
 def _same(value, key) -> bool:
+    if isinstance(value, bool):                 # YAML's true/false, written either way in a claim
+        return str(key).lower() == str(value).lower()
     if isinstance(key, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
         return math.isclose(float(value), key, rel_tol=1e-9)
     return str(value) == str(key)

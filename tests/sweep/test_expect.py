@@ -95,3 +95,12 @@ def test_the_coordinator_decides_for_workers_of_a_spawned_pool():
             assert pool.submit(report_epochs, coordinator, "a", [(1, 0.5), (2, 0.4)]).result() == [False, False]
             assert pool.submit(report_epochs, coordinator, "b", [(1, 0.9)]).result() == [True]
         assert coordinator.progress() == {"a": {"epoch": 2, "val_loss": 0.4}, "b": {"epoch": 1, "val_loss": 0.9}}
+
+
+def test_a_boolean_parameter_is_selected_by_true_or_false_in_either_case():
+    records = [record("b", {"model.layers.1.gru.bidirectional": True}, 0, val_token_accuracy=0.99),
+               record("u", {"model.layers.1.gru.bidirectional": False}, 0, val_token_accuracy=0.9)]
+    lookup = GroupLookup(records)
+    for text in ("bidirectional[true].val_token_accuracy > bidirectional[false].val_token_accuracy",
+                 "bidirectional[True].val_token_accuracy > bidirectional[False].val_token_accuracy"):
+        assert evaluate_claim("c", text, lookup).held
