@@ -195,14 +195,15 @@ def test_the_generative_digits_equal_scikit_learns_scaled_pixels():
 
 
 def test_the_bundled_sets_load_in_a_fresh_process_without_importing_scikit_learn():
-    """Importing scikit-learn (and SciPy) costs 1-2 s of every run's start; the shipped files suffice."""
+    """Importing scikit-learn (and SciPy) costs 1-2 s of every run's start; the shipped files suffice. Nor is the
+    downloader's urllib (with http and ssl) imported before a download."""
     import subprocess
     import sys
     from pathlib import Path
     code = ("import sys; from dlx.registry import datasets; import dlx.data; "
             "from dlx.data.generative import digits_images; "
             "[datasets.get(n)() for n in ('digits', 'iris', 'wine', 'breast_cancer')]; digits_images(); "
-            "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
+            "print(sorted(m for m in ('sklearn', 'scipy', 'ssl', 'urllib.request') if m in sys.modules))")
     root = str(Path(__file__).resolve().parents[2])
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root)
     assert done.returncode == 0, done.stderr
