@@ -3,12 +3,14 @@
 scikit-learn is imported inside the loaders, so ``import dlx.data`` stays fast.
 The rows keep scikit-learn's order; ``split_dataset`` shuffles them.
 
-Digits, the set most configs and sweeps use, is read straight from the file
-scikit-learn ships (``sklearn/datasets/data/digits.csv.gz``, 64 pixel columns and
-the label): importing scikit-learn itself pulls in SciPy and takes 1-2 s, longer
-than a whole digits trial's setup. Where that file is missing, scikit-learn's loader
-is used; a test checks that both give the same arrays.
+Every set here is read straight from the file scikit-learn ships (digits from
+``sklearn/datasets/data/digits.csv.gz``, 64 pixel columns and the label; iris, wine and
+breast cancer from a CSV whose first row holds the counts and the class names): importing
+scikit-learn itself pulls in SciPy and takes 1-2 s, longer than a whole small trial.
+Where a file is missing, scikit-learn's loader is used; tests check that both give the
+same arrays and names.
 """
+import csv
 import gzip
 import importlib.util
 from pathlib import Path
@@ -24,14 +26,33 @@ SKLEARN_FILES = {"load_iris": "iris.csv", "load_wine": "wine_data.csv", "load_br
                  "load_digits": "digits.csv.gz"}  # the file each of scikit-learn's loaders reads
 
 
-def _bundled(loader_name: str, name: str, task: str) -> Dataset:
-    from sklearn import datasets as sklearn_datasets
+NUCLEUS = ("radius", "texture", "perimeter", "area", "smoothness", "compactness", "concavity", "concave points",
+           "symmetry", "fractal dimension")  # the breast-cancer cell nuclei's ten measures
+FEATURE_NAMES = {  # as scikit-learn's loaders name the columns of these files
+    "load_iris": ["sepal length (cm)", "sepal width (cm)", "petal length (cm)", "petal width (cm)"],
+    "load_wine": ["alcohol", "malic_acid", "ash", "alcalinity_of_ash", "magnesium", "total_phenols", "flavanoids",
+                  "nonflavanoid_phenols", "proanthocyanins", "color_intensity", "hue",
+                  "od280/od315_of_diluted_wines", "proline"],
+    "load_breast_cancer": ([f"mean {m}" for m in NUCLEUS] + [f"{m} error" for m in NUCLEUS]
+                           + [f"worst {m}" for m in NUCLEUS]),
+}
 
-    bunch = getattr(sklearn_datasets, loader_name)()
+
+def _bundled(loader_name: str, name: str, task: str) -> Dataset:
+    """The data set scikit-learn's ``loader_name`` gives, read from its file when the file is there."""
+    path = _sklearn_data_file(SKLEARN_FILES[loader_name])
+    if path is None:
+        from sklearn import datasets as sklearn_datasets
+        bunch = getattr(sklearn_datasets, loader_name)()
+        X, y, feature_names, class_names = bunch.data, bunch.target, bunch.feature_names, bunch.target_names
+    else:
+        with open(path, newline="") as handle:
+            class_names = next(csv.reader(handle))[2:]  # n_samples, n_features, then the class names
+            table = np.loadtxt(handle, delimiter=",", dtype=np.float64, ndmin=2)
+        X, y, feature_names = table[:, :-1], table[:, -1], FEATURE_NAMES[loader_name]
     note_sklearn_file(loader_name)
-    return Dataset(bunch.data.astype(np.float32), bunch.target.astype(np.int64), task, name,
-                   feature_names=[str(f) for f in bunch.feature_names],
-                   class_names=[str(c) for c in bunch.target_names])
+    return Dataset(X.astype(np.float32), y.astype(np.int64), task, name,
+                   feature_names=[str(f) for f in feature_names], class_names=[str(c) for c in class_names])
 
 
 def _sklearn_data_file(name: str) -> Path | None:
@@ -49,7 +70,7 @@ def note_sklearn_file(loader_name: str) -> None:
     note_data_file(_sklearn_data_file(SKLEARN_FILES[loader_name]))
 
 
-def _digits_arrays() -> tuple[np.ndarray, np.ndarray]:
+def digits_arrays() -> tuple[np.ndarray, np.ndarray]:
     """(pixels (1797, 64) float32 in 0..16, labels int64), as ``sklearn.datasets.load_digits``."""
     path = _sklearn_data_file(SKLEARN_FILES["load_digits"])
     if path is None:
@@ -75,7 +96,7 @@ def digits(rng: np.random.Generator | None = None, flatten: bool = True) -> Data
         >>> digits(flatten=False).input_shape
         (1, 8, 8)
     """
-    pixels, labels = _digits_arrays()
+    pixels, labels = digits_arrays()
     ds = Dataset(pixels, labels, "multiclass", "digits",
                  feature_names=[f"pixel_{row}_{col}" for row in range(8) for col in range(8)],
                  class_names=[str(c) for c in range(10)])

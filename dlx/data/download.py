@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 from dlx.errors import DataError
@@ -79,6 +77,8 @@ def fetch_files(files: dict[str, str], mirrors: list[str], folder: Path, name: s
     A file is written under a temporary name, checked, then renamed: the folder only
     ever holds verified files. Raises DataError (one line) when a file cannot be had.
     """
+    import urllib.error  # here, not at the top: urllib with http and ssl costs every command's start ~20 ms
+
     missing = [file for file in files if not (folder / file).is_file()]
     for file in missing:
         data, problems = None, []
@@ -104,6 +104,8 @@ def fetch_files(files: dict[str, str], mirrors: list[str], folder: Path, name: s
 
 
 def _download(url: str) -> bytes:
+    import urllib.request
+
     if not url.startswith(("http://", "https://")):
         raise ValueError("only http(s) URLs are fetched")
     with urllib.request.urlopen(url, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (scheme checked)

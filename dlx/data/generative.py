@@ -65,16 +65,13 @@ def digits_images(binarised: bool = False, flatten: bool = True, threshold: floa
     Returns:
         X float32 and the digit of each image (N,) int64.
     """
-    from sklearn.datasets import load_digits
-
-    from dlx.data.bundled import note_sklearn_file
-    bunch = load_digits()
-    note_sklearn_file("load_digits")
-    X = (bunch.data / 16.0).astype(np.float32)  # 0..16 dark cells of a 4x4 block -> [0, 1]
+    from dlx.data.bundled import digits_arrays
+    pixels, labels = digits_arrays()  # the file scikit-learn ships, without importing scikit-learn
+    X = (pixels / np.float32(16.0)).astype(np.float32)  # 0..16 dark cells of a 4x4 block -> [0, 1]
     if binarised:
         X = binarise(X, threshold)
     X = X if flatten else X.reshape(-1, 1, 8, 8)
-    return X, bunch.target.astype(np.int64)
+    return X, labels
 
 
 def mnist_images(path: str, subset: str = "train", limit: int | None = None, binarised: bool = False,

@@ -17,7 +17,6 @@ import pytest
 
 from tests.cli.cli_process import ROOT, XOR, assert_one_error_line, write
 from tests.cli.mounts import dlx_on_small_disk, needs_mount
-from tests.cli.trained_runs import train_every_kind
 
 WIDE = XOR.replace("{dense: {units: 8}}", "{dense: {units: 256}}, tanh, {dense: {units: 256}}")  # 270 kB of state
 
@@ -64,10 +63,10 @@ def test_a_write_the_kernel_refuses_half_way_is_one_line(tmp_path):
     assert_failed_cleanly(tmp_path / "results", "File too large")
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    """A supervised, a VAE, a character-LM and a Q-learning run, trained by the real CLI."""
-    return train_every_kind(tmp_path_factory.mktemp("kinds"))
+@pytest.fixture
+def runs(every_kind_runs):
+    """A supervised, a VAE, a character-LM and a Q-learning run (tests/cli/conftest.py: shared, read-only)."""
+    return every_kind_runs
 
 
 @needs_mount

@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 
 from tests.cli.cli_process import assert_one_error_line, dlx, write
-from tests.cli.trained_runs import train_every_kind
 
 
-@pytest.fixture(scope="module")
-def runs(tmp_path_factory):
-    return train_every_kind(tmp_path_factory.mktemp("kinds"))
+@pytest.fixture
+def runs(every_kind_runs):
+    """A supervised, a VAE, a character-LM and a Q-learning run (tests/cli/conftest.py: shared, read-only)."""
+    return every_kind_runs
 
 
 @pytest.fixture

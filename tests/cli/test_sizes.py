@@ -14,26 +14,17 @@ from pathlib import Path
 import pytest
 
 from dlx.runs.children import children_of
-from tests.cli.cli_process import ROOT, XOR, assert_one_error_line, dlx, output_of, start, write
+from tests.cli.cli_process import ROOT, assert_one_error_line, dlx, output_of, start
+from tests.cli.trained_runs import train_every_kind
 
 CAP = 3 * 2**30  # bytes of address space for the refused cases (the limit they are checked against: 4 GiB)
 
 
-def trained(folder: Path, config, *settings) -> Path:
-    result = dlx("train", config, "--results", folder / "results", *settings, cwd=folder, timeout=300)
-    assert result.returncode == 0, output_of(result)
-    return Path(result.stdout.strip().splitlines()[-1].removeprefix("run folder: "))
-
-
 @pytest.fixture(scope="module")
 def runs(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("runs")
-    configs = ROOT / "configs"
-    return {"rl": trained(folder, configs / "frozenlake_q.yaml", "--set", "budget.episodes=100",
-                          "--set", "evaluation.episodes=10"),
-            "vae": trained(folder, configs / "vae_digits.yaml", "--set", "training.epochs=1"),
-            "text": trained(folder, configs / "char_lm.yaml", "--set", "training.epochs=1"),
-            "xor": trained(folder, write(folder, XOR.replace("epochs: 3", "epochs: 1"), "xor.yaml"))}
+    """Small runs of every kind (tests/cli/trained_runs.py); ``play --episodes 1000`` below writes into the RL run,
+    so this module trains its own."""
+    return train_every_kind(tmp_path_factory.mktemp("runs"))
 
 
 def test_a_billion_episodes_of_play_are_refused_before_any_work(runs, tmp_path):
@@ -58,7 +49,7 @@ def test_the_limit_comes_from_dlx_memory_limit(runs, tmp_path):
 
 @pytest.mark.skipif(os.name != "posix", reason="sends SIGTERM")
 def test_a_billion_characters_of_text_stream_and_stop_cleanly(runs, tmp_path):
-    process = start(tmp_path, "sample", runs["text"], "--length", 10**9)
+    process = start(tmp_path, "sample", runs["char_lm"], "--length", 10**9)
     text, deadline = "", time.monotonic() + 120  # a guard against a hang, not a timing assertion
     while len(text) < 200:  # the unfixed command prints nothing until it has drawn every character
         assert time.monotonic() < deadline and process.poll() is None, f"no text streamed: {text!r}"
@@ -72,15 +63,15 @@ def test_a_billion_characters_of_text_stream_and_stop_cleanly(runs, tmp_path):
 
 @pytest.mark.parametrize("option", ["steps=0", "steps=-3", "max_steps=0"])
 def test_integrated_gradients_with_no_steps_is_one_line(runs, tmp_path, option):
-    result = dlx("explain", runs["xor"], "-m", "integrated_gradients", "--split", "train", "-i", 0, "-o", option,
-                 cwd=tmp_path, timeout=120)  # the unfixed loop doubles 0 steps forever
+    result = dlx("explain", runs["supervised"], "-m", "integrated_gradients", "--split", "train", "-i", 0,
+                 "-o", option, cwd=tmp_path, timeout=120)  # the unfixed loop doubles 0 steps forever
     assert_one_error_line(result, "integrated_gradients", f"--option {option}", "at least 1")
-    assert not children_of(runs["xor"])
+    assert not children_of(runs["supervised"])
 
 
 def test_text_piped_into_a_reader_that_stops_ends_quietly(runs, tmp_path):
     reader = f"{sys.executable} -c \"import sys; sys.stdout.write(sys.stdin.read(100))\""  # as `| head -c 100`
-    command = f"{sys.executable} -m dlx.cli.app sample {runs['text']} --length 1000000000 | {reader}"
+    command = f"{sys.executable} -m dlx.cli.app sample {runs['char_lm']} --length 1000000000 | {reader}"
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     result = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=tmp_path, env=env, capture_output=True,
                             text=True, timeout=120)

@@ -176,3 +176,47 @@ def test_digits_read_from_the_shipped_file_equal_scikit_learns_loader(monkeypatc
     fallback = datasets.get("digits")()
     np.testing.assert_array_equal(fallback.X, fast.X)
     np.testing.assert_array_equal(fallback.y, fast.y)
+
+
+@pytest.mark.parametrize("name,loader", [("iris", "load_iris"), ("wine", "load_wine"),
+                                         ("breast_cancer", "load_breast_cancer")])
+def test_tables_read_from_the_shipped_files_equal_scikit_learns_loaders(monkeypatch, name, loader):
+    from sklearn import datasets as sklearn_datasets
+
+    from dlx.data import bundled
+    reference = getattr(sklearn_datasets, loader)()
+    fast = datasets.get(name)()
+    np.testing.assert_array_equal(fast.X, reference.data.astype(np.float32))
+    np.testing.assert_array_equal(fast.y, reference.target)
+    assert fast.feature_names == list(reference.feature_names)
+    assert fast.class_names == list(reference.target_names)
+    monkeypatch.setattr(bundled, "_sklearn_data_file", lambda name: None)  # the file moved: the loader is used
+    fallback = datasets.get(name)()
+    np.testing.assert_array_equal(fallback.X, fast.X)
+    assert fallback.feature_names == fast.feature_names and fallback.class_names == fast.class_names
+
+
+def test_the_generative_digits_equal_scikit_learns_scaled_pixels():
+    from sklearn.datasets import load_digits
+
+    from dlx.data.generative import digits_images
+    reference = load_digits()
+    X, y = digits_images()
+    np.testing.assert_array_equal(X, (reference.data / 16.0).astype(np.float32))
+    np.testing.assert_array_equal(y, reference.target)
+
+
+def test_the_bundled_sets_load_in_a_fresh_process_without_importing_scikit_learn():
+    """Importing scikit-learn (and SciPy) costs 1-2 s of every run's start; the shipped files suffice. Nor is the
+    downloader's urllib (with http and ssl) imported before a download."""
+    import subprocess
+    import sys
+    from pathlib import Path
+    code = ("import sys; from dlx.registry import datasets; import dlx.data; "
+            "from dlx.data.generative import digits_images; "
+            "[datasets.get(n)() for n in ('digits', 'iris', 'wine', 'breast_cancer')]; digits_images(); "
+            "print(sorted(m for m in ('sklearn', 'scipy', 'ssl', 'urllib.request') if m in sys.modules))")
+    root = str(Path(__file__).resolve().parents[2])
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]", done.stdout

@@ -9,7 +9,7 @@ import pytest
 from tests.cli.cli_process import ROOT, dlx, output_of
 
 CONFIG = ROOT / "configs" / "breast_cancer_mlp.yaml"
-QUICK = ("--set", "training.epochs=2")
+QUICK = ("--set", "training.epochs=2", "--set", "output.plots=false")  # numbers and folders, not pictures
 
 
 def folder_of(results):

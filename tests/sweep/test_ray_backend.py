@@ -30,27 +30,34 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def stale_ray_leftovers(tmp_path):
+def stale_leftovers_in(folder: Path) -> dict:
     """What earlier clusters leave: a token in ``~/.ray`` and a session record pointing at a dead cluster.
 
     Returns the environment that shows them to Ray (HOME, and RAY_TMPDIR: Ray's default temp folder).
     """
-    home, ray_tmp = tmp_path / "home", Path(tempfile.mkdtemp(prefix="stale-", dir="/tmp"))
+    home, ray_tmp = folder / "home", Path(tempfile.mkdtemp(prefix="stale-", dir="/tmp"))
     (home / ".ray").mkdir(parents=True)
     (home / ".ray" / "auth_token").write_text("0" * 64)  # not the token of any cluster below
     (ray_tmp / "ray").mkdir()
     (ray_tmp / "ray" / "ray_current_cluster").write_text(f"127.0.0.1:{free_port()}")  # nobody listens there
-    yield {"HOME": str(home), "RAY_TMPDIR": str(ray_tmp), "RAY_USAGE_STATS_ENABLED": "0"}
-    shutil.rmtree(ray_tmp, ignore_errors=True)
+    return {"HOME": str(home), "RAY_TMPDIR": str(ray_tmp), "RAY_USAGE_STATS_ENABLED": "0"}
 
 
 @pytest.fixture
-def ray_cluster(stale_ray_leftovers):
-    """``ray start --head --block`` on 127.0.0.1 with its own folder and token; ending it ends the cluster.
+def stale_ray_leftovers(tmp_path):
+    leftovers = stale_leftovers_in(tmp_path)
+    yield leftovers
+    shutil.rmtree(leftovers["RAY_TMPDIR"], ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def ray_cluster(tmp_path_factory):
+    """``ray start --head --block`` on 127.0.0.1 with its own folder and token, beside stale leftovers; ending
+    it ends the cluster. One cluster serves the tests of this module (starting one costs seconds of CPU).
 
     Yields ``(address, environment)``: the environment holds the cluster's token for the driver.
     """
+    stale_ray_leftovers = stale_leftovers_in(tmp_path_factory.mktemp("ray-cluster"))
     port, folder = free_port(), tempfile.mkdtemp(prefix="ray-", dir="/tmp")  # short: Ray's socket paths
     env = {**os.environ, **stale_ray_leftovers, "RAY_AUTH_MODE": "token", "RAY_AUTH_TOKEN": "1" * 64,
            "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0",
@@ -75,6 +82,7 @@ def ray_cluster(stale_ray_leftovers):
     except subprocess.TimeoutExpired:
         head.kill()
     shutil.rmtree(folder, ignore_errors=True)
+    shutil.rmtree(stale_ray_leftovers["RAY_TMPDIR"], ignore_errors=True)
 
 
 def write_sweep(folder: Path, seeds: int = 2) -> None:
