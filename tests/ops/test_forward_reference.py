@@ -196,6 +196,8 @@ FORMULAS = {
     "relu": lambda x: np.where(x > 0, x, 0.0),
     "leaky_relu": lambda x, negative_slope=0.01: np.where(x > 0, x, negative_slope * x),
     "softmax": lambda x, axis=-1: softmax(x, axis),
+    "masked_softmax": lambda s, mask: np.where(mask, np.exp(s - np.where(mask, s, -np.inf).max(-1, keepdims=True)), 0)
+    / np.where(mask, np.exp(s - np.where(mask, s, -np.inf).max(-1, keepdims=True)), 0).sum(-1, keepdims=True),
     "log_softmax": lambda x, axis=-1: log_softmax(x, axis),
     "conv2d": lambda x, w, b, stride, padding, dilation: correlate2d(x, w, b, stride, padding, dilation),
     "conv1d": lambda x, w, b, stride, padding, dilation: conv1d_formula(x, w, b, stride, padding, dilation),
@@ -254,6 +256,7 @@ def torch_references(torch):
         "identity": lambda x: x, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
         "leaky_relu": lambda x, negative_slope=0.01: F.leaky_relu(x, negative_slope),
         "softmax": lambda x, axis=-1: torch.softmax(x, axis),
+        "masked_softmax": lambda s, mask: torch.softmax(s.masked_fill(~mask.bool(), float("-inf")), -1),
         "log_softmax": lambda x, axis=-1: torch.log_softmax(x, axis),
         "conv2d": F.conv2d, "conv1d": F.conv1d,
         "add": torch.add, "sub": torch.sub, "mul": torch.mul, "div": torch.div, "neg": torch.neg,
