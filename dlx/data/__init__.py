@@ -6,8 +6,8 @@ Importing this package registers every loader::
     from dlx.registry import datasets
     ds = datasets.get("two_moons")(rng=np.random.default_rng(0), n_samples=300)
 """
-from dlx.data import (bundled, ctc_frames, documents, files, idx, seq2seq_sets, sequence_sets,  # noqa: F401
-                      sorting, synthetic)  # (register the loaders)
+from dlx.data import (bundled, ctc_frames, documents, files, generative, idx, seq2seq_sets,  # noqa: F401
+                      sequence_sets, sorting, synthetic)  # (register the loaders)
 from dlx.data import docstrings, template_qa, text_sets, word_lm, word_sets  # noqa: F401  (register the loaders)
 from dlx.data.augment import Compose, Crop, Flip, Noise, Rotate, Shift, get_augmentation, rotate_images, shift_images
 from dlx.data.batching import Batch, batch, batches, has_per_step_targets, pad_sequences, sequence_mask

@@ -1,13 +1,17 @@
-"""Data for generative models, as pure functions: a ring of Gaussians, (binarised) digits, MNIST.
+"""Data for generative models: the ring of Gaussians (a registered data set), binarisation, and the
+digits and MNIST images as plain arrays.
 
-Not registered in the dataset registry (the ``Dataset`` type is being reworked); each
-function returns plain arrays ``(X, y)`` with y the class or mode of each sample.
+A generative config names any registered data set (``dlx list datasets``); its images or vectors are
+the samples and its targets the classes (the ring's: the mode of each point). ``digits_images`` and
+``mnist_images`` are shorthands over the registered ``digits`` and ``mnist`` loaders.
 """
 from __future__ import annotations
 
 import numpy as np
 
+from dlx.data.dataset import Dataset
 from dlx.errors import ConfigError
+from dlx.registry import datasets
 
 RING_MODES, RING_RADIUS, RING_STD = 8, 2.0, 0.05
 
@@ -45,6 +49,32 @@ def ring_of_gaussians(n_samples: int, rng: np.random.Generator, n_modes: int = R
     return X.astype(np.float32), mode.astype(np.int64)
 
 
+@datasets.register("ring", "ring_of_gaussians")
+def ring(rng: np.random.Generator | None = None, n_samples: int = 20000, n_modes: int = RING_MODES,
+         radius: float = RING_RADIUS, std: float = RING_STD) -> Dataset:
+    """Points from 8 Gaussians on a circle (the GAN mode-collapse benchmark); the target is each point's mode.
+
+    Args:
+        rng (default None): the generator (None: seed 0).
+        n_samples (default 20000), n_modes (default 8), radius (default 2.0), std (default 0.05):
+            as ``ring_of_gaussians``.
+
+    The data set also carries ``centres`` (n_modes, 2) and ``mode_std``, which the GAN's
+    mode-coverage metric reads.
+
+    Example::
+
+        >>> ring(np.random.default_rng(0), n_samples=100).X.shape
+        (100, 2)
+    """
+    X, mode = ring_of_gaussians(int(n_samples), np.random.default_rng(0) if rng is None else rng, int(n_modes),
+                                float(radius), float(std))
+    ds = Dataset(X, mode, "multiclass", "ring", feature_names=["x", "y"],
+                 class_names=[f"mode_{i}" for i in range(int(n_modes))])
+    ds.centres, ds.mode_std = ring_centres(int(n_modes), float(radius)), float(std)
+    return ds
+
+
 def binarise(images: np.ndarray, threshold: float | None = 0.5, rng: np.random.Generator | None = None) -> np.ndarray:
     """Pixels in [0, 1] as 0/1: above ``threshold``, or drawn as Bernoulli(pixel) when threshold is None."""
     if threshold is None:
@@ -65,13 +95,8 @@ def digits_images(binarised: bool = False, flatten: bool = True, threshold: floa
     Returns:
         X float32 and the digit of each image (N,) int64.
     """
-    from dlx.data.bundled import digits_arrays
-    pixels, labels = digits_arrays()  # the file scikit-learn ships, without importing scikit-learn
-    X = (pixels / np.float32(16.0)).astype(np.float32)  # 0..16 dark cells of a 4x4 block -> [0, 1]
-    if binarised:
-        X = binarise(X, threshold)
-    X = X if flatten else X.reshape(-1, 1, 8, 8)
-    return X, labels
+    ds = datasets.get("digits")(flatten=flatten)
+    return (binarise(ds.X, threshold) if binarised else ds.X), ds.y
 
 
 def mnist_images(path: str, subset: str = "train", limit: int | None = None, binarised: bool = False,
@@ -85,9 +110,7 @@ def mnist_images(path: str, subset: str = "train", limit: int | None = None, bin
         binarised (bool, default False), threshold (float, default 0.5): as ``digits_images``.
         flatten (bool, default False): X (N, 784) instead of (N, 1, 28, 28).
     """
-    from dlx.data.idx import load_idx_dataset
-
-    data = load_idx_dataset(path, flatten, subset, limit, "mnist", [str(d) for d in range(10)])
+    data = datasets.get("mnist")(path=path, flatten=flatten, subset=subset, limit=limit)
     X = binarise(data.X, threshold) if binarised else data.X
     return X.astype(np.float32), data.y.astype(np.int64)
 

@@ -19,15 +19,13 @@ from pathlib import Path
 import numpy as np
 
 from dlx.errors import CheckpointError, ConfigError, DlxError
-from dlx.generative.models import GAN, VAE, Autoencoder, DenoisingAutoencoder
-from dlx.generative.settings import PARTS
+from dlx.generative.models import generative_models
 from dlx.inference.formats import register_format
 from dlx.runs.checkpoint import read_arrays
 from dlx.runs.files import atomic_save_npz, atomic_write_json
 from dlx.runs.run_kind import read_json_record
 
 FORMAT = "dlx-generative"
-KINDS = {"autoencoder": Autoencoder, "denoising_autoencoder": DenoisingAutoencoder, "vae": VAE, "gan": GAN}
 
 
 class NotGenerativeError(DlxError):
@@ -41,16 +39,17 @@ def build_generative_model(section: dict, data_shape, rng: np.random.Generator):
     decoder or generator does not output the data's shape.
     """
     section = dict(section)
-    kind = section.get("kind")
-    if kind not in KINDS:
-        raise ConfigError(f"model.kind '{kind}' is unknown; use one of {', '.join(KINDS)}")
-    allowed = {"kind", "latent_dim", "options", *PARTS[kind]}
+    kind, known = section.get("kind"), generative_models()
+    if kind not in known:
+        raise ConfigError(f"model.kind '{kind}' is unknown; use one of {', '.join(known)}")
+    parts = known[kind].parts
+    allowed = {"kind", "latent_dim", "options", *parts}
     unknown = sorted(set(section) - allowed)
     if unknown:
         raise ConfigError(f"model.{unknown[0]} is not a setting of a {kind}; allowed: {', '.join(sorted(allowed))}")
-    missing = [part for part in ("latent_dim", *PARTS[kind]) if part not in section]
+    missing = [part for part in ("latent_dim", *parts) if part not in section]
     if missing:
-        raise ConfigError(f"model.{missing[0]} is missing; a {kind} needs {', '.join(('latent_dim',) + PARTS[kind])}")
+        raise ConfigError(f"model.{missing[0]} is missing; a {kind} needs {', '.join(('latent_dim',) + parts)}")
     latent_dim = section["latent_dim"]
     if isinstance(latent_dim, bool) or not isinstance(latent_dim, int) or latent_dim < 1:
         raise ConfigError(f"model.latent_dim must be a positive whole number (the size of the code, z or the "
@@ -59,8 +58,8 @@ def build_generative_model(section: dict, data_shape, rng: np.random.Generator):
     if options and kind != "denoising_autoencoder":
         raise ConfigError(f"model.options are for the denoising autoencoder (noise, noise_level); remove them "
                           f"for a {kind}")
-    first, second = (section[part] for part in PARTS[kind])
-    model = KINDS[kind](first, second, tuple(data_shape), latent_dim, rng, **options)
+    first, second = (section[part] for part in parts)
+    model = known[kind](first, second, tuple(data_shape), latent_dim, rng, **options)
     model.section = section  # kept to rebuild the model from a run folder
     return model
 

@@ -60,7 +60,8 @@ def run_generative(config: dict, folder=None, on_row: Callable[[dict], None] | N
         session.log(threads.describe())
         header = {"task": "generative", "model": model.kind, "dataset": data.name,
                   "parameters": model.num_parameters()}
-        learner, report = _learner(model, data, config, training, rng, session.run_dir)
+        plots = (session.run_dir / "plots") if (config.get("output") or {}).get("plots", True) else None
+        learner, report = _learner(model, data, config, training, rng, plots)
         state = Trainer(learner, session, on_epoch=on_row).fit()
         save_generative(model, session.run_dir)
         if state.status == "interrupted":  # Ctrl-C or SIGTERM: keep the model as it is and say so
@@ -86,30 +87,33 @@ def _settings(config: dict, training: dict) -> TrainSettings:
     return TrainSettings(optimiser=dict(config.get("optimiser") or {"name": "adam", "lr": 1e-3}), **training)
 
 
-def _learner(model, data: GenerativeData, config: dict, training: dict, rng, out_dir):
-    """The model's learner, and what makes the summary's figures (and the plots) once it has trained."""
+def _learner(model, data: GenerativeData, config: dict, training: dict, rng, plots):
+    """The model's learner, and what makes the summary's figures (and the plots, into the folder
+    ``plots`` unless it is None: ``output.plots: false``) once it has trained."""
     if isinstance(model, GAN):
-        return _gan_learner(model, data, config, training, rng, out_dir)
+        return _gan_learner(model, data, config, training, rng, plots)
     if isinstance(model, VAE):
         at_init = evaluate_vae(model, data.X_test, np.random.default_rng(0))
         learner = VAELearner(model, data.X_train, data.X_test, _settings(config, training), rng,
                              first_row={"epoch": 0, **{f"val_{k}": v for k, v in at_init.items()}})
 
         def report(rows: list[dict]) -> dict:
-            vae_plots(model, data, [row for row in rows if row.get("epoch") != 0], out_dir / "plots", rng)
+            if plots is not None:
+                vae_plots(model, data, [row for row in rows if row.get("epoch") != 0], plots, rng)
             final = evaluate_vae(model, data.X_test, np.random.default_rng(0))
             return {"test": final, "test_at_init": at_init, "latent_dim": model.latent_dim, "unit": "nats per image"}
         return learner, report
     learner = AutoencoderLearner(model, data.X_train, data.X_test, _settings(config, training), rng)
 
     def report(rows: list[dict]) -> dict:
-        autoencoder_plots(model, data, rows, out_dir / "plots", rng)
+        if plots is not None:
+            autoencoder_plots(model, data, rows, plots, rng)
         return {"test_mse": reconstruction_error(model, data.X_test), "code_dim": model.code_dim,
                 "pca_test_mse": pca_reconstruction_error(data.X_train, data.X_test, model.code_dim)}
     return learner, report
 
 
-def _gan_learner(model: GAN, data: GenerativeData, config: dict, training: dict, rng, out_dir):
+def _gan_learner(model: GAN, data: GenerativeData, config: dict, training: dict, rng, plots):
     optimiser = dict(config.get("optimiser") or {"name": "adam", "lr": 1e-3})
     settings = GANSettings(generator_optimiser=optimiser,
                            discriminator_optimiser=dict(config.get("discriminator_optimiser") or optimiser), **training)
@@ -121,6 +125,7 @@ def _gan_learner(model: GAN, data: GenerativeData, config: dict, training: dict,
 
     def report(rows: list[dict]) -> dict:
         history = learner.history
-        gan_plots(model, data, history, out_dir / "plots", rng)
+        if plots is not None:
+            gan_plots(model, data, history, plots, rng)
         return {"final": history.rows[-1], "modes_per_checkpoint": [row.get("modes_covered") for row in history.rows]}
     return learner, report

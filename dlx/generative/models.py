@@ -14,7 +14,16 @@ from dlx.errors import ConfigError, ShapeError
 from dlx.models.builder import create_layer, layer_spec
 from dlx.nn import Dense, Module, Sequential
 from dlx.ops import bernoulli_nll, gaussian_kl, reparameterize
+from dlx.registry import models
 from dlx.tensor import Tensor
+
+EXPERIMENT_KIND = "generative"  # what a generative model says of itself in the one model registry
+
+
+def generative_models() -> dict:
+    """The registered generative models by name (``kind:`` of a generative config's model section)."""
+    return {name: model for name, model in models.canonical().items()
+            if getattr(model, "experiment_kind", None) == EXPERIMENT_KIND}
 
 
 def build_network(specs, input_shape, output_size: int, rng: np.random.Generator, part: str) -> Sequential:
@@ -40,6 +49,7 @@ def check_output_shape(network: Module, input_shape, wanted, part: str, what: st
         raise ShapeError(f"model.{part} outputs {shape} per sample but {what} {wanted}; {fix}")
 
 
+@models.register("autoencoder")
 class Autoencoder(Module):
     """x -> encoder -> code -> decoder -> reconstruction, trained to reproduce its input.
 
@@ -58,6 +68,8 @@ class Autoencoder(Module):
     """
 
     kind = "autoencoder"
+    experiment_kind = EXPERIMENT_KIND
+    parts = ('encoder', 'decoder')
 
     def __init__(self, encoder, decoder, data_shape, code_dim: int, rng: np.random.Generator):
         super().__init__()
@@ -81,6 +93,7 @@ class Autoencoder(Module):
         return self.decode(self.encode(x))
 
 
+@models.register("denoising_autoencoder")
 class DenoisingAutoencoder(Autoencoder):
     """An autoencoder that reconstructs the clean input from a corrupted copy (Vincent et al., 2008).
 
@@ -92,6 +105,8 @@ class DenoisingAutoencoder(Autoencoder):
     """
 
     kind = "denoising_autoencoder"
+    experiment_kind = EXPERIMENT_KIND
+    parts = ('encoder', 'decoder')
 
     def __init__(self, encoder, decoder, data_shape, code_dim: int, rng: np.random.Generator,
                  noise: str = "gaussian", noise_level: float = 0.3):
@@ -110,6 +125,7 @@ class DenoisingAutoencoder(Autoencoder):
         return Tensor(noisy.astype(x.dtype))
 
 
+@models.register("vae")
 class VAE(Module):
     """Variational autoencoder (Kingma & Welling, 2014): q(z|x) = N(mu, exp(logvar)), Bernoulli p(x|z).
 
@@ -130,6 +146,8 @@ class VAE(Module):
     """
 
     kind = "vae"
+    experiment_kind = EXPERIMENT_KIND
+    parts = ('encoder', 'decoder')
 
     def __init__(self, encoder, decoder, data_shape, latent_dim: int, rng: np.random.Generator):
         super().__init__()
@@ -169,6 +187,7 @@ class VAE(Module):
         return self.decode(Tensor(z)).sigmoid().data
 
 
+@models.register("gan")
 class GAN(Module):
     """Generative adversarial network (Goodfellow et al., 2014): generator G(z), discriminator D(x).
 
@@ -187,6 +206,8 @@ class GAN(Module):
     """
 
     kind = "gan"
+    experiment_kind = EXPERIMENT_KIND
+    parts = ('generator', 'discriminator')
 
     def __init__(self, generator, discriminator, data_shape, noise_dim: int, rng: np.random.Generator):
         super().__init__()

@@ -63,6 +63,19 @@ def _image_shape(images: np.ndarray) -> tuple[int, ...]:
     return shape
 
 
+def looks_like_images(samples: np.ndarray) -> bool:
+    """Whether samples are images: (N, H, W) or (N, C, H, W), or flattened squares of at least 8 x 8 pixels.
+
+    Any registered data set may feed a generative model; the pictures of samples, reconstructions and
+    interpolations are drawn only for images (a ring's points are drawn as points).
+    """
+    shape = np.shape(samples)[1:]
+    if len(shape) == 1:
+        side = int(round(math.sqrt(shape[0])))
+        return side >= 8 and side * side == shape[0]
+    return len(shape) in (2, 3)
+
+
 def as_images(samples: np.ndarray) -> np.ndarray:
     """Samples as (N, H, W) or (N, C, H, W) images (flattened square images are unflattened)."""
     return np.reshape(samples, (len(samples), *_image_shape(samples)))

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from dlx.generative.plots import (plot_gan_curves, plot_latent_map, plot_latent_scatter, plot_metric_curves,
-                                  plot_reconstructions, plot_sample_snapshots, plot_samples)
+from dlx.generative.plots import (looks_like_images, plot_gan_curves, plot_latent_map, plot_latent_scatter,
+                                  plot_metric_curves, plot_reconstructions, plot_sample_snapshots, plot_samples)
 from dlx.tensor import Tensor, no_grad
 
 SHOWN = 10  # test images in a reconstruction or interpolation figure
@@ -28,10 +28,12 @@ def autoencoder_plots(model, data, rows: list[dict], folder: Path, rng: np.rando
     noisy = model.corrupt(x, rng) if model.kind == "denoising_autoencoder" else None
     reconstructed = model(noisy if noisy is not None else x).data
     title = "test images, corrupted inputs, reconstructions" if noisy is not None else None
-    return [plot_reconstructions(x.data, reconstructed, folder / "reconstructions.png", title,
-                                 None if noisy is None else noisy.data),
-            plot_metric_curves(rows, [["train_loss", "val_loss"]], folder / "loss.png",
-                               title="reconstruction error (mean squared, per pixel)")]
+    paths = [plot_metric_curves(rows, [["train_loss", "val_loss"]], folder / "loss.png",
+                                title="reconstruction error (mean squared, per pixel)")]
+    if looks_like_images(data.X_test):
+        paths.insert(0, plot_reconstructions(x.data, reconstructed, folder / "reconstructions.png", title,
+                                             None if noisy is None else noisy.data))
+    return paths
 
 
 @no_grad()
@@ -52,9 +54,11 @@ def vae_plots(vae, data, rows: list[dict], folder: Path, rng: np.random.Generato
         plot_metric_curves([r for r in rows if "train_neg_elbo" in r],
                            [["train_neg_elbo", "val_neg_elbo"], ["train_reconstruction", "val_reconstruction"],
                             ["train_kl", "val_kl"]], folder / "elbo.png", title="nats per image"),
-        plot_reconstructions(x, logits.sigmoid().data, folder / "reconstructions.png"),
-        plot_samples(vae.sample(64, rng), folder / "samples.png", title="64 samples from the prior"),
     ]
+    if not looks_like_images(x):
+        return paths
+    paths += [plot_reconstructions(x, logits.sigmoid().data, folder / "reconstructions.png"),
+              plot_samples(vae.sample(64, rng), folder / "samples.png", title="64 samples from the prior")]
     pairs = [interpolate(vae, data.X_test[2 * i], data.X_test[2 * i + 1]) for i in range(4)]
     paths.append(plot_samples(np.concatenate(pairs), folder / "interpolations.png", ncols=10,
                               title="interpolations between encoded test images (one pair per row)"))
@@ -74,6 +78,6 @@ def gan_plots(gan, data, history, folder: Path, rng: np.random.Generator) -> lis
     if data.X_train.ndim == 2 and data.X_train.shape[1] == 2:
         paths.append(plot_sample_snapshots(history.samples, folder / "samples_per_checkpoint.png",
                                            reference=data.X_test, rows=history.rows))
-    else:
+    elif looks_like_images(data.X_train):
         paths.append(plot_samples(gan.sample(64, rng), folder / "samples.png", title="64 generator samples"))
     return paths

@@ -21,39 +21,49 @@ from typing import Any, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from dlx.config.schema import Float, Int, LayerSpec, OptimiserConfig, OutputConfig, Strict
+from dlx.errors import UnknownNameError
+from dlx.generative.data import dataset_options
+from dlx.generative.models import generative_models
+from dlx.registry import datasets, unknown_name_message
 
-PARTS = {"autoencoder": ("encoder", "decoder"), "denoising_autoencoder": ("encoder", "decoder"),
-         "vae": ("encoder", "decoder"), "gan": ("generator", "discriminator")}
-DATASET_OPTIONS = {"ring": {"n_samples", "n_modes", "radius", "std"},
-                   "digits": {"binarised", "flatten", "threshold"},
-                   "mnist": {"path", "subset", "limit", "binarised", "flatten", "threshold"}}
 EPOCH_DEFAULTS = {"epochs": 20, "batch_size": 64}  # dlx.generative.training.TrainSettings
 GAN_DEFAULTS = {"steps": 3000, "batch_size": 128, "d_steps": 1, "g_steps": 1, "generator_loss": "non_saturating",
                 "checkpoint_every": 250, "eval_samples": 1000}  # dlx.generative.gan_training.GANSettings
 
 
-class GenerativeDataset(Strict):
-    """A generative data set: ring (8 Gaussians on a circle), digits (8x8) or mnist (IDX files)."""
+def _enum_of(names):
+    """A JSON-schema hook listing the registered names when ``dlx schema`` runs (after registration)."""
+    return lambda schema: schema.update(enum=sorted(names()))
 
-    name: Literal["ring", "digits", "mnist"] = Field(description="ring, digits or mnist")
-    options: dict[str, Any] = Field(default_factory=dict, description="ring: n_samples, n_modes, radius, std; "
-                                    "digits: binarised, flatten, threshold; mnist: path, subset, limit, too")
+
+class GenerativeDataset(Strict):
+    """Any registered data set (ring: 8 Gaussians on a circle, digits, mnist, ...), split into train and test."""
+
+    name: str = Field(description="a registered data set (dlx list datasets), e.g. ring, digits, mnist",
+                      json_schema_extra=_enum_of(lambda: datasets.canonical()))
+    options: dict[str, Any] = Field(default_factory=dict, description="the loader's own options (ring: n_samples, "
+                                    "n_modes, radius, std; mnist: path, subset, limit, flatten) and binarised, "
+                                    "threshold")
     test: Float = Field(0.2, ge=0, lt=1, description="fraction held out for the test metrics")
 
     @model_validator(mode="after")
     def _known_options(self):
-        unknown = sorted(set(self.options) - DATASET_OPTIONS[self.name])
+        try:
+            allowed = dataset_options(self.name)
+        except UnknownNameError:
+            raise ValueError(unknown_name_message("dataset", self.name, datasets.canonical())) from None
+        unknown = sorted(set(self.options) - allowed)
         if unknown:
             raise ValueError(f"'{unknown[0]}' is not an option of '{self.name}'; allowed: "
-                             f"{', '.join(sorted(DATASET_OPTIONS[self.name]))}")
+                             f"{', '.join(sorted(allowed))}")
         return self
 
 
 class GenerativeModelConfig(Strict):
     """The model: its kind, the size of the code/latent/noise, and its two parts as layer lists."""
 
-    kind: Literal["autoencoder", "denoising_autoencoder", "vae", "gan"] = Field(
-        description="autoencoder, denoising_autoencoder, vae or gan")
+    kind: str = Field(description="a registered generative model: autoencoder, denoising_autoencoder, vae, gan",
+                      json_schema_extra=_enum_of(generative_models))
     latent_dim: Int = Field(ge=1, description="the code (autoencoders), z (VAE) or the noise (GAN)")
     encoder: list[LayerSpec] | None = Field(None, description="layers from the data to the code (not a GAN)")
     decoder: list[LayerSpec] | None = Field(None, description="layers from the code to the data (not a GAN)")
@@ -62,12 +72,20 @@ class GenerativeModelConfig(Strict):
     options: dict[str, Any] = Field(default_factory=dict, description="denoising autoencoder only: "
                                     "{noise: gaussian|masking, noise_level: 0.3}")
 
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, kind: str) -> str:
+        if kind not in generative_models():
+            raise ValueError(unknown_name_message("generative model", kind, generative_models()))
+        return kind
+
     @model_validator(mode="after")
     def _parts_of_the_kind(self):
+        parts = generative_models()[self.kind].parts
         for part in ("encoder", "decoder", "generator", "discriminator"):
             given = getattr(self, part) is not None
-            if given != (part in PARTS[self.kind]):
-                need = " and ".join(PARTS[self.kind])
+            if given != (part in parts):
+                need = " and ".join(parts)
                 raise ValueError(f"a {self.kind} needs {need}" + (f"; remove '{part}'" if given else ""))
         unknown = sorted(set(self.options) - ({"noise", "noise_level"} if self.kind == "denoising_autoencoder"
                                               else set()))

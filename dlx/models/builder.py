@@ -75,6 +75,18 @@ def create_layer(name: str, kwargs: dict, output_size: int) -> Module:
     return layer
 
 
+def other_kind_problem(name: str, factory) -> str | None:
+    """Why the registered model ``name`` cannot be a supervised config's model, or None if it can.
+
+    One registry holds every kind's models; a generative model says ``experiment_kind = "generative"``.
+    """
+    kind = getattr(factory, "experiment_kind", "supervised")
+    if kind == "supervised":
+        return None
+    return (f"'{name}' is a {kind} model, not one a supervised config trains; write a {kind} config "
+            f"(e.g. configs/vae_digits.yaml: task: {kind}, model: {{kind: {name}, ...}})")
+
+
 def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
                 rng: np.random.Generator, batch_size: int = 32, memory_limit: int | None = None) -> Module:
     """The model described by ``model_config`` (a ModelConfig or dict), built for ``input_shape``.
@@ -86,6 +98,9 @@ def build_model(model_config, input_shape: tuple[int, ...], output_size: int,
     config = model_config if isinstance(model_config, dict) else model_config.model_dump()
     if config.get("name"):
         factory = models.get(config["name"])
+        problem = other_kind_problem(config["name"], factory)
+        if problem:
+            raise ConfigError(f"model.name: {problem}")
         model = factory(output_size=output_size, **config.get("options", {}))
     elif is_graph_config(config):  # blocks, residual, branches, repeat, shared blocks, several inputs
         return build_graph_model(config, input_shape, output_size, rng, batch_size, memory_limit)

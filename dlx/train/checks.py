@@ -17,7 +17,7 @@ from dlx.config import LoadedConfig
 from dlx.config.components import argument_problem
 from dlx.data.augment import get_augmentation
 from dlx.errors import ConfigError, DlxError, UnknownNameError
-from dlx.models.builder import LAYER_KEYS, PENALTY_KEYS, create_layer, layer_spec
+from dlx.models.builder import LAYER_KEYS, PENALTY_KEYS, create_layer, layer_spec, other_kind_problem
 from dlx.models.graph import GraphBuilder, GraphSpecError, is_graph_config
 from dlx.optim import get_schedule
 from dlx.registry import closest, datasets, layers, losses, models, optimisers
@@ -66,6 +66,8 @@ def check_components(loaded: LoadedConfig) -> None:
                   c.dataset.options)
     if c.model.name:
         factory = _lookup(loaded, ("model", "name"), models, c.model.name)
+        if problem := other_kind_problem(c.model.name, factory):
+            raise loaded.error(("model", "name"), problem)
         _check_kwargs(loaded, ("model", "options"), factory, c.model.options)
     elif is_graph_config(section := c.model.model_dump()):  # every layer as below, at its place in the graph
         try:
