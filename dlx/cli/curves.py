@@ -7,7 +7,7 @@ from typing import Optional
 import typer
 
 from dlx.cli.common import abort, console, fmt, user_errors
-from dlx.cli.cv import RESUME, WORKERS, config_or_resumed, trial_reporter
+from dlx.cli.cv import ADDRESS, BACKEND, RESUME, WORKERS, config_or_resumed, planner_backend, trial_reporter
 
 curve_app = typer.Typer(help="Training vs validation error: learning curves and capacity sweeps.",
                         no_args_is_help=True)
@@ -41,15 +41,18 @@ def learning(
     results: Optional[Path] = RESULTS,
     workers: Optional[int] = WORKERS,
     resume: Optional[Path] = RESUME,
+    backend: str = BACKEND,
+    address: Optional[str] = ADDRESS,
 ):
     """Train CONFIG on growing shares of its training split; plot training and validation error."""
     with user_errors():
         from dlx.sweep.curves import learning_curve
         loaded, spec = config_or_resumed(config, set_, resume, "curve learning", "learning_curve")
-        result = learning_curve(loaded, spec.get("fractions") or parse_fractions(fractions),
-                                spec.get("repeats", repeats), results_dir=str(results) if results else None,
-                                reporter=trial_reporter() if workers is None else None, workers=workers,
-                                resume_dir=resume)
+        with planner_backend(backend, address):
+            result = learning_curve(loaded, spec.get("fractions") or parse_fractions(fractions),
+                                    spec.get("repeats", repeats), results_dir=str(results) if results else None,
+                                    reporter=trial_reporter() if workers is None and backend == "local" else None,
+                                    workers=workers, resume_dir=resume, backend=backend, address=address)
     columns = ["fraction", "n_train", "train_error", "val_error", "train_loss", "val_loss"]
     report(result, columns, f"learning curve (error: {result.summary['error']})")
 
@@ -63,6 +66,8 @@ def capacity(
     results: Optional[Path] = RESULTS,
     workers: Optional[int] = WORKERS,
     resume: Optional[Path] = RESUME,
+    backend: str = BACKEND,
+    address: Optional[str] = ADDRESS,
 ):
     """Train CONFIG once per value of --param; plot training and validation error against it."""
     with user_errors():
@@ -70,11 +75,12 @@ def capacity(
         loaded, spec = config_or_resumed(config, set_, resume, "curve capacity", "capacity")
         if resume is None and (param is None or values is None):
             abort("give --param and --values, e.g. --param model.layers.0.dense.units --values 2,8,32,128")
-        result = capacity_sweep(loaded, spec.get("parameter", param),
-                                spec.get("values") or split_list(values, "--values", "2,8,32,128"),
-                                results_dir=str(results) if results else None,
-                                reporter=trial_reporter() if workers is None else None, workers=workers,
-                                resume_dir=resume)
+        with planner_backend(backend, address):
+            result = capacity_sweep(loaded, spec.get("parameter", param),
+                                    spec.get("values") or split_list(values, "--values", "2,8,32,128"),
+                                    results_dir=str(results) if results else None,
+                                    reporter=trial_reporter() if workers is None and backend == "local" else None,
+                                    workers=workers, resume_dir=resume, backend=backend, address=address)
     best = (result.summary.get("best") or {}).get("trial")
     columns = ["value", "train_error", "val_error", "train_loss", "val_loss", "status"]
     report(result, columns, f"capacity sweep over {result.summary.get('parameter', param)} (error: {result.summary['error']}; "

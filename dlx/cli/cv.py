@@ -13,6 +13,22 @@ from dlx.cli.common import console, fmt, user_errors
 WORKERS = typer.Option(None, "--workers", min=1, help="Run the trials on a pool of this many processes.")
 RESUME = typer.Option(None, "--resume", help="The folder of an interrupted run of this command: run only its "
                                              "missing trials.")
+BACKEND = typer.Option("local", "--backend", help="local (in this process, or a process pool with --workers) or "
+                                                  "ray (Ray tasks: a local Ray of its own, or --address).")
+ADDRESS = typer.Option(None, "--address", help="A Ray cluster's HOST:PORT (with --backend ray).")
+
+
+def planner_backend(backend: str, address: Optional[str]):
+    """The Ray connection for a planner's command (opened before its folder is made; nothing for local),
+    after checking the options: one line for an unknown backend or ``--address`` without ``--backend ray``."""
+    from dlx.cli.common import abort
+    from dlx.sweep.driver import backend_connection, check_backend
+    if backend not in ("local", "ray"):
+        abort(f"unknown backend '{backend}'; use local or ray")
+    if address is not None and backend != "ray":
+        abort("--address is the address of a Ray cluster; add --backend ray")
+    check_backend(backend)
+    return backend_connection(backend, None, address)
 
 
 def cv(
@@ -22,14 +38,17 @@ def cv(
     results: Optional[Path] = typer.Option(None, "--results", help="Results folder (default: output.results_dir)."),
     workers: Optional[int] = WORKERS,
     resume: Optional[Path] = RESUME,
+    backend: str = BACKEND,
+    address: Optional[str] = ADDRESS,
 ):
     """Cross-validate CONFIG: train a model per fold, report each validation metric's mean and std."""
     with user_errors():
         from dlx.sweep.crossval import cross_validate
         loaded, spec = config_or_resumed(config, set_, resume, "cv", "cross_validation")
-        result = cross_validate(loaded, spec.get("k", k), results_dir=str(results) if results else None,
-                                reporter=trial_reporter() if workers is None else None, workers=workers,
-                                resume_dir=resume)
+        with planner_backend(backend, address):
+            result = cross_validate(loaded, spec.get("k", k), results_dir=str(results) if results else None,
+                                    reporter=trial_reporter() if workers is None and backend == "local" else None,
+                                    workers=workers, resume_dir=resume, backend=backend, address=address)
     report_cv(result)
 
 

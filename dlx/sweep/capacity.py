@@ -29,7 +29,8 @@ from dlx.train.experiment import check_components, loss_spec, prepare
 
 
 def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_dir: str | Path | None = None,
-                   reporter=None, workers: int | None = None, resume_dir: str | Path | None = None) -> CurveResult:
+                   reporter=None, workers: int | None = None, resume_dir: str | Path | None = None,
+                   backend: str = "local", address: str | None = None) -> CurveResult:
     """Train once per value of ``parameter``; plot train and validation error against it.
 
     Every value is applied and checked (path, type, model shapes) before the first run, so a
@@ -44,6 +45,7 @@ def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_d
         reporter (default None): a ``Reporter`` given each trial's epochs; None keeps quiet.
         workers (default None): run the trials on a pool of this many processes (None: one by one here).
         resume_dir (default None): the folder of an interrupted sweep; only its missing trials run.
+        backend (default "local"), address (default None): "ray" runs the trials as Ray tasks (``run_planned``).
 
     Example::
 
@@ -60,7 +62,8 @@ def capacity_sweep(loaded: LoadedConfig, parameter: str, values: list, results_d
     sweep_dir = Path(resume_dir) if resume_dir is not None else create_sweep_dir(loaded, "capacity", results_dir, spec)
     task = first.task.name
     planned = [curve_trial(loaded, sweep_dir, index, overrides=(override,)) for index, override in enumerate(overrides)]
-    trials = [{**row, "value": value} for row, value in zip(run_curve_trials(planned, task, workers, reporter), parsed)]
+    trials = [{**row, "value": value} for row, value in zip(run_curve_trials(planned, task, workers, reporter, backend,
+                                                                                 address), parsed)]
     write_trial_records(sweep_dir, trials)
     return _finish_capacity(loaded, sweep_dir, spec, task, trials)
 

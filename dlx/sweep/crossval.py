@@ -115,7 +115,8 @@ def cv_partition(loaded: LoadedConfig, k: int) -> CVPartition:
 
 
 def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None = None,
-                   reporter=None, workers: int | None = None, resume_dir: str | Path | None = None) -> CVResult:
+                   reporter=None, workers: int | None = None, resume_dir: str | Path | None = None,
+                   backend: str = "local", address: str | None = None) -> CVResult:
     """Train one model per fold and summarise the validation metrics across the folds.
 
     Args:
@@ -125,6 +126,8 @@ def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None 
         reporter (default None): a ``Reporter`` given every fold's epochs; None keeps quiet.
         workers (default None): run the folds on a pool of this many processes (None: one by one here).
         resume_dir (default None): the folder of an interrupted cross-validation; only its missing folds run.
+        backend (default "local"), address (default None): "ray" runs the folds as Ray tasks, at ``address``
+            or on a local Ray (``dlx.sweep.planned.run_planned``).
 
     Returns:
         A ``CVResult``; ``result.mean`` and ``result.std`` map ``val_<metric>`` to numbers.
@@ -144,7 +147,7 @@ def cross_validate(loaded: LoadedConfig, k: int, results_dir: str | Path | None 
                     splits={"train": part.pool_indices[train_idx].tolist(),
                             "validation": part.pool_indices[val_idx].tolist()})
               for i, (train_idx, val_idx) in enumerate(part.folds)]  # the test split stays untouched
-    folds = [_fold_record(i, result) for i, result in results_in_order(trials, workers, reporter, "fold")]
+    folds = [_fold_record(i, result) for i, result in results_in_order(trials, workers, reporter, "fold", backend, address)]
     write_trial_records(run_dir, folds)
     summary = _summary(loaded, part, folds)
     atomic_write_json(run_dir / "cv.json", summary)

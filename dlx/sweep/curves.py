@@ -123,11 +123,12 @@ def curve_trial(loaded: LoadedConfig, sweep_dir: Path, index: int, **trial) -> T
     return Trial(loaded.raw, overrides, folder=str(sweep_dir / "trials" / str(index)), source=loaded.source, **trial)
 
 
-def run_curve_trials(trials: list[Trial], task: str, workers=None, reporter=None) -> list[dict]:
+def run_curve_trials(trials: list[Trial], task: str, workers=None, reporter=None, backend: str = "local",
+                     address: str | None = None) -> list[dict]:
     """The rows for trials.jsonl of the trials that ran (``results_in_order``), up to the first interrupted."""
     return [{"trial": index, "run_dir": f"trials/{index}", "status": result.status,
              "epochs_completed": result.summary["epochs_completed"], **measured_errors(result.summary, task)}
-            for index, result in results_in_order(trials, workers, reporter)]
+            for index, result in results_in_order(trials, workers, reporter, "trial", backend, address)]
 
 
 def need_validation(splits: dict, what: str) -> None:
@@ -158,7 +159,8 @@ def spans_a_decade(values) -> bool:
 # ---- learning curve -------------------------------------------------------------------------------
 def learning_curve(loaded: LoadedConfig, fractions=(0.1, 0.2, 0.4, 0.7, 1.0), repeats: int = 1,
                    results_dir: str | Path | None = None, reporter=None, workers: int | None = None,
-                   resume_dir: str | Path | None = None) -> CurveResult:
+                   resume_dir: str | Path | None = None, backend: str = "local",
+                   address: str | None = None) -> CurveResult:
     """Train on growing fractions of the training split; plot train and validation error against n.
 
     Args:
@@ -171,6 +173,7 @@ def learning_curve(loaded: LoadedConfig, fractions=(0.1, 0.2, 0.4, 0.7, 1.0), re
         reporter (default None): a ``Reporter`` given each trial's epochs; None keeps quiet.
         workers (default None): run the trials on a pool of this many processes (None: one by one here).
         resume_dir (default None): the folder of an interrupted curve; only its missing trials run.
+        backend (default "local"), address (default None): "ray" runs the trials as Ray tasks (``run_planned``).
 
     Example::
 
@@ -192,7 +195,8 @@ def learning_curve(loaded: LoadedConfig, fractions=(0.1, 0.2, 0.4, 0.7, 1.0), re
     points = [point for repeat in range(repeats) for point in _learning_points(loaded, base, parts, sizes, fractions, repeat)]
     trials = [curve_trial(loaded, sweep_dir, index, splits=point.pop("splits"), seed=point.pop("seed"))
               for index, point in enumerate(points)]
-    rows = [{**row, **point} for row, point in zip(run_curve_trials(trials, base["train"].task, workers, reporter),
+    rows = [{**row, **point} for row, point in zip(run_curve_trials(trials, base["train"].task, workers, reporter,
+                                                                    backend, address),
                                                    points)]
     write_trial_records(sweep_dir, rows)
     return _finish_learning(loaded, sweep_dir, spec, base, rows)

@@ -153,3 +153,28 @@ def test_a_missing_ray_package_is_one_line_before_any_folder(tmp_path):
                             timeout=120)
     assert_one_error_line(result, "--backend ray needs the ray package", "pip install -e '.[ray]'")
     assert not (tmp_path / "r").exists()
+
+
+@needs_ray
+@pytest.mark.slow
+def test_cross_validation_on_a_ray_cluster_equals_the_local_pool(tmp_path, ray_cluster):
+    """The planners (cv, curves) run on the sweep's backends: the folds on Ray give the pool's numbers."""
+    import json
+    address, env = ray_cluster
+    (tmp_path / "small.yaml").write_text(BREAST_CANCER_SMALL)
+    common = ("cv", "small.yaml", "-k", "3", "--set", "training.epochs=2", "--set", "output.plots=false")
+    on_ray = dlx(*common, "--backend", "ray", "--address", address, "--results", "ray", cwd=tmp_path, env=env,
+                 timeout=600)
+    assert on_ray.returncode == 0, on_ray.stderr[-3000:]
+    pooled = dlx(*common, "--workers", "2", "--results", "pool", cwd=tmp_path, timeout=600)
+    assert pooled.returncode == 0, pooled.stderr[-3000:]
+    summaries = [json.loads(next((tmp_path / where / "sweeps").glob("*/*/cv.json")).read_text())["metrics"]
+                 for where in ("ray", "pool")]
+    assert summaries[0] == summaries[1]
+
+
+def test_a_planner_given_an_address_without_ray_is_one_line(tmp_path):
+    (tmp_path / "small.yaml").write_text(BREAST_CANCER_SMALL)
+    result = dlx("cv", "small.yaml", "--address", "127.0.0.1:1", "--results", "r", cwd=tmp_path)
+    assert_one_error_line(result, "--address is the address of a Ray cluster", "--backend ray")
+    assert not (tmp_path / "r").exists()
