@@ -2,13 +2,14 @@
 from __future__ import annotations
 
 import errno
-import math
 import os
 import sys
 import time
 from contextlib import contextmanager
 
 import typer
+
+from dlx.runs.listing import cell
 
 state = {"debug": False}
 
@@ -87,13 +88,7 @@ def warning_lines():
                 warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
 
 
-def fmt(value) -> str:
-    """A number for every table the CLI prints: 4 significant digits; '' for None; 'nan' for NaN."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        return "nan" if math.isnan(value) else f"{value:.4g}"
-    return str(value)
+fmt = cell  # a number for every table the CLI prints (dlx.runs.listing.cell): 4 significant digits, '' for None
 
 
 def _one_line(text: str) -> str:

@@ -62,9 +62,8 @@ class LeakyReLU(Module):
         return ops.leaky_relu(x, self.negative_slope)
 
 
-@_register("softmax")
-class Softmax(Module):
-    """s_i = e^x_i / sum_j e^x_j over ``axis``: a probability distribution over classes."""
+class _AlongAxis(Module):
+    """A normalisation over ``axis``; per time step when that is the last axis."""
 
     def __init__(self, axis: int = -1):
         super().__init__()
@@ -73,22 +72,19 @@ class Softmax(Module):
     @property
     def per_step(self) -> bool:
         return self.axis == -1
+
+
+@_register("softmax")
+class Softmax(_AlongAxis):
+    """s_i = e^x_i / sum_j e^x_j over ``axis``: a probability distribution over classes."""
 
     def forward(self, x):
         return ops.softmax(x, self.axis)
 
 
 @_register("log_softmax")
-class LogSoftmax(Module):
+class LogSoftmax(_AlongAxis):
     """log softmax(x) over ``axis``, computed stably with log-sum-exp."""
-
-    def __init__(self, axis: int = -1):
-        super().__init__()
-        self.axis = axis
-
-    @property
-    def per_step(self) -> bool:
-        return self.axis == -1
 
     def forward(self, x):
         return ops.log_softmax(x, self.axis)

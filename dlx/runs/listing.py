@@ -95,6 +95,7 @@ def choose_columns(records: list[dict], columns: list[str] | None = None) -> lis
 
 
 def cell(value) -> str:
+    """A value in a table: 4 significant digits for a float, '' for None, 'nan' for NaN (the CLI's ``fmt``)."""
     if value is None:
         return ""
     if isinstance(value, float):

@@ -27,6 +27,7 @@ import yaml
 
 from dlx.errors import DlxError
 from dlx.runs import atomic_write_json, atomic_write_text, create_run_dir, to_jsonable
+from dlx.runs.listing import cell
 from dlx.runs.metrics_log import csv_text, parse_jsonl_lines
 
 TRIALS_FILE = "trials.jsonl"
@@ -116,13 +117,8 @@ def write_results(sweep_dir: Path, title: str, lines: list[str], rows: list[dict
     write_summary_csv(Path(sweep_dir) / "summary.csv", rows)
     columns = list(dict.fromkeys(key for row in rows for key in row))
     table = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    table += ["| " + " | ".join(_cell(row.get(c)) for c in columns) + " |" for row in rows]
+    table += ["| " + " | ".join(cell(row.get(c)) for c in columns) + " |" for row in rows]
     pictures = [f"![{p.stem}](plots/{p.name})" for p in images]
     atomic_write_text(Path(sweep_dir) / "report.md", "\n".join([f"# {title}", "", *lines, "", *table, "",
                                                                  *pictures]) + "\n")
 
-
-def _cell(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return "" if value is None else str(value)
