@@ -86,14 +86,22 @@ class STDPNetwork:
                 record: bool = False) -> Presentation:
         """Run ``image`` (D,) in [0, 1] for ``steps`` steps from rest; with ``learn`` apply STDP,
         homeostasis and normalisation."""
-        s, W = self.settings, self.weights
-        pre = rng.random((s.steps, W.shape[0])) < s.max_rate * np.clip(image, 0, 1)  # (T, D)
+        s = self.settings
+        pre = rng.random((s.steps, self.weights.shape[0])) < s.max_rate * np.clip(image, 0, 1)  # (T, D)
+        shown = self.run(pre, learn, record)
+        if learn:
+            self.normalise()
+        return shown
+
+    def run(self, pre: np.ndarray, learn: bool = True, record: bool = False) -> Presentation:
+        """Run the input spikes ``pre`` (T, D) of 0/1 from rest, with STDP and homeostasis if ``learn``."""
+        s, W, pre = self.settings, self.weights, np.asarray(pre, dtype=bool)
         v, x_pre, x_post = np.zeros(W.shape[1]), np.zeros(W.shape[0]), np.zeros(W.shape[1])
         decay_pre, decay_post, decay_theta = np.exp(-1 / s.tau_pre), np.exp(-1 / s.tau_post), np.exp(-1 / s.tau_theta)
         counts = np.zeros(W.shape[1])
-        spikes = np.zeros((s.steps, W.shape[1])) if record else None
-        membrane = np.zeros((s.steps, W.shape[1])) if record else None
-        for t in range(s.steps):
+        spikes = np.zeros((len(pre), W.shape[1])) if record else None
+        membrane = np.zeros((len(pre), W.shape[1])) if record else None
+        for t in range(len(pre)):
             x_pre *= decay_pre
             x_post *= decay_post
             active = pre[t]
@@ -118,8 +126,6 @@ class STDPNetwork:
             if learn:
                 np.clip(W, 0.0, s.w_max, out=W)
                 self.theta *= decay_theta
-        if learn:
-            self.normalise()
         return Presentation(counts, pre.astype(np.float64) if record else None, spikes, membrane)
 
     def responses(self, images: np.ndarray, rng: np.random.Generator) -> np.ndarray:
