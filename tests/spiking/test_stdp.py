@@ -94,3 +94,14 @@ def test_a_bad_stdp_config_is_one_line_and_no_folder(tmp_path):
                  tmp_path / "results", cwd=tmp_path)
     assert_one_error_line(result, "neuron")
     assert_no_run_folder(tmp_path / "results")
+
+
+def test_dlx_list_shows_the_spiking_components():
+    from typer.testing import CliRunner
+
+    from dlx.cli.app import app
+    runner = CliRunner()
+    kinds = runner.invoke(app, ["list", "experiments"])
+    assert kinds.exit_code == 0 and "stdp" in kinds.output
+    layers = runner.invoke(app, ["list", "layers"]).output
+    assert all(name in layers for name in ("lif", "rate_coding", "latency_coding", "time_readout"))
