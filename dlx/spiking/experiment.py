@@ -16,6 +16,7 @@ import yaml
 
 from dlx.data.generative import digits_images, mnist_images, split_train_test
 from dlx.data.sources import data_files_read
+from dlx.errors import ConfigError
 from dlx.runs.files import atomic_save_npz, atomic_write_json
 from dlx.runs.session import RunSession
 from dlx.spiking.learner import EVAL_SEED, STDPLearner
@@ -31,7 +32,9 @@ def load_images(config: STDPConfig) -> tuple[np.ndarray, np.ndarray, tuple[int, 
     if config.dataset.name == "digits":
         X, y = digits_images(flatten=True, **options)
         return X, y, (8, 8)
-    X, y = mnist_images(flatten=True, **options)  # path checked by the loader's own message
+    if "path" not in options:
+        raise ConfigError("dataset.options.path is missing; give the folder with the MNIST IDX files")
+    X, y = mnist_images(flatten=True, **options)
     side = int(round(np.sqrt(X.shape[1])))
     return X, y, (side, side)
 
