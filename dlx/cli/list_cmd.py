@@ -15,7 +15,8 @@ def _registries() -> dict:
     from dlx import registry
     from dlx.components import load_components
     load_components()
-    return {kind: getattr(registry, kind) for kind in KINDS if kind != "experiments"} | {"experiments": _ExperimentKinds()}
+    found = {kind: getattr(registry, kind) for kind in KINDS if kind != "experiments"}
+    return {**found, "experiments": _ExperimentKinds()}
 
 
 class _ExperimentKinds:
