@@ -17,7 +17,7 @@ RANKS = [
     {"runs"},
     {"tasks"},
     {"train", "inference"},
-    {"rl", "generative", "compress"},
+    {"rl", "generative", "compress", "spiking"},
     {"experiments"},
     {"explain"},
     {"sweep"},

@@ -8,14 +8,26 @@ import typer
 from dlx.cli.common import console, user_errors
 
 KINDS = ("datasets", "layers", "activations", "losses", "optimisers", "schedules", "initialisers", "models",
-         "operations", "tasks", "explainers", "agents")
+         "operations", "tasks", "explainers", "agents", "experiments")
 
 
 def _registries() -> dict:
     from dlx import registry
     from dlx.components import load_components
     load_components()
-    return {kind: getattr(registry, kind) for kind in KINDS}
+    found = {kind: getattr(registry, kind) for kind in KINDS if kind != "experiments"}
+    return {**found, "experiments": _ExperimentKinds()}
+
+
+class _ExperimentKinds:
+    """The experiment kinds (``kind:`` of a config) shown like a registry."""
+
+    def canonical(self) -> dict:
+        from dlx.experiments import KINDS as EXPERIMENT_KINDS
+        return dict(EXPERIMENT_KINDS)
+
+    def describe(self, name: str) -> str:
+        return self.canonical()[name].description
 
 
 def list_components(kind: Optional[str] = typer.Argument(None, help=f"One of: {', '.join(KINDS)}.")):

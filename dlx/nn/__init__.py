@@ -15,13 +15,14 @@ from dlx.nn.quantised import QuantisedConv2D, QuantisedDense
 from dlx.nn.recurrent import GRU, IRNN, LSTM, SimpleRNN
 from dlx.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from dlx.nn.regularization import Dropout, GaussianNoise
+from dlx.nn.spiking import LIF, LatencyCoding, RateCoding, TimeReadout
 from dlx.nn.shape import Flatten, Reshape
 from dlx.nn.upsample import ConvTranspose2D, Upsample2D
 
 __all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvTranspose2D", "Dropout", "Embedding",
            "Flatten", "GRU", "GaussianNoise", "GlobalAvgPool2D", "IRNN", "InputScaler", "LSTM", "MaxPool2D", "Dense",
            "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "QuantisedConv2D", "QuantisedDense", "ReLU", "Reshape", "Sequential", "SimpleRNN",
-           "TimeDense", "Upsample2D",
+           "TimeDense", "Upsample2D", "LIF", "LatencyCoding", "RateCoding", "TimeReadout",
            "Branches", "Graph", "GraphNode", "Residual", "SharedBlock",
            "Sigmoid", "Softmax", "Tanh", "forward_masked", "get_initialiser"]
 from dlx.nn import seq2seq  # noqa: E402,F401  (registers the seq2seq model)

@@ -22,6 +22,7 @@ from dlx.ops.norm import batch_norm
 from dlx.ops.pool import avg_pool2d, max_pool2d
 from dlx.ops.recurrent import lstm_sequence, rnn_sequence
 from dlx.ops.reduce import max, mean, sum
+from dlx.ops.spiking import lif_sequence
 from dlx.ops.shape import concatenate, getitem, reshape, stack, transpose, unstack
 from dlx.ops.upsample import upsample_bilinear2d, upsample_nearest2d
 from dlx.tensor import Tensor
@@ -33,6 +34,7 @@ __all__ = [
     "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
     "sum", "tanh", "transpose", "unstack", "where",
     "bernoulli_nll", "conv_transpose2d", "gaussian_kl", "reparameterize", "upsample_bilinear2d", "upsample_nearest2d",
+    "lif_sequence",
 ]
 
 

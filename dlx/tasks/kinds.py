@@ -58,6 +58,9 @@ class Classification(Task):
         part = next((splits[k] for k in ("test", "validation", "train") if len(splits[k])), None)
         if part is not None and len(part.input_shape) == 3:  # images: what the convolutions learned
             write_cnn_pictures(model, part.X[0], part.class_names[int(part.y[0])], folder)
+        if part is not None:  # a spiking network: rasters and membrane traces of one example
+            from dlx.tasks.spikes import write_spike_pictures
+            write_spike_pictures(model, part.X[0], part.class_names[int(part.y[0])], folder)
 
 
 @tasks.register("binary")
