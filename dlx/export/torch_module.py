@@ -119,7 +119,9 @@ LSTM_TO_TORCH = (0, 1, 3, 2)  # dlx (i, f, o, g) -> torch (i, f, g, o)
 
 
 def _array(value) -> np.ndarray:
-    return np.ascontiguousarray(np.asarray(getattr(value, "data", value), dtype=np.float32))
+    """float64 stays float64 (``import-weights`` traces element indices through these rules); else float32."""
+    value = np.asarray(getattr(value, "data", value))
+    return np.ascontiguousarray(value if value.dtype == np.float64 else value.astype(np.float32))
 
 
 class TorchWriter:
@@ -253,7 +255,8 @@ def _encoder_layer(w, m, prefix, shape):
 
 def _positional(w, m, prefix, shape):
     steps, dim = shape
-    table = _array(m.table)[:steps] if isinstance(m, LearnedPositionalEncoding) else sinusoidal_table(steps, dim)
+    table = _array(m.table)[:steps] if isinstance(m, LearnedPositionalEncoding) else \
+        sinusoidal_table(steps, dim).astype(np.float32)
     w.put(prefix, "table", table)
     return f"AddPositions({steps}, {dim})"
 
@@ -302,7 +305,8 @@ RULES = [
 
 def torch_equivalent(model, input_shape, weights_file: str = "model.safetensors") -> tuple[str, dict]:
     """(snippet, tensors): PyTorch code that builds ``model``'s equivalent and loads ``weights_file``,
-    and the arrays under that module's state_dict names. ExportError names a layer without an equivalent."""
+    and the arrays under that module's state_dict names (float32, or float64 where the model's arrays
+    are). ExportError names a layer without an equivalent."""
     writer = TorchWriter()
     expression = writer.code(model, "", tuple(input_shape))
     lines = [HELPERS, "", "# run in the folder of model.safetensors (or give its path to load_file)", *writer.preamble, f"model = {expression}",

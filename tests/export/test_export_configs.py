@@ -57,16 +57,6 @@ def test_a_model_without_a_rule_is_one_line_and_writes_nothing(path, tmp_path):
         onnx_model(experiment.model, experiment.splits["train"].input_shape)
 
 
-@pytest.fixture(scope="module")
-def trained_cnn(tmp_path_factory) -> Path:
-    folder = tmp_path_factory.mktemp("export")
-    config = Path(__file__).resolve().parents[2] / "configs" / "digits_cnn.yaml"
-    result = dlx("train", config, "--set", "training.epochs=1", "--set", "output.plots=false",
-                 "--results", folder / "results", cwd=folder)
-    assert result.returncode == 0, output_of(result)
-    return Path(result.stdout.strip().splitlines()[-1].removeprefix("run folder: "))
-
-
 def exports(run: Path, fmt: str) -> list[Path]:
     return [child for child in children_of(run, "export") if child.parent.name == f"export-{fmt}"]
 
