@@ -5,7 +5,7 @@ import typer
 
 from dlx.cli import (claims, compare, compress, config_cmd, curves, cv, embed, evaluate, explain, list_cmd, lr_find,
                      play, predict, runs, sample, site, summary, sweep, train)
-from dlx.cli import export, import_weights  # noqa: E402  (interop: its own line, for merging)
+from dlx.cli import export, import_weights  # issue 25 (its own line, for merging)
 from dlx.cli.common import state, terminate_as_ctrl_c
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",

@@ -17,7 +17,7 @@ from dlx.export.onnx_graph import ExportError, onnx_model
 from dlx.export.torch_module import torch_equivalent
 from dlx.inference.loaded import LoadedRun, load_run
 from dlx.nn import Embedding, Sequential
-from dlx.runs import atomic_write_bytes, atomic_write_text
+from dlx.runs import atomic_write_bytes
 from dlx.runs.children import open_child
 
 FORMATS = ("onnx", "safetensors")
