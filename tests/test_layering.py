@@ -20,6 +20,7 @@ RANKS = [
     {"rl", "generative", "compress", "spiking"},
     {"experiments"},
     {"explain"},
+    {"export"},
     {"sweep"},
     {"claims"},
     {"components"},  # load_components() imports every registering package

@@ -5,6 +5,7 @@ import typer
 
 from dlx.cli import (claims, compare, compress, config_cmd, curves, cv, embed, evaluate, explain, list_cmd, lr_find,
                      play, predict, runs, sample, site, summary, sweep, train)
+from dlx.cli import export, import_weights  # issue 25 (its own line, for merging)
 from dlx.cli.common import state, terminate_as_ctrl_c
 
 app = typer.Typer(name="dlx", help="A deep-learning lab written from scratch in NumPy.",
@@ -60,6 +61,8 @@ app.command("compress")(compress.compress)
 app.command("runs")(runs.runs)
 app.command("compare")(compare.compare)
 app.command("site")(site.site)
+app.command("export")(export.export)
+app.command("import-weights")(import_weights.import_weights)
 
 
 def main() -> None:

@@ -35,6 +35,9 @@ def sweep(
                                                                 "its own on 127.0.0.1; RAY_ADDRESS is not read)."),
     resume: Optional[Path] = typer.Option(None, "--resume", help="A sweep folder: run only its missing trials."),
     prune: Optional[str] = typer.Option(None, "--prune", help="asha: stop poor trials early."),
+    search: Optional[str] = typer.Option(None, "--search", help="tpe, cmaes or random: Optuna's sampler draws the "
+                                         "sampled parameters, each draw after the earlier results (the optuna "
+                                         "extra); the sweep's samples is the number of draws."),
     results: Optional[Path] = typer.Option(None, "--results", help="Results folder (default: the config's)."),
     yes: bool = typer.Option(False, "--yes", help="Run a sweep of more than 1000 trials (refused without it)."),
 ):
@@ -48,12 +51,15 @@ def sweep(
         from dlx.sweep.driver import open_resumed, run_sweep
         if address is not None and backend != "ray":
             abort("--address is the address of a Ray cluster; add --backend ray")
+        if resume is not None and search is not None:
+            abort("--resume reads the search from the sweep folder's sweep.yaml; leave out --search")
         if resume is not None:
             loaded = open_resumed(resume)
         elif target is None:
             abort("give a sweep file, a config with --param/--values, or --resume SWEEP_DIR")
         else:
-            loaded = load_target(target, set_ or [], param or [], values or [], seeds, metric, goal, prune)
+            loaded = load_target(target, (set_ or []) + ([f"search={search}"] if search else []), param or [],
+                                 values or [], seeds, metric, goal, prune)
         max_trials = announce_size(loaded, yes or resume is not None)
         outcome = run_sweep(loaded, backend=backend, workers=workers, address=address,
                             results_root=str(results) if results else None, resume_dir=resume,

@@ -166,6 +166,10 @@ class OutputConfig(Strict):
     run_name: str | None = Field(None, description="folder name under results_dir (default: config file name)")
     results_dir: str = Field("results", description="where run folders are created")
     plots: Bool = Field(True, description="draw PNG plots at the end of a run")
+    tensorboard: Bool = Field(False, description="also write TensorBoard event files to RUN/tensorboard/ "
+                                                 "(the trackers extra)")
+    mlflow: Bool = Field(False, description="also log the run to the MLflow file store <results_dir>/mlruns "
+                                            "(the trackers extra)")
 
 
 class ExperimentConfig(Strict):

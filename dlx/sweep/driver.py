@@ -127,7 +127,11 @@ def run_sweep(loaded: LoadedSweep, backend: str = "local", workers: int | None =
               max_trials: int | None = None) -> SweepOutcome:
     """Validate, run the missing trials, and write trials.jsonl, summary.csv, plots and reports.
 
-    ``max_trials``: refuse a sweep of more trials before planning them (None: no limit)."""
+    ``max_trials``: refuse a sweep of more trials before planning them (None: no limit). A sweep with
+    ``search:`` draws its values from Optuna as it goes (``dlx.sweep.search``)."""
+    if loaded.spec.search:
+        from dlx.sweep.search import run_search
+        return run_search(loaded, backend, workers, address, results_root, resume_dir, display)
     check_backend(backend)
     plan = validate(loaded, max_trials)
     with backend_connection(backend, workers, address):  # Ray is reached before the sweep folder is made

@@ -53,7 +53,9 @@ def count_trials(spec) -> tuple[int, str]:
     """The number of trials from the sweep's sizes alone (nothing planned or checked), and how it is made
     up, e.g. ``(1000000, "grid 100 x 100 x 100, 1 seed")``."""
     grid = [len(values) for values in spec.parameters.values() if isinstance(values, list)]
-    draws = spec.samples if any(isinstance(d, Distribution) for d in spec.parameters.values()) else 1
+    if spec.search:  # a grid's lists are choices of the search: ``samples`` draws in all
+        grid = []
+    draws = spec.samples if spec.search or any(isinstance(d, Distribution) for d in spec.parameters.values()) else 1
     seeds = spec.seeds if isinstance(spec.seeds, int) else len(spec.seeds)
     parts = [f"grid {' x '.join(map(str, grid))}"] * bool(grid) + [f"{draws} samples"] * (draws > 1)
     return math.prod(grid) * draws * seeds, ", ".join(parts + [f"{seeds} seed{'s' * (seeds != 1)}"])

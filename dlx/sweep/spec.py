@@ -91,6 +91,10 @@ class SweepSpec(Strict):
     parameters: dict[str, Parameter] = Field(description="dotted key path: a grid (list) or a distribution")
     samples: int = Field(1, ge=1, description="draws of the sampled parameters (crossed with the grid)")
     sample_seed: int = Field(0, description="seed of the parameter draws")
+    search: Literal["tpe", "cmaes", "random"] | None = Field(
+        None, description="draw the sampled parameters with Optuna's sampler (tpe, cmaes or random; the optuna "
+                          "extra), each draw after the results of the earlier ones; samples: the number of draws; "
+                          "none: every draw up front, crossed with the grid")
     seeds: Union[int, list[int]] = Field(1, description="training seeds: a count (0..n-1) or a list")
     metric: str = Field("val_loss", description="the metric that ranks groups, from the last epoch")
     goal: Literal["min", "max"] = Field("min", description="whether a smaller or a larger metric wins")

@@ -59,6 +59,15 @@ def _lookup(loaded: LoadedConfig, path: tuple, registry, name: str):
         raise loaded.error(path, str(error)) from None
 
 
+def check_trackers(loaded: LoadedConfig) -> None:
+    """``output.tensorboard`` / ``output.mlflow`` switched on without their package: the line, before any folder."""
+    from importlib.util import find_spec
+    for key, module in (("tensorboard", "tensorboard"), ("mlflow", "mlflow")):
+        if getattr(loaded.config.output, key, False) and find_spec(module) is None:
+            raise loaded.error(("output", key), f"needs the {module} package; install with "
+                                                f"pip install -e '.[trackers]'")
+
+
 def check_components(loaded: LoadedConfig) -> None:
     """Resolve every component name and argument in the config; ConfigError on the first problem."""
     c = loaded.config
@@ -79,6 +88,7 @@ def check_components(loaded: LoadedConfig) -> None:
             _checked_layer(loaded, ("model", "layers", i), spec)
     if c.loss is not None:
         _check_named(loaded, ("loss",), losses, c.loss)
+    check_trackers(loaded)
     check_optimiser(loaded, ("optimiser",), c.optimiser)
     if c.optimiser.schedule is not None:
         _build(loaded, ("optimiser", "schedule"), get_schedule, c.optimiser.schedule)

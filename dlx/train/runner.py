@@ -28,6 +28,7 @@ from dlx.threads import ThreadSetting, choose_threads, use_threads
 from dlx.train.experiment import Experiment, check_components, load_dataset, prepare, prepare_from_splits, \
     seeded_generators, subsets
 from dlx.train.gradient_flow import plot_gradient_flow
+from dlx.train.trackers import Tracking, trackers_for
 from dlx.train.trainer import LoopState, Reporter, Trainer
 from dlx.train.state import save_model_file
 
@@ -106,6 +107,9 @@ def train_in(experiment: Experiment, session: RunSession, reporter=None, hook=No
             session.save_splits(experiment.split_indices)
         for warning in experiment.warnings:
             session.log(f"warning: {warning}")
+        trackers = trackers_for(experiment.config.output, session.run_dir, experiment.loaded.raw)
+        if trackers:
+            reporter = Tracking(reporter, trackers, experiment.model)
         trainer = Trainer(experiment, session, reporter, hook)
         if checkpoint is not None:
             trainer.restore(checkpoint)
@@ -115,6 +119,8 @@ def train_in(experiment: Experiment, session: RunSession, reporter=None, hook=No
         state.gradient_flow = trainer.learner.flow_records
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):  # a diverged model computes NaN
             summary = finish(experiment, session, state, time.perf_counter() - started, threads)
+        if trackers:
+            reporter.end(session.run_dir, summary)
     return RunResult(session.run_dir, state.status, summary, state.message, state.history)
 
 
