@@ -110,12 +110,12 @@ class ContinualLearner(Learner):
     """Task after task: ``epochs`` epochs each, a column (or head) added when a task starts."""
 
     def __init__(self, loaded, tasks: list[dict], n_in: int):
-        from dlx.nn.progressive import ProgressiveNet
+        from dlx.registry import models
         c = loaded.config
         self.c, self.tasks, self.n_in = c, tasks, n_in
         init, self.shuffle = np.random.default_rng(c.training.seed).spawn(2)
         self.init = init
-        self.model = ProgressiveNet(c.model.hidden, lateral=c.model.name == "progressive")
+        self.model = models.create("progressive", hidden=c.model.hidden, lateral=c.model.name == "progressive")
         self.optimiser, self.current = None, -1
         self.after: dict[int, float] = {}  # test accuracy of each task right after its own training
 

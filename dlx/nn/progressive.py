@@ -20,10 +20,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from dlx.errors import ConfigError
+from dlx.errors import ConfigError, ShapeError
 from dlx.nn.linear import Dense
 from dlx.nn.module import Module
 from dlx.ops.activation import relu
+from dlx.registry import models
 from dlx.tensor import Tensor
 
 
@@ -55,11 +56,14 @@ class Column(Module):
         raise AssertionError("unreachable")
 
 
+@models.register("progressive", "progressive_net")
 class ProgressiveNet(Module):
     """Columns added one per task (``add_task``); ``forward(x, task)`` is task ``task``'s column's output.
 
     Args:
         hidden (list of int, default [64, 64]): units of each column's hidden layers.
+        output_size (int, default None): the first task's classes, when built as a model of a config
+            (``build`` adds the first column); the continual kind adds each task's column itself.
         lateral (bool, default True): a progressive network (a new frozen-below column per task, with lateral
             adapters); False: fine-tuning, one network that keeps training (a new head only for a task with
             another number of classes).
@@ -68,14 +72,27 @@ class ProgressiveNet(Module):
         input (N, features), output (N, the task's classes).
     """
 
-    def __init__(self, hidden=(64, 64), lateral: bool = True):
+    def __init__(self, hidden=(64, 64), lateral: bool = True, output_size: int | None = None):
         super().__init__()
+        self.output_size = output_size
         if not hidden or any(int(h) < 1 for h in hidden):
             raise ConfigError(f"progressive: hidden must list positive layer sizes, got {list(hidden)}")
         self.hidden, self.lateral = [int(h) for h in hidden], bool(lateral)
         self.columns: list[Column] = []
         self.heads: list[Dense] = []  # fine-tuning: each task's output layer on the shared trunk
         self.built = True
+
+    def output_shape(self, input_shape):
+        if len(input_shape) != 1:
+            raise ShapeError(f"progressive: expects input of shape (features,), got {tuple(input_shape)}; "
+                             f"flatten the images (dataset option flatten: true)")
+        return (self.output_size,)
+
+    def build(self, input_shape, rng) -> None:
+        """The first task's column (as a model of a config, with ``output_size`` outputs)."""
+        self.output_shape(input_shape)
+        if not self.columns:
+            self.add_task(int(input_shape[0]), int(self.output_size), rng)
 
     @property
     def tasks(self) -> int:
