@@ -83,6 +83,10 @@ class BayesDense(Module):
                              f"add a 'flatten' layer before it")
         return (self.units,)
 
+    def count_multiply_adds(self, input_shape) -> int:
+        """Those of one pass, x W: in_features * units (drawing W adds one multiply-add per weight in training)."""
+        return int(input_shape[-1]) * self.units
+
     def build(self, input_shape, rng):
         self.output_shape(input_shape)
         fan_in, s = int(input_shape[0]), self.init_scale
