@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dlx import ops
+from dlx.errors import ConfigError
 from dlx.registry import losses
 from dlx.tensor import Tensor
 
@@ -43,6 +44,30 @@ class MeanSquaredError(Loss):
 
     def __call__(self, prediction, target):
         return ops.mse_loss(prediction, target)
+
+    @staticmethod
+    def example(rng):
+        return [rng.standard_normal((6, 2)), rng.standard_normal((6, 2))]
+
+
+@losses.register("gaussian_nll", "gaussian_likelihood")
+class GaussianNLL(Loss):
+    """Gaussian negative log-likelihood with a fixed noise std: mean (y - t)^2 / (2 std^2) + log std + log sqrt(2 pi).
+
+    The likelihood -log P(D | w) per target that Bayes by backprop weighs against its KL term (with ``mse``
+    the noise is implicitly std = 1/sqrt(2)). Its gradient is the MSE's divided by 2 std^2.
+    """
+
+    family = "mse"
+
+    def __init__(self, std: float = 1.0):
+        if not std > 0:
+            raise ConfigError(f"gaussian_nll: std must be > 0, got {std}")
+        self.std = float(std)
+
+    def __call__(self, prediction, target):
+        constant = float(np.log(self.std) + 0.5 * np.log(2.0 * np.pi))
+        return ops.mse_loss(prediction, target) * (0.5 / self.std ** 2) + constant
 
     @staticmethod
     def example(rng):

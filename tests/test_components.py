@@ -27,7 +27,7 @@ def test_one_call_fills_every_registry_in_a_fresh_process(tmp_path):
     found = json.loads(done.stdout)
     assert all(found["registries"].values()), f"empty registries: {found['registries']}"
     assert {"layers", "losses", "optimisers", "datasets", "explainers", "agents"} <= set(found["registries"])
-    assert found["kinds"] == ["compress", "generative", "rl", "stdp", "supervised"]
+    assert found["kinds"] == ["compress", "continual", "generative", "rl", "stdp", "supervised"]
     assert found["formats"] == ["dlx-agent", "dlx-generative", "dlx-model"]
 
 

@@ -23,7 +23,7 @@ CONFIGS = sorted(p for p in (ROOT / "configs").glob("*.yaml") if kind(p) == "sup
 
 def test_every_config_is_of_a_known_family():
     kinds = {p.stem: kind(p) for p in (ROOT / "configs").glob("*.yaml")}
-    assert set(kinds.values()) == {"supervised", "rl", "generative", "stdp"}
+    assert set(kinds.values()) == {"supervised", "rl", "generative", "stdp", "continual"}
     assert kinds["frozenlake_q"] == "rl" and kinds["vae_digits"] == "generative"
 
 

@@ -124,6 +124,9 @@ class RegularisationConfig(Strict):
     input_noise: Float = Field(0.0, ge=0, description="std of Gaussian noise added to inputs in training")
     weight_noise: Float = Field(0.0, ge=0, description="std of Gaussian noise added to weights for each step")
     early_stopping: EarlyStoppingConfig | None = Field(None, description="stop when validation stalls")
+    kl_weighting: Literal["uniform", "blundell"] = Field(
+        "uniform", description="weight of a bayes_dense model's KL in mini-batch i of M: uniform 1/M, or "
+                               "blundell 2^(M-i)/(2^M-1) (Blundell et al. 2015)")
 
 
 class TrainingConfig(Strict):
@@ -170,6 +173,12 @@ class OutputConfig(Strict):
                                                  "(the trackers extra)")
     mlflow: Bool = Field(False, description="also log the run to the MLflow file store <results_dir>/mlruns "
                                             "(the trackers extra)")
+    predictive_samples: Int = Field(50, ge=2, description="passes for the predictive mean and spread of a model "
+                                    "with bayes_dense or mc_dropout layers (its test metrics, plot and dlx predict)")
+    spread_range: list[Float] | None = Field(None, min_length=2, max_length=2, description="[low, high] in raw x: "
+                                             "for such a model on a 1-D regression, the predictive plot's range; "
+                                             "spread_at_ends is the spread at its two ends (default: the training "
+                                             "range widened by its width on each side)")
 
 
 class ExperimentConfig(Strict):

@@ -214,3 +214,31 @@ def polynomial(rng: np.random.Generator | None = None, n_samples: int = 200,
     x = rng.uniform(low, high, n_samples)
     y = np.polynomial.polynomial.polyval(x, coefficients) + rng.normal(0.0, _non_negative("noise", noise), n_samples)
     return Dataset(x.reshape(-1, 1), y.reshape(-1, 1), "regression", "polynomial", feature_names=["x"])
+
+
+@datasets.register("bayes_regression", "weight_uncertainty_curve")
+def bayes_regression(rng: np.random.Generator | None = None, n_samples: int = 200,
+                     x_range: tuple[float, float] = (0.0, 0.5), noise: float = 0.02) -> Dataset:
+    """The 1-D regression curve of Blundell et al. 2015 (section 5.2), known only on a short interval.
+
+    y = x + 0.3 sin(2 pi (x + e)) + 0.3 sin(4 pi (x + e)) + e,  e ~ N(0, noise^2), x uniform in ``x_range``.
+    Train on [0, 0.5] and ask the model at x = -1 or 1: a model that knows what it does not know
+    is unsure there.
+
+    Args:
+        rng (default None): generator for x and the noise (None: seed 0).
+        n_samples (default 200): number of points.
+        x_range (default (0, 0.5)): x is drawn uniformly from this interval.
+        noise (default 0.02): standard deviation of e.
+
+    Shape:
+        X (N, 1), y (N, 1).
+    """
+    rng, n_samples = _generator(rng), _positive("n_samples", n_samples)
+    low, high = (float(v) for v in x_range) if len(x_range) == 2 else (0.0, 0.0)
+    if not low < high:
+        raise ConfigError(f"bayes_regression: x_range must be [low, high] with low < high, got {list(x_range)}")
+    x = rng.uniform(low, high, n_samples)
+    e = rng.normal(0.0, _non_negative("noise", noise), n_samples)
+    y = x + 0.3 * np.sin(2 * np.pi * (x + e)) + 0.3 * np.sin(4 * np.pi * (x + e)) + e
+    return Dataset(x.reshape(-1, 1), y.reshape(-1, 1), "regression", "bayes_regression", feature_names=["x"])

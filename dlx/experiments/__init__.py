@@ -15,6 +15,7 @@ import dlx.experiments.generative  # noqa: E402,F401
 import dlx.experiments.rl  # noqa: E402,F401
 import dlx.experiments.compress  # noqa: E402,F401
 import dlx.experiments.stdp  # noqa: E402,F401
+import dlx.experiments.continual  # noqa: E402,F401
 
 __all__ = ["KINDS", "ExperimentKind", "experiment_from_mapping", "json_schema", "kind_named", "kind_of", "kinds_for",
            "load_experiment", "register_kind", "require_command"]

@@ -36,8 +36,10 @@ def run_trial(loaded, folder=None, splits=None, reporter=None, on_epoch=None):
 def metrics() -> tuple[str, ...]:
     """Every split's loss and every task's metric: ``val_loss``, ``test_accuracy``, ..."""
     from dlx.tasks.metrics import METRICS_BY_TASK
+    from dlx.tasks.uncertainty import SPREAD_METRICS
     names = {"loss"} | {m for task in METRICS_BY_TASK.values() for m in task}
-    return tuple(sorted(f"{split}_{m}" for split in ("train", "val", "test") for m in names))
+    spreads = {f"test_{m}" for m in SPREAD_METRICS}  # a model with random layers on a 1-D regression
+    return tuple(sorted({f"{split}_{m}" for split in ("train", "val", "test") for m in names} | spreads))
 
 
 SUPERVISED = register_kind(ExperimentKind(

@@ -10,6 +10,8 @@ import numpy as np
 from dlx.data.files import read_csv_rows
 from dlx.errors import DataError
 from dlx.inference.loaded import load_run
+from dlx.nn.bayesian import is_stochastic
+from dlx.tasks.uncertainty import predictive
 
 
 def read_features(path: Path, feature_names: list[str] | None, header: bool | None = None) -> np.ndarray:
@@ -68,6 +70,12 @@ def predict_csv(run_dir: Path, input_csv: Path, header: bool | None = None) -> s
         writer.writerow(["prediction", *[f"p_{c}" if not c.startswith("p_") else c for c in probability_columns]])
         for label, row in zip(decisions, scores):
             writer.writerow([classes[int(label)], *[f"{v:.6g}" for v in row]])
+    elif is_stochastic(run.network):  # Bayes by backprop or MC dropout: the mean and spread of several passes
+        mean, std = predictive(run.model, run.checked_inputs(X), int(run.meta.get("predictive_samples", 50)))
+        k = mean.shape[1]
+        writer.writerow([f"output_{i}" for i in range(k)] + [f"std_{i}" if k > 1 else "std" for i in range(k)])
+        for m, s in zip(mean, std):
+            writer.writerow([f"{v:.6g}" for v in (*m, *s)])
     else:
         writer.writerow([f"output_{i}" for i in range(decisions.shape[1])])
         for row in decisions:

@@ -5,7 +5,7 @@ model's ``layers``, a block, a residual body, a branch), an item may be a layer
 (``- relu``, ``- dense: {units: 64}``) or one of::
 
     - residual: [LAYERS]                           # out = f(x) + x, or f(x) + W_s x when the shapes differ
-    - residual: {layers: [LAYERS], shortcut: auto | identity | projection}
+    - residual: {layers: [LAYERS], shortcut: auto | identity | projection | none}   # none: f(x), the plain twin
     - branches: {paths: [[LAYERS], [LAYERS]], merge: add | concat | multiply, axis: 0}
     - repeat: {times: 3, layers: [LAYERS]}         # three copies in a row, each with its own weights
     - use: NAME                                     # the block NAME: every use shares one set of weights

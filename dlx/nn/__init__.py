@@ -1,5 +1,6 @@
 """Modules, parameters, layers (one file per family) and initialisers."""
 from dlx.nn import attention_layers, transformer  # noqa: F401  (register the Transformer's layers)
+from dlx.nn.bayesian import BayesDense, MCDropout
 from dlx.nn.activation import LeakyReLU, Linear, LogSoftmax, ReLU, Sigmoid, Softmax, Tanh
 from dlx.nn.container import Sequential, forward_masked
 from dlx.nn.conv import Conv1D, Conv2D
@@ -24,7 +25,9 @@ __all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvT
            "LeakyReLU", "Linear", "LogSoftmax", "Module", "Parameter", "QuantisedConv2D", "QuantisedDense", "ReLU", "Reshape", "Sequential", "SimpleRNN",
            "TimeDense", "Upsample2D", "LIF", "LatencyCoding", "RateCoding", "TimeReadout",
            "Branches", "Graph", "GraphNode", "Residual", "SharedBlock",
-           "Sigmoid", "Softmax", "Tanh", "forward_masked", "get_initialiser"]
+           "Sigmoid", "Softmax", "Tanh", "forward_masked", "get_initialiser",
+           "BayesDense", "MCDropout"]
 from dlx.nn import seq2seq  # noqa: E402,F401  (registers the seq2seq model)
 from dlx.nn import transformer_seq2seq  # noqa: E402,F401  (registers the Transformer encoder-decoder)
 from dlx.nn import hierarchical  # noqa: E402,F401  (registers the hierarchical attention model)
+from dlx.nn import progressive  # noqa: E402,F401  (registers the progressive network)

@@ -33,7 +33,7 @@ from dlx.ops.elementwise import add, mul
 from dlx.ops.shape import concatenate
 
 MERGES = ("add", "concat", "multiply")
-SHORTCUTS = ("auto", "identity", "projection")
+SHORTCUTS = ("auto", "identity", "projection", "none")
 
 
 def merged_shape(shapes, merge: str, axis: int = 0) -> tuple[int, ...]:
@@ -93,7 +93,8 @@ class Residual(Module):
     Args:
         body (Module): f, usually a Sequential.
         shortcut (str, default "auto"): "identity" (f must keep the shape), "projection" (always
-            W_s x: ``projection_for``) or "auto" (identity when the shapes agree, else projection).
+            W_s x: ``projection_for``) or "auto" (identity when the shapes agree, else projection);
+            "none": no shortcut, out = f(x), the block's plain twin (for comparing the two in a sweep).
 
     Shape:
         input (N, *in), output (N, *f's output).
@@ -111,6 +112,8 @@ class Residual(Module):
     def shortcut_module(self, input_shape) -> Module | None:
         """The projection the shortcut needs for ``input_shape`` (unbuilt), or None for the identity."""
         output = tuple(self.body.output_shape(tuple(input_shape)))
+        if self.shortcut == "none":
+            return None
         if self.shortcut == "identity" or (self.shortcut == "auto" and output == tuple(input_shape)):
             if output != tuple(input_shape):
                 raise ShapeError(f"an identity shortcut needs f(x) of the input's shape {tuple(input_shape)}, "
@@ -121,6 +124,8 @@ class Residual(Module):
     def output_shape(self, input_shape):
         projection = self.shortcut_module(input_shape)
         output = tuple(self.body.output_shape(tuple(input_shape)))
+        if self.shortcut == "none":
+            return output
         return merged_shape([output, projection.output_shape(input_shape) if projection else input_shape], "add")
 
     def build(self, input_shape, rng) -> None:
@@ -132,6 +137,8 @@ class Residual(Module):
         self.projection, self.built = projection, True
 
     def forward(self, x, mask=None):
+        if self.shortcut == "none":
+            return forward_masked(self.body, x, mask)
         shortcut = x if self.projection is None else self.projection(x)
         return add(forward_masked(self.body, x, mask), shortcut)
 

@@ -5,6 +5,7 @@ Importing this package also gives ``Tensor`` its operators and methods
 ``dlx.tensor`` stays at the bottom of the import graph.
 """
 from dlx.ops.attention import affine, scaled_dot_product_attention
+from dlx.ops.bayes import sampled_kl, softplus_sample
 from dlx.ops.activation import identity, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from dlx.ops.conv import conv1d, conv2d
 from dlx.ops.conv_transpose import conv_transpose2d
@@ -35,6 +36,7 @@ __all__ = [
     "sum", "tanh", "transpose", "unstack", "where",
     "bernoulli_nll", "conv_transpose2d", "gaussian_kl", "reparameterize", "upsample_bilinear2d", "upsample_nearest2d",
     "lif_sequence",
+    "sampled_kl", "softplus_sample",
 ]
 
 

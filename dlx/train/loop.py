@@ -18,6 +18,7 @@ import numpy as np
 
 from dlx.data import batch, minibatches, resolve_batch_size
 from dlx.nn import forward_masked
+from dlx.nn.bayesian import BayesDense, kl_weight, model_kl
 from dlx.tasks.base import predict_outputs
 from dlx.tensor import Tensor
 from dlx.train.gradient_flow import GradientFlow
@@ -45,6 +46,8 @@ class SupervisedLearner(Learner):
         self.stopper, self.guard, self.early_stopping = x.stopper, x.guard, x.early_stopping
         self.restore_best = x.settings.restore_best
         self.checkpoint = "epoch" if x.settings.checkpoint else None
+        self.bayesian = any(isinstance(m, BayesDense) for m in x.model.modules())
+        self.step, self.steps = 0, 1
 
     def planned_epochs(self) -> int:
         return self.settings.epochs
@@ -62,6 +65,7 @@ class SupervisedLearner(Learner):
         order = list(minibatches(len(x.splits["train"]), self.settings.batch_size, x.rngs["shuffle"],
                                  self.settings.shuffle))
         x.model.train()
+        self.step, self.steps = 0, len(order)
         if hasattr(x.model, "start_epoch"):  # seq2seq hook: the teacher-forcing schedule (see masked_loss)
             x.model.start_epoch(epoch)
         return LazyBatches(order, self.training_batch)
@@ -88,10 +92,21 @@ class SupervisedLearner(Learner):
         x = self.x
         with WeightNoise(self.noisy_weights, self.settings.weight_noise, x.rngs["noise"]):
             loss = masked_loss(x, batch.inputs, batch.targets, batch.mask, batch.target_mask)
+            if self.bayesian:
+                loss = self.with_kl(loss, len(batch))
             x.optimiser.zero_grad()
             loss.backward()
         add_penalty_gradients(self.settings.penalties)
         return {"loss": loss.item(), "size": len(batch)}
+
+    def with_kl(self, loss: Tensor, batch_size: int) -> Tensor:
+        """Bayes by backprop's mini-batch cost per sample: (pi_i KL + sum_batch -log P(y | x, w)) / B, where
+        ``loss`` is the batch's mean -log-likelihood and pi_i the KL's weight in mini-batch i
+        (``regularisation.kl_weighting``)."""
+        self.step += 1
+        kl = model_kl(self.x.model)
+        weight = kl_weight(min(self.step, self.steps), self.steps, self.x.config.regularisation.kl_weighting)
+        return loss + kl * (weight / batch_size)
 
     def gradients(self, idx: np.ndarray) -> float:
         """``training_step`` on the training samples ``idx``: the gradients, and the batch's loss."""

@@ -24,6 +24,7 @@ from dlx.runs import atomic_write_json, plot_history
 from dlx.runs.lock import FolderLock
 from dlx.runs.session import RunSession
 from dlx.runs.splits import read_splits
+from dlx.tasks import uncertainty
 from dlx.threads import ThreadSetting, choose_threads, use_threads
 from dlx.train.experiment import Experiment, check_components, load_dataset, prepare, prepare_from_splits, \
     seeded_generators, subsets
@@ -142,16 +143,24 @@ def finish(x: Experiment, session: RunSession, state: LoopState, seconds: float,
     for key, value in references.items():
         session.log(f"{key} {value:.4f}")
     test.update(references)
+    curve = None
+    if uncertainty.applies(x.model, train) and state.history:
+        spreads, curve = uncertainty.spread_report(x.model, train, x.scaler, x.config.output.predictive_samples,
+                                                   x.config.output.spread_range)
+        test.update(spreads)
     description = describe_model(x.model, train.input_shape, x.n_outputs)
     meta = {"kind": "model", "description": description, "task": train.task, "loss": x.loss_name,
             "scaling": x.config.dataset.scaling, "class_names": train.class_names,
-            "feature_names": train.feature_names, "epoch": state.epoch}
+            "feature_names": train.feature_names, "epoch": state.epoch,
+            "predictive_samples": x.config.output.predictive_samples}
     save_model_file(run_dir / "model.npz", x.model, x.scaler, meta)
     atomic_write_json(run_dir / "model.json", {**description, **{k: v for k, v in meta.items() if k != "description"}})
     if x.config.output.plots and state.history:
         plot_history(state.history, run_dir / "plots")
         x.task.plots(x.model, x.splits, test, run_dir / "plots")
         plot_gradient_flow(state.gradient_flow, run_dir / "plots")
+        if curve is not None:
+            uncertainty.plot_predictive(curve, run_dir / "plots" / "predictive.png")
     confusion = test.pop("confusion_matrix", None)
     summary = _summary(x, state, test, confusion, seconds)
     if threads is not None:

@@ -64,7 +64,7 @@ def test_schema_describes_every_kind(tmp_path):
     assert result.returncode == 0, output_of(result)
     schema = json.loads(result.stdout)
     assert [m["$ref"].split("/")[-1] for m in schema["oneOf"]] == ["ExperimentConfig", "GenerativeConfig", "RLConfig",
-                                                               "CompressConfig", "STDPConfig"]
+                                                               "CompressConfig", "STDPConfig", "ContinualConfig"]
     definitions = schema["$defs"]
     assert set(definitions["GenerativeModelConfig"]["properties"]["kind"]["enum"]) == \
         {"autoencoder", "denoising_autoencoder", "vae", "gan"}

@@ -149,3 +149,13 @@ def test_projection_shortcuts_for_vectors_sequences_and_strided_images():
     assert projection_for((3, 9, 9), (8, 3, 3)).stride == (3, 3)  # floor((9 - 1) / 3) + 1 = 3
     with pytest.raises(ShapeError, match="no projection shortcut maps"):
         projection_for((3, 8, 8), (8,))
+
+
+def test_shortcut_none_is_the_plain_twin(rng):
+    """``shortcut: none`` gives f(x) alone: the same layers as the residual block, its output minus x."""
+    residual = built64(Residual(Sequential([Dense(4), Tanh()]), "identity"), (4,))
+    plain = built64(Residual(Sequential([Dense(4), Tanh()]), "none"), (4,))
+    plain.load_state_dict(residual.state_dict())
+    x = Tensor(rng.standard_normal((3, 4)))
+    np.testing.assert_allclose(plain(x).data, residual(x).data - x.data)
+    assert plain.output_shape((4,)) == (4,) and plain.projection is None
