@@ -10,7 +10,7 @@ from dlx.ops.conv import conv1d, conv2d
 from dlx.ops.conv_transpose import conv_transpose2d
 from dlx.ops.ctc import ctc_loss
 from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sqrt, sub, where
-from dlx.ops.embedding import embedding
+from dlx.ops.embedding import embedding, word_scores
 from dlx.ops.gru import gru_sequence
 from dlx.ops.latent import bernoulli_nll, gaussian_kl, reparameterize
 from dlx.ops.layer_norm import layer_norm
@@ -32,7 +32,7 @@ __all__ = [
     "log_softmax", "lstm_sequence", "masked_cross_entropy", "masked_mean", "masked_softmax", "matmul", "max", "mean", "rnn_sequence",
     "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
     "sum", "tanh", "transpose", "unstack", "where",
-    "bernoulli_nll", "conv_transpose2d", "gaussian_kl", "reparameterize", "upsample_bilinear2d", "upsample_nearest2d",
+    "bernoulli_nll", "conv_transpose2d", "word_scores", "gaussian_kl", "reparameterize", "upsample_bilinear2d", "upsample_nearest2d",
 ]
 
 

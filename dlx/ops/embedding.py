@@ -22,7 +22,9 @@ def scatter_add_rows(index: np.ndarray, rows: np.ndarray, size: int) -> np.ndarr
     out = np.zeros((size, rows.shape[1]), dtype=rows.dtype)
     if not len(index):
         return out
-    order = np.argsort(index, kind="stable")
+    # stable sort; on 16-bit keys NumPy's stable sort is a radix sort, 10-40x faster than on int64
+    keys = index.astype(np.uint16) if size <= 1 << 16 else index
+    order = np.argsort(keys, kind="stable")
     ordered = index[order]
     starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
     out[ordered[starts]] = np.add.reduceat(rows[order], starts, axis=0)
@@ -66,3 +68,57 @@ def embedding(weight: Tensor, index) -> Tensor:
         return (scatter_add_rows(index.reshape(-1), g.reshape(-1, weight.shape[1]), weight.shape[0]),)
 
     return from_op(weight.data[index], (weight,), backward, "embedding")
+
+
+def _word_scores_example(rng):
+    inputs = rng.integers(0, 6, size=(4, 2))
+    candidates = rng.integers(0, 6, size=(4, 3))
+    candidates[0, :2] = inputs[0, 0]  # repeated rows: their gradients must add up
+    return [rng.standard_normal((6, 3)), rng.standard_normal((6, 3)), inputs, candidates], {}
+
+
+@operation("word_scores", _word_scores_example)
+def word_scores(input_vectors: Tensor, output_vectors: Tensor, inputs, candidates) -> Tensor:
+    """word2vec's scores of candidate words, fused: one tape node for the lookups and products.
+
+        h[n] = mean_i U[inputs[n, i]],   s[n, k] = h[n] . O[candidates[n, k]]
+
+    Backward (g = dL/ds, (N, K)): dL/dh[n] = sum_k g[n, k] O[candidates[n, k]]; each input row
+    U[inputs[n, i]] receives dL/dh[n] / I, each candidate row O[candidates[n, k]] receives
+    g[n, k] h[n], repeats adding up (``scatter_add_rows``).
+
+    Args:
+        input_vectors (Tensor): U, (V, d).
+        output_vectors (Tensor): O, (V, d).
+        inputs: integer (N, I) input words (one for skip-gram, the window for CBOW).
+        candidates: integer (N, K) words to score (target and noise words for negative sampling).
+
+    Shape:
+        output (N, K).
+
+    Example::
+
+        >>> word_scores(Tensor(np.eye(3)), Tensor(np.eye(3)), np.array([[1]]), np.array([[1, 2]])).data
+        array([[1., 0.]])
+    """
+    inputs, candidates = np.asarray(inputs), np.asarray(candidates)
+    size, dim = input_vectors.shape
+    for name, ids in (("inputs", inputs), ("candidates", candidates)):
+        if ids.ndim != 2 or ids.dtype.kind not in "iu":
+            raise ShapeError(f"word_scores: {name} must be a 2-D integer array, got {ids.dtype} {ids.shape}")
+        if ids.size and (ids.min() < 0 or ids.max() >= size):
+            raise ShapeError(f"word_scores: word ids must lie in [0, {size}), got {ids.min()} to {ids.max()}")
+    n, width = inputs.shape
+    hidden = input_vectors.data[inputs[:, 0]] if width == 1 else input_vectors.data[inputs].mean(axis=1)  # (N, d)
+    picked = output_vectors.data[candidates]  # (N, K, d)
+    scores = np.matmul(picked, hidden[:, :, None])[:, :, 0]  # batched products: faster than einsum here
+
+    def backward(g):
+        dhidden = np.matmul(g[:, None, :], picked)[:, 0] / width  # (N, d)
+        dinput = scatter_add_rows(inputs.reshape(-1), dhidden if width == 1 else np.repeat(dhidden, width, axis=0),
+                                  size)
+        doutput = scatter_add_rows(candidates.reshape(-1), (g[:, :, None] * hidden[:, None, :]).reshape(-1, dim),
+                                   size)
+        return dinput, doutput
+
+    return from_op(scores, (input_vectors, output_vectors), backward, "word_scores")
