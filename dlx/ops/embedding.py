@@ -77,21 +77,37 @@ def _word_scores_example(rng):
     return [rng.standard_normal((6, 3)), rng.standard_normal((6, 3)), inputs, candidates], {}
 
 
+def dense_word_scores(size: int, rows: int, candidates: int) -> bool:
+    """Whether ``word_scores`` takes its dense path: scores against the whole table by matrix products.
+
+    The sparse path gathers and scatters N x K rows of d numbers (memory-bound NumPy passes); the
+    dense one does N x V x d multiply-adds in BLAS and N x V bookkeeping. Rule: dense while V <= 16 K
+    (about where the two meet on a 2-core machine, one thread, d = 30-100) and the N x V matrix
+    stays under 4M entries. A planted corpus (V = 84, K = 6) is dense; a real vocabulary sparse.
+    """
+    return size <= 16 * candidates and size * rows <= 4_000_000
+
+
 @operation("word_scores", _word_scores_example)
-def word_scores(input_vectors: Tensor, output_vectors: Tensor, inputs, candidates) -> Tensor:
+def word_scores(input_vectors: Tensor, output_vectors: Tensor, inputs, candidates, dense: bool | None = None
+                ) -> Tensor:
     """word2vec's scores of candidate words, fused: one tape node for the lookups and products.
 
         h[n] = mean_i U[inputs[n, i]],   s[n, k] = h[n] . O[candidates[n, k]]
 
     Backward (g = dL/ds, (N, K)): dL/dh[n] = sum_k g[n, k] O[candidates[n, k]]; each input row
     U[inputs[n, i]] receives dL/dh[n] / I, each candidate row O[candidates[n, k]] receives
-    g[n, k] h[n], repeats adding up (``scatter_add_rows``).
+    g[n, k] h[n], repeats adding up. Two paths compute that (``dense_word_scores`` picks one):
+    sparse, gathering the candidates' rows and scattering with ``scatter_add_rows``; dense,
+    with A (N, V) holding g[n, k] at (n, candidates[n, k]) (repeats added) and C (V, N) the input
+    counts / I: s = (h O^T)[n, candidates[n, k]], dL/dO = A^T h, dL/dh = A O, dL/dU = C dL/dh.
 
     Args:
         input_vectors (Tensor): U, (V, d).
         output_vectors (Tensor): O, (V, d).
         inputs: integer (N, I) input words (one for skip-gram, the window for CBOW).
         candidates: integer (N, K) words to score (target and noise words for negative sampling).
+        dense (bool, optional): force a path (None: ``dense_word_scores``'s rule).
 
     Shape:
         output (N, K).
@@ -109,11 +125,25 @@ def word_scores(input_vectors: Tensor, output_vectors: Tensor, inputs, candidate
         if ids.size and (ids.min() < 0 or ids.max() >= size):
             raise ShapeError(f"word_scores: word ids must lie in [0, {size}), got {ids.min()} to {ids.max()}")
     n, width = inputs.shape
+    k = candidates.shape[1]
+    dense = dense_word_scores(size, n, k) if dense is None else dense
     hidden = input_vectors.data[inputs[:, 0]] if width == 1 else input_vectors.data[inputs].mean(axis=1)  # (N, d)
-    picked = output_vectors.data[candidates]  # (N, K, d)
-    scores = np.matmul(picked, hidden[:, :, None])[:, :, 0]  # batched products: faster than einsum here
+    if dense:
+        cells = (np.arange(n)[:, None] * size + candidates).reshape(-1)  # (n, candidate) in the flat (N, V)
+        scores = (hidden @ output_vectors.data.T).reshape(-1)[cells].reshape(n, k)
+    else:
+        picked = output_vectors.data[candidates]  # (N, K, d)
+        scores = np.matmul(picked, hidden[:, :, None])[:, :, 0]  # batched products: faster than einsum here
 
     def backward(g):
+        dtype = input_vectors.data.dtype
+        if dense:
+            a = np.bincount(cells, weights=g.reshape(-1), minlength=n * size).reshape(n, size).astype(dtype)
+            doutput = a.T @ hidden
+            dhidden = a @ output_vectors.data
+            counts = (inputs * n + np.arange(n)[:, None]).reshape(-1)  # (word, row) in the flat (V, N)
+            c = np.bincount(counts, minlength=size * n).reshape(size, n).astype(dtype) / width
+            return c @ dhidden, doutput
         dhidden = np.matmul(g[:, None, :], picked)[:, 0] / width  # (N, d)
         dinput = scatter_add_rows(inputs.reshape(-1), dhidden if width == 1 else np.repeat(dhidden, width, axis=0),
                                   size)
