@@ -119,7 +119,7 @@ def word_contexts(rng: np.random.Generator | None = None, path: str | None = Non
     if negatives:
         x = np.concatenate([x, y[:, None], noise_words(noise, (len(y), negatives), rng)], axis=1)
         names += ["target"] + [f"noise{k}" for k in range(1, negatives + 1)]
-    return Dataset(x.astype(np.int32), y, WORD_CONTEXT, f"{name}-{method}", feature_names=names,
+    return Dataset(x.astype(np.int64), y, WORD_CONTEXT, f"{name}-{method}", feature_names=names,
                    class_names=vocab.tokens)
 
 
