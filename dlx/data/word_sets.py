@@ -86,8 +86,8 @@ def noise_words(p: np.ndarray, shape, rng, table_size: int = 1 << 20) -> np.ndar
     word at quantile (c + 1/2) / table_size of ``p`` (each word fills p * table_size cells, to within one), so
     a draw is one uniform integer and one lookup (about 9x faster than ``rng.choice(p=...)``)."""
     cdf = np.cumsum(p)
-    table = np.minimum(np.searchsorted(cdf / cdf[-1], (np.arange(table_size) + 0.5) / table_size, side="right"),
-                       len(p) - 1)
+    ends = np.round(cdf / cdf[-1] * table_size).astype(np.int64)  # word w fills cells ends[w - 1] .. ends[w] - 1
+    table = np.repeat(np.arange(len(p)), np.diff(ends, prepend=0))
     return table[rng.integers(0, table_size, shape)]
 
 

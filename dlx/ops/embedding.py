@@ -99,8 +99,8 @@ def word_scores(input_vectors: Tensor, output_vectors: Tensor, inputs, candidate
     U[inputs[n, i]] receives dL/dh[n] / I, each candidate row O[candidates[n, k]] receives
     g[n, k] h[n], repeats adding up. Two paths compute that (``dense_word_scores`` picks one):
     sparse, gathering the candidates' rows and scattering with ``scatter_add_rows``; dense,
-    with A (N, V) holding g[n, k] at (n, candidates[n, k]) (repeats added) and C (V, N) the input
-    counts / I: s = (h O^T)[n, candidates[n, k]], dL/dO = A^T h, dL/dh = A O, dL/dU = C dL/dh.
+    with A (N, V) holding g[n, k] at (n, candidates[n, k]) (repeats added): s = (h O^T)[n, candidates[n, k]],
+    dL/dO = A^T h, dL/dh = A O (the input rows scattered as in the sparse path).
 
     Args:
         input_vectors (Tensor): U, (V, d).
@@ -140,10 +140,10 @@ def word_scores(input_vectors: Tensor, output_vectors: Tensor, inputs, candidate
         if dense:
             a = np.bincount(cells, weights=g.reshape(-1), minlength=n * size).reshape(n, size).astype(dtype)
             doutput = a.T @ hidden
-            dhidden = a @ output_vectors.data
-            counts = (inputs * n + np.arange(n)[:, None]).reshape(-1)  # (word, row) in the flat (V, N)
-            c = np.bincount(counts, minlength=size * n).reshape(size, n).astype(dtype) / width
-            return c @ dhidden, doutput
+            dhidden = a @ output_vectors.data / width
+            dinput = scatter_add_rows(inputs.reshape(-1), dhidden if width == 1 else np.repeat(dhidden, width, axis=0),
+                                      size)
+            return dinput, doutput
         dhidden = np.matmul(g[:, None, :], picked)[:, 0] / width  # (N, d)
         dinput = scatter_add_rows(inputs.reshape(-1), dhidden if width == 1 else np.repeat(dhidden, width, axis=0),
                                   size)
