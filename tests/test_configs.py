@@ -48,7 +48,15 @@ def one_step_overrides(path: Path, tmp_path: Path) -> list[str]:
         overrides.append("dataset.options.limit=null")
     if loaded.config.model.name == "seq2seq":  # one epoch of a few sequences: the mechanism, not the claim
         overrides.append("dataset.options.n=100")
+    overrides += SMALL_TEXT.get(loaded.config.dataset.name, [])
     return overrides
+
+
+SMALL_TEXT = {  # the language configs' one epoch on a slice of their text: the mechanism, not the claim
+    "word_windows": ["dataset.options.limit=20000"], "word_ngrams": ["dataset.options.limit=20000"],
+    "word_contexts": ["dataset.options.sentences=500"], "cooccurrence": ["dataset.options.sentences=500"],
+    "python_docstrings": ["dataset.options.packages=[email, logging]"], "tagging": ["dataset.options.n=200"],
+    "template_qa": ["dataset.options.n=500"], "documents": ["dataset.options.n=100"]}
 
 
 def test_there_are_configs():

@@ -25,6 +25,7 @@ from dlx.explain.run import explain_to_folder, run_method
 from dlx.explain.shapley import kernel_shap
 from dlx.explain.smooth import gradient_x_input, smoothgrad
 from dlx.explain.text_methods import integrated_gradients_text, lime_text_method, occlusion_text
+from dlx.explain.attention import attention  # noqa: F401  (registers the attention explainer)
 from dlx.explain.target import ExplainTarget, affine_preprocess, check_index, target_for_model
 
 __all__ = ["ExplainTarget", "Explanation", "accumulated_local_effects", "activation_maximisation",

@@ -55,4 +55,8 @@ def target_for_run(run_dir: Path | str, split: str = "test") -> tuple[ExplainTar
     vocabulary = run_vocabulary(loaded.config.dataset.name, dict(loaded.config.dataset.options))
     if vocabulary is not None:  # word ids: the text methods, with the words they stand for
         target.extra.update(data="text", vocabulary=vocabulary)
+    if loaded.config.dataset.name in ("documents", "train_delays"):  # sentences x words: the attention method
+        from dlx.data.sequences import tagging_vocabulary
+        target.extra.update(data="documents", vocabulary=tagging_vocabulary())
+    target.extra["network"] = run.network  # model-specific methods (attention) read the network itself
     return target, chosen.X

@@ -20,7 +20,7 @@ import numpy as np
 from dlx.errors import ConfigError, ShapeError
 from dlx.nn import Module
 from dlx.nn.module import Parameter
-from dlx.ops import embedding, matmul, transpose
+from dlx.ops import embedding, matmul, transpose, word_scores
 from dlx.registry import models
 
 
@@ -31,7 +31,8 @@ def _positive(owner: str, name: str, value, low: int = 1) -> int:
 
 
 def _ids(x) -> np.ndarray:
-    return np.asarray(getattr(x, "data", x)).astype(np.int64)
+    ids = np.asarray(getattr(x, "data", x))
+    return ids if ids.dtype.kind in "iu" else ids.astype(np.int64)  # integer ids as they are: no copy
 
 
 @models.register("word2vec")
@@ -78,11 +79,11 @@ class Word2Vec(Module):
 
     def forward(self, x):
         ids = _ids(x)
-        hidden = embedding(self.input_vectors, ids[:, :self.n_inputs]).mean(axis=1)  # (N, d)
         if not self.negatives:
+            hidden = embedding(self.input_vectors, ids[:, :self.n_inputs]).mean(axis=1)  # (N, d)
             return matmul(hidden, transpose(self.output_vectors))  # (N, V)
-        candidates = embedding(self.output_vectors, ids[:, self.n_inputs:])  # (N, 1 + K, d)
-        return (candidates * hidden.reshape(len(ids), 1, self.dim)).sum(axis=-1)  # (N, 1 + K)
+        # the lookups and products fused in one operation (one tape node per batch)
+        return word_scores(self.input_vectors, self.output_vectors, ids[:, :self.n_inputs], ids[:, self.n_inputs:])
 
     def word_vectors(self) -> np.ndarray:
         """(V, d): the input vectors."""

@@ -11,7 +11,7 @@ from dlx.ops.conv import conv1d, conv2d
 from dlx.ops.conv_transpose import conv_transpose2d
 from dlx.ops.ctc import ctc_loss
 from dlx.ops.elementwise import abs, add, clip, div, exp, log, mul, neg, pow, sqrt, sub, where
-from dlx.ops.embedding import embedding
+from dlx.ops.embedding import embedding, word_scores
 from dlx.ops.gru import gru_sequence
 from dlx.ops.latent import bernoulli_nll, gaussian_kl, reparameterize
 from dlx.ops.layer_norm import layer_norm
@@ -35,8 +35,7 @@ __all__ = [
     "mse_loss", "mul", "neg", "pow", "relu", "reshape", "sigmoid", "softmax", "sqrt", "stack", "sub",
     "sum", "tanh", "transpose", "unstack", "where",
     "bernoulli_nll", "conv_transpose2d", "gaussian_kl", "reparameterize", "upsample_bilinear2d", "upsample_nearest2d",
-    "lif_sequence",
-    "sampled_kl", "softplus_sample",
+    "lif_sequence", "sampled_kl", "softplus_sample", "word_scores",
 ]
 
 

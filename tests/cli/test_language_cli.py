@@ -46,3 +46,22 @@ def test_text_explanations_of_a_bag_of_words_run(tmp_path):
     assert all(abs(occlusion[word] - own[word]) < 1e-4 for word in own)  # a bag of words: removing a word loses its weight
     ig = found["integrated_gradients_text"]
     assert ig["completeness_gap"] <= 0.01 * abs(ig["output"] - ig["baseline_output"])
+    refused = dlx("explain", run, "-m", "attention", "--index", "3", cwd=tmp_path)  # a bag of words: no attention
+    assert refused.returncode != 0 and "has none" in refused.stderr + refused.stdout, output_of(refused)
+    assert len((refused.stderr + refused.stdout).strip().splitlines()) == 1, output_of(refused)
+
+
+def test_attention_weights_of_a_hierarchical_attention_run_as_words(tmp_path):
+    from tests.cli.cli_process import dlx, output_of
+    run = trained(tmp_path, CONFIGS / "documents_han.yaml", "dataset.options.n=60", "training.epochs=1",
+                  "output.plots=false")
+    result = dlx("explain", run, "-m", "attention", "--index", "2", cwd=tmp_path)
+    assert result.returncode == 0, output_of(result)
+    folder = Path(result.stdout.split("wrote ")[-1].strip())
+    found = json.loads((folder / "explanation.json").read_text())
+    assert (folder / "words.html").read_text().count("<span") == len(found["words"]) > 0
+    # softmax weights: each sentence's word weights and the sentence weights sum to 1, so word x sentence does too
+    assert math.isclose(sum(found["sentence_weights"]), 1.0, rel_tol=1e-5)
+    assert math.isclose(sum(w["weight"] for w in found["words"]), 1.0, rel_tol=1e-5)
+    refused = dlx("explain", run, "-m", "occlusion_text", "--index", "2", cwd=tmp_path)
+    assert refused.returncode != 0 and "methods that apply here: attention" in refused.stderr + refused.stdout

@@ -236,6 +236,8 @@ FORMULAS = {
     "masked_mean": lambda v, m: v[m].sum() / v[m].size,
     "masked_cross_entropy": lambda z, y, m: -np.mean(log_softmax(z, -1)[m][np.arange(m.sum()), y[m]]),
     "embedding": lambda weight, index: np.array([[weight[i] for i in row] for row in index]),
+    "word_scores": lambda u, o, inputs, cands: np.array([[np.mean([u[i] for i in row], axis=0) @ o[c] for c in crow]
+                                                         for row, crow in zip(inputs, cands)]),
     "conv_transpose2d": conv_transpose2d_formula,
     "upsample_nearest2d": lambda x, scale: x.repeat(scale[0], axis=2).repeat(scale[1], axis=3),
     "upsample_bilinear2d": upsample_bilinear_formula,
@@ -283,6 +285,8 @@ def torch_references(torch):
         "huber_loss": lambda p, t, delta=1.0: F.huber_loss(p, t, delta=delta),
         "masked_cross_entropy": lambda z, y, m: F.cross_entropy(z[m], y[m]),
         "embedding": lambda weight, index: F.embedding(index, weight),
+        "word_scores": lambda u, o, inputs, cands: torch.einsum(
+            "nkd,nd->nk", F.embedding(cands, o), F.embedding(inputs, u).mean(1)),
         "conv_transpose2d": F.conv_transpose2d,
         "upsample_nearest2d": lambda x, scale: F.interpolate(x, scale_factor=scale, mode="nearest"),
         "upsample_bilinear2d": lambda x, scale: F.interpolate(x, scale_factor=scale, mode="bilinear",
