@@ -160,7 +160,7 @@ def distil(source, options: dict, log=print) -> Compressed:
     row = train_masked(x)
     distilled_test, distilled_val = test_metrics(x), test_metrics(x, "validation")
     log(f"student distilled: {distilled_test}")
-    return Compressed(x.model, rows=[{"student": "alone", **alone_row, **alone_val, **alone_test},
+    return Compressed(x.model, scaler=x.scaler, rows=[{"student": "alone", **alone_row, **alone_val, **alone_test},
                                      {"student": "distilled", **row, **distilled_val, **distilled_test}],
                       record={"temperature": float(o["temperature"]), "alpha": float(o["alpha"]),
                               "transfer": float(o["transfer"]), "transfer_samples": int(len(positions)),
