@@ -1,6 +1,7 @@
 """The distillation loss: its gradient (gradcheck) and the T^2-scaled soft term's closed form; the transfer set
 and the teacher's soft targets on it."""
 import numpy as np
+import pytest
 
 from dlx.compress.distil import DistillationLoss, softmax, teacher_logits, transfer_positions
 from dlx.compress.source import open_source
@@ -62,3 +63,19 @@ def test_the_teachers_logits_are_its_outputs_on_its_own_scaled_inputs(tmp_path):
     teacher = source.experiment()  # the run's own scaling of its training split, its trained weights
     expected = predict_outputs(teacher.model, teacher.splits["train"].X[positions])
     np.testing.assert_allclose(teacher_logits(source, positions), expected, rtol=1e-5, atol=1e-6)
+
+
+def test_the_loss_and_its_gradient_equal_pytorchs_soft_and_hard_cross_entropy(rng):
+    """The same mixture written with torch's cross-entropy on probabilities (soft targets) and on labels."""
+    torch = pytest.importorskip("torch")
+    t, s, temperature, alpha = targets(rng), rng.standard_normal((6, 4)), 4.0, 0.7
+    logits = Tensor(s, requires_grad=True)
+    value = DistillationLoss(temperature, alpha)(logits, t)
+    value.backward()
+    ts = torch.tensor(s, requires_grad=True)
+    soft = torch.nn.functional.cross_entropy(ts / temperature, torch.softmax(torch.tensor(t[:, 1:]) / temperature, 1))
+    hard = torch.nn.functional.cross_entropy(ts, torch.tensor(t[:, 0], dtype=torch.int64))
+    expected = alpha * temperature ** 2 * soft + (1 - alpha) * hard
+    expected.backward()
+    assert value.item() == pytest.approx(expected.item(), rel=1e-10)
+    np.testing.assert_allclose(logits.grad, ts.grad.numpy(), rtol=1e-9, atol=1e-12)
