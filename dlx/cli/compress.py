@@ -9,7 +9,7 @@ import typer
 from dlx.cli.common import console, fmt, user_errors
 
 FLAGS = ("sparsity", "criterion", "rounds", "epochs", "bits", "activation_bits", "qat_epochs", "student", "temperature", "alpha",
-         "rate", "rewind_epoch")
+         "rate", "rewind_epoch", "transfer")
 
 
 def compress(
@@ -28,6 +28,8 @@ def compress(
     alpha: Optional[float] = typer.Option(None, "--alpha", help="distil: weight of the soft loss (0.9)."),
     rate: Optional[float] = typer.Option(None, "--rate", help="lottery: fraction pruned per round (0.2)."),
     rewind_epoch: Optional[int] = typer.Option(None, "--rewind-epoch", help="lottery: rewind to this epoch (0)."),
+    transfer: Optional[float] = typer.Option(None, "--transfer", help="distil: share of the training split the "
+                                             "students learn from (1)."),
 ):
     """Compress RUN into a new run (RUN/children/compress-METHOD/...) and print the table original against compressed."""
     values = locals()

@@ -2,8 +2,9 @@
 
 Round r prunes ``rate`` (20%) of the weights still present, by magnitude of the weights the
 previous round trained (round 1: the run's own trained weights), rewinds the survivors to the
-run's initial weights (``rewind_epoch`` k > 0: to the weights after k epochs of training from
-them) and trains the ticket again, through the Trainer, with the removed weights held at zero.
+run's initial weights (``rewind_epoch`` k > 0: to the weights the run's own training had after
+k epochs, Frankle et al. 2020) and trains the ticket again, through the Trainer, with the removed
+weights held at zero.
 After r rounds ``0.8^r`` of the weights remain (8 rounds: 16.8%). The control: the same mask on
 a random re-initialisation (the same initialiser, another seed), trained the same way. The
 rounds table records both test metrics next to the dense run's; the new run holds the last ticket.
@@ -14,6 +15,7 @@ from dlx.compress.masks import make_masks
 from dlx.compress.prune import Compressed, layer_sparsity, weights_left
 from dlx.compress.training import test_metrics, train_masked
 from dlx.errors import DlxError
+from dlx.train.loop import Trainer
 
 SHOWN = ("round", "weights_left", "ticket_test_accuracy", "random_test_accuracy", "dense_test_accuracy")
 DEFAULTS = {"rounds": 8, "rate": 0.2, "scope": "layer", "rewind_epoch": 0, "control": True}
@@ -32,11 +34,15 @@ def checked_options(options: dict, source=None) -> dict:
 
 
 def rewound_weights(source, epoch: int) -> dict:
-    """The run's initial weights (its seed's initialisation), or those after ``epoch`` epochs of training."""
+    """The run's initial weights (its seed's initialisation), or its weights after ``epoch`` epochs: the run's
+    own training (its config, seed and whole learning-rate schedule) stopped at the end of that epoch."""
+    x = source.experiment(weights=False)
     if epoch == 0:
-        return source.experiment(weights=False).model.state_dict()
-    x = source.experiment([f"training.epochs={epoch}"], weights=False)
-    train_masked(x)
+        return x.model.state_dict()
+    state = Trainer(x, on_epoch=lambda row: row.get("epoch", 0) >= epoch).fit()
+    if state.epoch < epoch:
+        raise DlxError(f"rewind_epoch {epoch} is past the run's training, which stopped after {state.epoch} "
+                       f"epochs; give a smaller rewind_epoch")
     return x.model.state_dict()
 
 
@@ -47,11 +53,11 @@ def random_weights(source) -> dict:
 
 
 def trained_ticket(source, start: dict, masks: dict):
-    """Train the network from ``start`` with ``masks``; (experiment, test metrics)."""
+    """Train the network from ``start`` with ``masks``; (experiment, test and validation metrics)."""
     x = source.experiment(weights=False)
     x.model.load_state_dict(start)
     train_masked(x, masks)
-    return x, test_metrics(x)
+    return x, {**test_metrics(x), **test_metrics(x, "validation")}
 
 
 def lottery(source, options: dict, log=print) -> Compressed:
@@ -59,7 +65,7 @@ def lottery(source, options: dict, log=print) -> Compressed:
     o = checked_options(options)
     start = rewound_weights(source, int(o["rewind_epoch"]))
     trained = source.experiment()  # the dense run's trained weights
-    dense = test_metrics(trained)
+    dense = {**test_metrics(trained), **test_metrics(trained, "validation")}
     masks, rows, ticket = None, [], trained
     for r in range(1, int(o["rounds"]) + 1):
         sparsity = 1 - (1 - float(o["rate"])) ** r

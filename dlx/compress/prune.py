@@ -21,13 +21,15 @@ DEFAULTS = {"sparsity": 0.9, "criterion": "layer", "rounds": 1, "epochs": 10}
 @dataclass
 class Compressed:
     """What a method hands back: the new network (scaled inputs in), whether to store it sparse, a summary
-    section, one row per round or step for ``metrics.jsonl``, and the masks (for the sparsity plot)."""
+    section, one row per round or step for ``metrics.jsonl``, the masks (for the sparsity plot), and the
+    scaler its inputs need when it is not the original run's (a student fitted on a transfer set)."""
 
     network: object
     sparse: bool = False
     record: dict = field(default_factory=dict)
     rows: list = field(default_factory=list)
     masks: dict | None = None
+    scaler: object = None
 
 
 def checked_options(options: dict, source=None) -> dict:

@@ -84,8 +84,11 @@ def write_model(run_dir: Path, source: Source, compressed: Compressed) -> None:
     arrays = prefixed("model", compressed.network.state_dict())
     if compressed.sparse:
         arrays = sparse_arrays(arrays)
-    original, _ = load_checkpoint(source.run_dir / "model.npz")
-    arrays.update({k: v for k, v in original.items() if k.startswith("scaler/")})  # the same scaler
+    if compressed.scaler is not None:
+        arrays.update(prefixed("scaler", compressed.scaler.state_dict()))
+    else:
+        original, _ = load_checkpoint(source.run_dir / "model.npz")
+        arrays.update({k: v for k, v in original.items() if k.startswith("scaler/")})  # the same scaler
     save_checkpoint(run_dir / "model.npz", arrays, meta, deflate=True)
     atomic_write_json(run_dir / "model.json", {**description, **{k: v for k, v in meta.items()
                                                                  if k != "description"}})

@@ -20,7 +20,9 @@ def train_masked(x: Experiment, masks: dict | None = None) -> dict:
             **{k: v for k, v in last.items() if k.startswith(("train_", "val_"))}}
 
 
-def test_metrics(x: Experiment) -> dict:
-    """The network's metrics on the experiment's (scaled) test split, named ``test_*``."""
-    results = x.task.evaluate(x.model, x.splits["test"], x.loss, x.n_outputs)
-    return {f"test_{k}": v for k, v in results.items() if k != "confusion_matrix"}
+def test_metrics(x: Experiment, split: str = "test") -> dict:
+    """The network's metrics on the experiment's (scaled) test split (or ``split``: "validation"), named
+    ``test_*`` (``val_*``)."""
+    results = x.task.evaluate(x.model, x.splits[split], x.loss, x.n_outputs)
+    prefix = "val" if split == "validation" else split
+    return {f"{prefix}_{k}": v for k, v in results.items() if k != "confusion_matrix"}

@@ -25,7 +25,7 @@ from dlx.errors import ConfigError, DlxError
 from dlx.experiments.registry import ExperimentKind, register_kind
 
 OPTIONS = ("sparsity", "criterion", "rounds", "epochs", "bits", "activation_bits", "qat_epochs", "student", "temperature", "alpha",
-           "rate", "rewind_epoch", "scope")
+           "rate", "rewind_epoch", "scope", "transfer")
 
 
 class CompressConfig(BaseModel):
@@ -52,6 +52,7 @@ class CompressConfig(BaseModel):
     rate: float | None = None
     rewind_epoch: int | None = None
     scope: Literal["layer", "global"] | None = None
+    transfer: float | None = Field(None, description="distil: share of the training split the students learn from")
     output: OutputConfig = Field(default_factory=OutputConfig)
 
 
@@ -114,22 +115,25 @@ def start(loaded, folder=None, results_dir=None, reporter=None):
 
 def references(summary: dict) -> dict:
     """The numbers a claim compares the compressed model with, named ``original_test_*``, ``alone_test_*``,
-    ``random_test_*``."""
+    ``random_test_*``; and the validation metrics a sweep chooses settings by: ``val_*`` (the student, the
+    last ticket), ``alone_val_*``, ``random_val_*``."""
     out = {f"original_{k}": v for k, v in summary.get("original_test", {}).items()}
     table = summary.get("table", {})
     if table:  # how many times smaller the model file is
         out["disk_ratio"] = table["original"]["bytes_on_disk"] / max(table["compressed"]["bytes_on_disk"], 1)
     record = summary.get("compression", {})
     out.update({f"alone_{k}": v for k, v in record.get("student_alone", {}).items()})
+    out.update({f"alone_{k}": v for k, v in record.get("student_alone_val", {}).items()})
     last = (record.get("rounds") or [{}])[-1]
-    out.update({k: v for k, v in last.items() if k.startswith("random_test_")})
+    out.update({k: v for k, v in last.items() if k.startswith(("random_test_", "random_val_"))})
+    out.update({k[len("ticket_"):]: v for k, v in last.items() if k.startswith("ticket_val_")})
     return out
 
 
 def metrics() -> tuple[str, ...]:
     names = ("loss", "accuracy", "precision", "recall", "f1", "r2", "mse", "mae")
-    return ("disk_ratio",) + tuple(f"{prefix}test_{m}" for prefix in ("", "original_", "alone_", "random_")
-                                   for m in names)
+    test = tuple(f"{prefix}test_{m}" for prefix in ("", "original_", "alone_", "random_") for m in names)
+    return ("disk_ratio",) + test + tuple(f"{prefix}val_{m}" for prefix in ("", "alone_", "random_") for m in names)
 
 
 def headline(summary: dict) -> tuple[str, dict]:

@@ -73,10 +73,16 @@ def test_int8_run_holds_integer_codes_and_evaluates_as_any_run(run):
 
 
 def test_distilled_student_records_the_student_alone(run, tmp_path):
-    new, summary = compressed(run, "distil", "--student", write(tmp_path, STUDENT, "student.yaml"))
+    """On a transfer set (half the training split) the student fits its own scaler: the new run must carry it,
+    so that evaluating it in another process gives the accuracy the student had in memory."""
+    new, summary = compressed(run, "distil", "--student", write(tmp_path, STUDENT, "student.yaml"),
+                              "--transfer", "0.5")
     record = summary["compression"]
     assert set(record["student_alone"]) == set(record["student_distilled"]) and "test_accuracy" in record["student_alone"]
     assert summary["table"]["compressed"]["parameters"] == 64 * 8 + 8 + 8 * 10 + 10
+    train = len(np.load(run / "splits.npz")["train"])
+    assert abs(record["transfer_samples"] - train / 2) <= 5  # half of each of the 10 classes, rounded
+    assert evaluated(new)["accuracy"] == record["student_distilled"]["test_accuracy"]
 
 
 def test_lottery_rounds_keep_80_percent_each_and_record_the_random_control(run):
