@@ -24,7 +24,7 @@ from dlx.errors import ConfigError, ShapeError
 from dlx.nn.init import get_initialiser
 from dlx.nn.module import Module, Parameter
 from dlx.ops.gru import gru_sequence
-from dlx.ops.recurrent import lstm_sequence, rnn_sequence
+from dlx.ops.recurrent import lstm_scaled_weights, lstm_sequence, rnn_sequence
 from dlx.ops.shape import concatenate
 from dlx.registry import layers
 from dlx.tensor import Tensor
@@ -117,20 +117,31 @@ class _Recurrent(Module):
         out = self._sequence(x, self._params(suffix), keep, norms, return_state=not self.return_sequences)
         return out if self.return_sequences else out[:, x.shape[1]]  # the final state h_T
 
-    def forward_stateful(self, x, state: tuple | None = None) -> tuple[Tensor, tuple]:
+    @property
+    def carries_state(self) -> bool:
+        """Whether a ``StatefulReader`` can step it: every step's output, in one direction."""
+        return self.return_sequences and not self.bidirectional
+
+    def prepare_steps(self) -> dict:
+        """What ``forward_stateful`` may compute once from the weights for many short calls while the
+        weights stay fixed (generation): keyword arguments of the fused operation (LSTM: its scaled weights)."""
+        return {}
+
+    def forward_stateful(self, x, state: tuple | None = None, prepared: dict | None = None) -> tuple[Tensor, tuple]:
         """(output, new state) for ``x`` (N, T, D) read on from ``state`` (the new state of an earlier call;
         None: zeros): the layer's usual output, as if this call's steps had followed the earlier ones.
 
         Generation uses it to read one new step at a time instead of rereading the whole context
         (``dlx.inference.text``). The state is a tuple of (N, H) arrays (LSTM: h and c). A bidirectional
-        layer needs the whole sequence at once and cannot do this.
+        layer needs the whole sequence at once and cannot do this. ``prepared``: ``prepare_steps()`` of
+        the current weights, or None (computed in the call).
         """
         if self.bidirectional:
             raise ShapeError(f"{type(self).registry_name}: a bidirectional layer reads the whole sequence; "
                              f"it cannot carry a state from one call to the next")
         x = x if isinstance(x, Tensor) else Tensor(x)
         initial = () if state is None else tuple(Tensor(s) for s in state)
-        out = self._sequence(x, self._params(), None, None, initial, return_state=True)
+        out = self._sequence(x, self._params(), None, None, initial, return_state=True, **(prepared or {}))
         steps = x.shape[1]
         new_state = tuple(out.data[:, steps + i] for i in range(self.states))
         return (out[:, :steps] if self.return_sequences else out[:, steps]), new_state
@@ -263,9 +274,12 @@ class LSTM(_Recurrent):
         b[self.units:2 * self.units] += self.forget_bias
         return b
 
-    def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False):
+    def prepare_steps(self) -> dict:
+        return {"scaled": lstm_scaled_weights(*self._params())}
+
+    def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False, scaled=None):
         return lstm_sequence(x, *params, *initial, mask=keep, truncate=self.truncate,
-                             return_state=return_state, grad_norms=grad_norms)
+                             return_state=return_state, grad_norms=grad_norms, scaled=scaled)
 
 
 @layers.register("gru")

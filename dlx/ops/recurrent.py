@@ -94,10 +94,21 @@ def rnn_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | No
     return from_op(out, tape_parents((x, w_x, w_h, b), (h0,)), backward, "rnn_sequence")
 
 
+def lstm_scaled_weights(w_x: Tensor, w_h: Tensor, b: Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W_x s, W_h s, b s) with s = -1 on the i, f, o blocks and -2 on g: what ``lstm_sequence``'s steps use.
+
+    sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1: with the weights scaled by -1
+    (i, f, o) and -2 (g), each step needs one exp over all four blocks, nothing else.
+    """
+    scale = np.repeat(np.array([-1.0, -1.0, -1.0, -2.0], dtype=w_h.dtype), w_h.shape[0])  # (4H,)
+    return w_x.data * scale, w_h.data * scale, b.data * scale
+
+
 @operation("lstm_sequence", recurrence_example(4, with_cell=True))
 def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | None = None,
                   c0: Tensor | None = None, mask=None, truncate: int | None = None,
-                  return_state: bool = False, grad_norms: list | None = None) -> Tensor:
+                  return_state: bool = False, grad_norms: list | None = None,
+                  scaled: tuple | None = None) -> Tensor:
     """LSTM, the lecture's equations, gates in the lecture's order (i, f, o, g) along the last axis:
 
         (i, f, o, g) = (sigma, sigma, sigma, tanh)(x_t W_x + h_{t-1} W_h + b)
@@ -115,17 +126,18 @@ def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | N
         x (N, T, D), w_x (D, 4H), w_h (H, 4H), b (4H,), h0 and c0 (N, H) or None
         (zeros), mask (N, T) or None, truncate, return_state, grad_norms: see the
         module docstring. PyTorch's nn.LSTM orders its gates (i, f, g, o).
+        scaled (default None): ``lstm_scaled_weights(w_x, w_h, b)`` of these same weights, given by a
+        caller that makes many short calls with fixed weights (generation, one step per call) so
+        that the scaling is done once, not per call; None scales them here.
 
     Shape:
         output (N, T, H) (the h_t), or (N, T + 2, H) with h_T and c_T appended.
     """
     seq = Sequence("lstm_sequence", x, mask, truncate)
     H = w_h.shape[0]
-    # sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1: with the weights scaled once per
-    # call by -1 (i, f, o) and -2 (g), each step needs one exp over all four blocks, nothing else
-    scale = np.repeat(np.array([-1.0, -1.0, -1.0, -2.0], dtype=w_h.dtype), H)  # (4H,)
-    gates = seq.project(w_x.data * scale, b.data * scale)  # (T, N, 4H): scaled input side, then the gates
-    w_h_scaled, dtype = w_h.data * scale, gates.dtype
+    w_x_scaled, w_h_scaled, b_scaled = lstm_scaled_weights(w_x, w_h, b) if scaled is None else scaled
+    gates = seq.project(w_x_scaled, b_scaled)  # (T, N, 4H): scaled input side, then the gates
+    dtype = gates.dtype
     hs, cs = np.empty((seq.T + 1, seq.N, H), dtype), np.empty((seq.T + 1, seq.N, H), dtype)
     tanh_c = np.empty((seq.T, seq.N, H), dtype)  # tanh of the step's new cell (before masking)
     hs[0], cs[0] = seq.initial(h0, H, dtype), seq.initial(c0, H, dtype)
