@@ -26,6 +26,7 @@ import numpy as np
 from dlx.errors import DlxError
 from dlx.inference.loaded import load_run
 from dlx.nn import Sequential
+from dlx.nn.embedding import Embedding
 from dlx.ops.activation import softmax_array
 from dlx.tasks import predict_outputs
 from dlx.tensor import Tensor, no_grad
@@ -52,6 +53,7 @@ class StatefulReader:
 
     def __init__(self, network):
         self.layers = list(network)
+        self.tokens_in = isinstance(self.layers[0], Embedding)
         self.prepared = [layer.prepare_steps() if hasattr(layer, "prepare_steps") else None for layer in self.layers]
         self.reset()
 
@@ -76,7 +78,7 @@ class StatefulReader:
 
     def read(self, tokens: np.ndarray) -> np.ndarray:
         """The output of the last step of ``tokens`` (1, t), after everything read before."""
-        x = Tensor(tokens)
+        x = tokens if self.tokens_in else Tensor(tokens)  # the embedding looks integers up as they are
         with no_grad():
             for i, layer in enumerate(self.layers):
                 if hasattr(layer, "forward_stateful"):
@@ -138,12 +140,21 @@ def _draw(run, start: str, shown: str, length: int, temperature: float, rng, chu
     pieces, token = [], None
     for _ in range(length):
         probabilities = softmax_array(next_logits(token).astype(np.float64) / temperature, axis=-1)  # (V,)
-        token = int(rng.choice(len(vocabulary), p=probabilities / probabilities.sum()))
+        token = draw_index(rng, probabilities / probabilities.sum())
         pieces.append(vocabulary[token])
         if len(pieces) == chunk:
             yield "".join(pieces)
             pieces = []
     yield "".join(pieces)
+
+
+def draw_index(rng: np.random.Generator, p: np.ndarray) -> int:
+    """``int(rng.choice(len(p), p=p))`` for probabilities ``p`` that sum to 1, by the same steps (the
+    cumulative sums, scaled by their last, searched for one uniform draw): the same index from the same
+    generator state, without choice's checks of ``p`` (a third of a character's time in ``dlx sample``)."""
+    cdf = np.cumsum(p)
+    cdf /= cdf[-1]
+    return int(cdf.searchsorted(rng.random(), side="right"))
 
 
 def _next_logits(network, start: list[int], window: int, carry: bool = True):

@@ -89,3 +89,11 @@ def test_cached_beam_search_finds_what_rerunning_the_decoder_finds(monkeypatch):
     full = beam_search(model, source, width=3)
     assert cached.tokens == full.tokens and len(full.tokens) > 1
     assert cached.log_probability == pytest.approx(full.log_probability, abs=1e-10)
+
+
+def test_draw_index_draws_what_numpy_choice_draws():
+    weights = np.random.default_rng(2).random((300, 40)) ** 4  # peaked and flat rows
+    mine, numpys = np.random.default_rng(7), np.random.default_rng(7)
+    for row in weights:
+        p = row / row.sum()
+        assert text.draw_index(mine, p) == int(numpys.choice(len(p), p=p))
