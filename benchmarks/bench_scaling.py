@@ -3,7 +3,8 @@
 For each generator it times the same work at lengths L, 2L, 4L, 8L (in process, one BLAS thread,
 untrained networks of the configs' shapes: the time does not depend on the weights) and prints the
 time per generated token at each length and the exponent b of time ~ length^b fitted over the
-lengths (1: linear, 2: quadratic):
+lengths (1: linear, 2: quadratic). Times are the process's CPU seconds (one thread; on a shared machine
+wall-clock time mostly measures the other jobs):
 
 - ``char_lm``: text from the network of configs/char_lm.yaml (embedding, LSTM 128, dense), its
   states carried (``dlx sample``) against the network rerun over the last 64 characters for each
@@ -62,10 +63,10 @@ def text_seconds(net, length: int, carry: bool) -> float:
     original = text._next_logits
     text._next_logits = partial(original, carry=carry)
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         for _ in text._draw(run, "THE ", "", length, 0.8, np.random.default_rng(0), 64):
             pass
-        return time.perf_counter() - start
+        return time.process_time() - start
     finally:
         text._next_logits = original
 
@@ -80,9 +81,9 @@ def seq2seq_seconds(model, length: int, cached: bool) -> float:
             return model.decode(prefix, memory)[:, -1], (prefix,), None
         model.step = rerun
     try:
-        start = time.perf_counter()
+        start = time.process_time()
         model.greedy(source, max_length=length)
-        return time.perf_counter() - start
+        return time.process_time() - start
     finally:
         model.step = step
 

@@ -144,6 +144,8 @@ class _Recurrent(Module):
         out = self._sequence(x, self._params(), None, None, initial, return_state=True, **(prepared or {}))
         steps = x.shape[1]
         new_state = tuple(out.data[:, steps + i] for i in range(self.states))
+        if not out.requires_grad:  # nothing to record (generation): a view, not a slicing node on the tape
+            return Tensor(out.data[:, :steps] if self.return_sequences else out.data[:, steps]), new_state
         return (out[:, :steps] if self.return_sequences else out[:, steps]), new_state
 
     def forward(self, x, mask=None) -> Tensor:
