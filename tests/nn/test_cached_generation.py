@@ -97,3 +97,17 @@ def test_draw_index_draws_what_numpy_choice_draws():
     for row in weights:
         p = row / row.sum()
         assert text.draw_index(mine, p) == int(numpys.choice(len(p), p=p))
+
+
+def test_cached_greedy_decoding_ignores_the_padding_of_the_source():
+    model = TransformerSeq2Seq(12, d_model=8, heads=2, num_layers=1, hidden=16, max_output_length=5)
+    model.build((5,), np.random.default_rng(0))
+    for p in model.parameters():
+        p.data = p.data.astype(np.float64)
+    model.eval()
+    source = np.random.default_rng(3).integers(3, 12, (1, 3))
+    padded, mask = np.concatenate([source, np.zeros((1, 2), np.int64)], axis=1), np.array([[1, 1, 1, 0, 0]])
+    plain, tokens, _ = model.greedy(source)
+    masked, masked_tokens, _ = model.greedy(padded, mask=mask)
+    np.testing.assert_array_equal(tokens, masked_tokens)
+    np.testing.assert_allclose(masked.data, plain.data, rtol=0, atol=1e-10)
