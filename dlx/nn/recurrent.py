@@ -24,10 +24,10 @@ from dlx.errors import ConfigError, ShapeError
 from dlx.nn.init import get_initialiser
 from dlx.nn.module import Module, Parameter
 from dlx.ops.gru import gru_sequence
-from dlx.ops.recurrent import lstm_scaled_weights, lstm_sequence, rnn_sequence
+from dlx.ops.recurrent import lstm_scaled_weights, lstm_sequence, lstm_step, rnn_sequence
 from dlx.ops.shape import concatenate
 from dlx.registry import layers
-from dlx.tensor import Tensor
+from dlx.tensor import Tensor, is_grad_enabled
 
 
 def reversal_index(keep: np.ndarray | None, n: int, steps: int) -> np.ndarray:
@@ -278,6 +278,16 @@ class LSTM(_Recurrent):
 
     def prepare_steps(self) -> dict:
         return {"scaled": lstm_scaled_weights(*self._params())}
+
+    def forward_stateful(self, x, state: tuple | None = None, prepared: dict | None = None) -> tuple[Tensor, tuple]:
+        """As ``_Recurrent.forward_stateful``; one step with nothing to record (generation) goes through
+        ``lstm_step``, the same arithmetic without the sequence's bookkeeping."""
+        data = x.data if isinstance(x, Tensor) else np.asarray(x)
+        if prepared and state is not None and data.shape[1] == 1 and not self.bidirectional \
+                and not is_grad_enabled():
+            h, c = lstm_step(data[:, 0], state[0], state[1], prepared["scaled"])
+            return Tensor(h[:, None] if self.return_sequences else h), (h, c)
+        return super().forward_stateful(x, state, prepared)
 
     def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False, scaled=None):
         return lstm_sequence(x, *params, *initial, mask=keep, truncate=self.truncate,

@@ -104,6 +104,37 @@ def lstm_scaled_weights(w_x: Tensor, w_h: Tensor, b: Tensor) -> tuple[np.ndarray
     return w_x.data * scale, w_h.data * scale, b.data * scale
 
 
+def _lstm_cell(a, h, c, w_h_scaled, h_new, c_new, tanh_c, product) -> None:
+    """One LSTM step in place: ``a`` (N, 4H) holds the scaled input side x_t W_x s + b s and becomes the
+    gates (i, f, o, g); writes c_t into ``c_new``, tanh(c_t) into ``tanh_c`` and h_t into ``h_new``."""
+    H = h.shape[1]
+    a += h @ w_h_scaled
+    np.exp(a, out=a)
+    a += 1.0
+    np.divide(1.0, a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g (faster than np.reciprocal)
+    i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+    g *= 2.0
+    g -= 1.0
+    np.multiply(f, c, out=c_new)
+    c_new += np.multiply(i, g, out=product)
+    tanh_into(c_new, tanh_c)
+    np.multiply(o, tanh_c, out=h_new)
+
+
+def lstm_step(x: np.ndarray, h: np.ndarray, c: np.ndarray, scaled: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """(h_t, c_t) of one LSTM step from x_t (N, D), h_{t-1} and c_{t-1} (N, H) with ``lstm_scaled_weights``:
+    the arithmetic of ``lstm_sequence``'s step (the same numbers), without a sequence, a tape or a
+    gradient. Generation reads one character per call with it."""
+    w_x_scaled, w_h_scaled, b_scaled = scaled
+    a = x @ w_x_scaled
+    a += b_scaled
+    h_new, c_new, tanh_c, product = (np.empty(h.shape, a.dtype) for _ in range(4))
+    with np.errstate(over="ignore"):
+        _lstm_cell(a, h.astype(a.dtype, copy=False), c.astype(a.dtype, copy=False), w_h_scaled, h_new, c_new,
+                   tanh_c, product)
+    return h_new, c_new
+
+
 @operation("lstm_sequence", recurrence_example(4, with_cell=True))
 def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | None = None,
                   c0: Tensor | None = None, mask=None, truncate: int | None = None,
@@ -144,18 +175,7 @@ def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | N
     product = np.empty((seq.N, H), dtype)
     with np.errstate(over="ignore"):  # exp = inf gives sigma = 0 exactly (entered once, not per step)
         for t in range(seq.T):
-            a = gates[t]
-            a += hs[t] @ w_h_scaled
-            np.exp(a, out=a)
-            a += 1.0
-            np.divide(1.0, a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g (faster than np.reciprocal)
-            i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            g *= 2.0
-            g -= 1.0
-            np.multiply(f, cs[t], out=cs[t + 1])
-            cs[t + 1] += np.multiply(i, g, out=product)
-            tanh_into(cs[t + 1], tanh_c[t])
-            np.multiply(o, tanh_c[t], out=hs[t + 1])
+            _lstm_cell(gates[t], hs[t], cs[t], w_h_scaled, hs[t + 1], cs[t + 1], tanh_c[t], product)
             seq.hold(t, cs[t + 1], cs[t])
             seq.hold(t, hs[t + 1], hs[t])
 
