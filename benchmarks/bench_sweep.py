@@ -8,6 +8,10 @@ next to the ceiling the machine allows at that moment (two CPU-bound tasks in a 
 and checks that the 11 others complete and that the failure and its cause reach trials.jsonl,
 summary.csv and report.md, with exit code 2.
 
+``python benchmarks/bench_sweep.py startup``: the pool's start-up alone, as ``--repeats`` lines: the
+coordinator's manager process, and the wall time until ``--workers`` workers could each start a trial,
+with each worker's CPU seconds (interpreter, imports, set-up).
+
 ``python benchmarks/bench_sweep.py asha``: experiments/sweeps/lr_digits_asha.yaml (16 learning rates,
 9 epochs) as a full sweep and with ASHA; prints each one's best group and the epochs it ran.
 
@@ -29,15 +33,15 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from dlx.sweep.driver import execute_sweep, prepare_sweep  # noqa: E402
-from dlx.sweep.report import compute_saved  # noqa: E402
-from dlx.sweep.spec import load_sweep, sweep_from_mapping  # noqa: E402
+# dlx is imported inside the functions: the pool's spawned processes import this file again as their
+# main module, and the coordinator's process (see ``startup``) needs none of dlx's training modules.
 
 LRS = [0.001, 0.002, 0.004, 0.007, 0.01, 0.02, 0.04, 0.07, 0.1, 0.15, 0.2, 0.3]
 
 
 def twelve_trials(epochs: int | None):
     """The sweep; ``epochs`` None keeps the config's own (60)."""
+    from dlx.sweep.spec import sweep_from_mapping
     epochs_set = [] if epochs is None else [f"training.epochs={epochs}"]
     raw = {"name": "bench-parallel", "base": str(ROOT / "configs" / "digits_mlp.yaml"),
            "set": ["optimiser.name=sgd", "optimiser.schedule=null", "regularisation.early_stopping=null",
@@ -48,6 +52,7 @@ def twelve_trials(epochs: int | None):
 
 def timed_run(loaded, results: Path, workers: int):
     """(seconds, outcome) of one run of the sweep, one trial forced to fail."""
+    from dlx.sweep.driver import execute_sweep, prepare_sweep
     sweep_dir, plan = prepare_sweep(loaded, str(results))
     broken = plan[5].trial
     plan[5] = replace(plan[5], trial=replace(broken, overrides=(*broken.overrides, "model.layers.4.dense.units=3")))
@@ -108,6 +113,9 @@ def parallel(args, results: Path) -> None:
 
 
 def asha(args, results: Path) -> None:
+    from dlx.sweep.driver import execute_sweep, prepare_sweep
+    from dlx.sweep.report import compute_saved
+    from dlx.sweep.spec import load_sweep
     path = ROOT / "experiments" / "sweeps" / "lr_digits_asha.yaml"
     for label, overrides in (("full sweep", ["prune=null"]), ("ASHA", [])):
         loaded = load_sweep(path, overrides)
@@ -121,16 +129,48 @@ def asha(args, results: Path) -> None:
               f"{time.perf_counter() - start:.1f} s; {sweep_dir}")
 
 
+def ready() -> tuple[int, float]:
+    """In a pool worker: its process id and the CPU seconds it has used so far (its start-up)."""
+    import os
+    used = time.process_time()
+    time.sleep(0.3)  # each worker takes one of these
+    return os.getpid(), used
+
+
+def startup(args, results: Path) -> None:
+    """The pool's start-up as a sweep starts it: the coordinator's manager process, then ``--workers``
+    spawned workers up to the point where each could run its first trial (interpreter, imports, one BLAS
+    thread, the data set cache); wall seconds and each worker's CPU seconds, ``--repeats`` times."""
+    import concurrent.futures as futures
+    import multiprocessing
+    from dlx.sweep import executors
+    context = multiprocessing.get_context("spawn")
+    for _ in range(args.repeats):
+        with executors.single_threaded_children():
+            start = time.perf_counter()
+            manager = executors.start_manager(context)
+            manager.Coordinator("val_loss", None)
+            managed = time.perf_counter()
+            pool = futures.ProcessPoolExecutor(args.workers, mp_context=context, initializer=executors.pool_worker_setup)
+            workers = [f.result() for f in [pool.submit(ready) for _ in range(args.workers)]]
+            done = time.perf_counter() - 0.3
+            pool.shutdown()
+            manager.shutdown()
+        print(f"coordinator process {managed - start:.2f} s; {args.workers} workers ready after {done - managed:.2f} s "
+              f"(wall); CPU per worker " + ", ".join(f"{cpu:.2f} s" for _, cpu in workers)
+              + f" ({len({pid for pid, _ in workers})} processes)", flush=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("what", choices=["parallel", "asha"])
+    parser.add_argument("what", choices=["parallel", "asha", "startup"])
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=None, help="parallel: epochs per trial (default: the config's 60)")
     parser.add_argument("--repeats", type=int, default=3, help="parallel: pairs of runs (median ratio)")
     parser.add_argument("--results", type=Path, default=None)
     args = parser.parse_args()
     results = args.results or Path(tempfile.mkdtemp(prefix="bench-sweep-"))
-    (parallel if args.what == "parallel" else asha)(args, results)
+    {"parallel": parallel, "asha": asha, "startup": startup}[args.what](args, results)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from pathlib import Path
 RUNS = {  # name: (config, overrides)
     "digits_mlp": ("digits_mlp", ["training.epochs=3"]),
     "digits_cnn": ("digits_cnn", ["training.epochs=3"]),
+    "char_lm": ("char_lm", ["training.epochs=1", "dataset.options.limit=20000", "output.plots=false"]),
     "breast_cancer_mlp": ("breast_cancer_mlp", ["training.epochs=5"]),
     "vae_digits": ("vae_digits", ["training.epochs=3"]),
     "ae_digits": ("ae_digits", ["training.epochs=2"]),

@@ -124,6 +124,20 @@ class PositionalEncoding(Module):
         steps, dim = x.shape[1], x.shape[2]
         return add(x, sinusoidal_table(steps, dim).astype(x.dtype))
 
+    carries_state = True  # forward_stateful: the codes of the positions after those read before
+    bounded_context = True  # positions beyond the training window were never seen
+
+    def forward_stateful(self, x, state: int | None = None, prepared=None) -> tuple[Tensor, int]:
+        """(output, steps read) for ``x`` (N, t, D) following ``state`` steps read before (None: 0):
+        the codes of positions state .. state + t - 1, as in one pass over everything read."""
+        start = int(state or 0)
+        if start + x.shape[1] > self.max_length:
+            raise ShapeError(f"position {start + x.shape[1] - 1} is beyond max_length {self.max_length}")
+        return add(x, self._codes(start + x.shape[1], x.shape[2], x.dtype)[start:]), start + x.shape[1]
+
+    def _codes(self, steps: int, dim: int, dtype):
+        return sinusoidal_table(steps, dim).astype(dtype)
+
 
 @layers.register("learned_positional_encoding", "position_embedding")
 class LearnedPositionalEncoding(PositionalEncoding):
@@ -149,6 +163,9 @@ class LearnedPositionalEncoding(PositionalEncoding):
 
     def forward(self, x: Tensor) -> Tensor:
         return add(x, getitem(self.table, slice(0, x.shape[1])))
+
+    def _codes(self, steps: int, dim: int, dtype):
+        return self.table.data[:steps]
 
 
 def split_heads(x: Tensor, heads: int) -> Tensor:
@@ -215,6 +232,35 @@ class MultiHeadAttention(Module):
         """The four projections, T D^2 each (products with weights only, as ``dlx summary`` counts)."""
         steps, dim = input_shape
         return 4 * steps * dim * dim
+
+    def forward_cached(self, x: Tensor, cache: tuple | None = None, memory: Tensor | None = None,
+                       memory_mask=None) -> tuple[Tensor, tuple]:
+        """(output, cache) for new queries ``x`` (N, t, D) with a key-value cache (inference, no gradient).
+
+        Self-attention (no ``memory``): ``cache`` holds the keys and values (N, H, S, dh) of the S steps
+        read before (None: none); the new steps' keys and values are appended, and new step i attends
+        to the steps <= S + i (causal). The output equals the last t rows of ``forward`` over all
+        S + t steps, at the cost of the t new rows. Encoder-decoder attention (``memory`` (N, S, D)):
+        ``cache`` holds memory's keys and values, projected on the first call and reused after.
+        """
+        heads_of = lambda t: split_heads(t, self.num_heads).data  # noqa: E731
+        q = split_heads(affine(x, self.w_q, self.b_q), self.num_heads)  # (N, H, t, dh)
+        if memory is not None:
+            keys, values = cache if cache is not None else (heads_of(affine(memory, self.w_k)),
+                                                            heads_of(affine(memory, self.w_v, self.b_v)))
+            allowed = memory_mask
+        else:
+            if not self.causal:
+                raise ShapeError("multi_head_attention: only causal self-attention can read on from a cache "
+                                 "(without it, new steps change the outputs of earlier ones)")
+            keys, values = heads_of(affine(x, self.w_k)), heads_of(affine(x, self.w_v, self.b_v))
+            if cache is not None:
+                keys, values = np.concatenate([cache[0], keys], axis=2), np.concatenate([cache[1], values], axis=2)
+            new, before = x.shape[1], keys.shape[2] - x.shape[1]
+            allowed = None if new == 1 else \
+                (np.arange(before + new)[None, :] <= before + np.arange(new)[:, None])[None, None]
+        heads = scaled_dot_product_attention(q, Tensor(keys), Tensor(values), allowed)
+        return affine(merge_heads(heads), self.w_o, self.b_o), (keys, values)
 
     def forward(self, x: Tensor, mask=None, memory: Tensor | None = None, memory_mask=None) -> Tensor:
         source, key_mask = (x, mask) if memory is None else (memory, memory_mask)

@@ -24,10 +24,10 @@ from dlx.errors import ConfigError, ShapeError
 from dlx.nn.init import get_initialiser
 from dlx.nn.module import Module, Parameter
 from dlx.ops.gru import gru_sequence
-from dlx.ops.recurrent import lstm_sequence, rnn_sequence
+from dlx.ops.recurrent import lstm_scaled_weights, lstm_sequence, lstm_step, rnn_sequence
 from dlx.ops.shape import concatenate
 from dlx.registry import layers
-from dlx.tensor import Tensor
+from dlx.tensor import Tensor, is_grad_enabled
 
 
 def reversal_index(keep: np.ndarray | None, n: int, steps: int) -> np.ndarray:
@@ -117,22 +117,35 @@ class _Recurrent(Module):
         out = self._sequence(x, self._params(suffix), keep, norms, return_state=not self.return_sequences)
         return out if self.return_sequences else out[:, x.shape[1]]  # the final state h_T
 
-    def forward_stateful(self, x, state: tuple | None = None) -> tuple[Tensor, tuple]:
+    @property
+    def carries_state(self) -> bool:
+        """Whether a ``StatefulReader`` can step it: every step's output, in one direction."""
+        return self.return_sequences and not self.bidirectional
+
+    def prepare_steps(self) -> dict:
+        """What ``forward_stateful`` may compute once from the weights for many short calls while the
+        weights stay fixed (generation): keyword arguments of the fused operation (LSTM: its scaled weights)."""
+        return {}
+
+    def forward_stateful(self, x, state: tuple | None = None, prepared: dict | None = None) -> tuple[Tensor, tuple]:
         """(output, new state) for ``x`` (N, T, D) read on from ``state`` (the new state of an earlier call;
         None: zeros): the layer's usual output, as if this call's steps had followed the earlier ones.
 
         Generation uses it to read one new step at a time instead of rereading the whole context
         (``dlx.inference.text``). The state is a tuple of (N, H) arrays (LSTM: h and c). A bidirectional
-        layer needs the whole sequence at once and cannot do this.
+        layer needs the whole sequence at once and cannot do this. ``prepared``: ``prepare_steps()`` of
+        the current weights, or None (computed in the call).
         """
         if self.bidirectional:
             raise ShapeError(f"{type(self).registry_name}: a bidirectional layer reads the whole sequence; "
                              f"it cannot carry a state from one call to the next")
         x = x if isinstance(x, Tensor) else Tensor(x)
         initial = () if state is None else tuple(Tensor(s) for s in state)
-        out = self._sequence(x, self._params(), None, None, initial, return_state=True)
+        out = self._sequence(x, self._params(), None, None, initial, return_state=True, **(prepared or {}))
         steps = x.shape[1]
         new_state = tuple(out.data[:, steps + i] for i in range(self.states))
+        if not out.requires_grad:  # nothing to record (generation): a view, not a slicing node on the tape
+            return Tensor(out.data[:, :steps] if self.return_sequences else out.data[:, steps]), new_state
         return (out[:, :steps] if self.return_sequences else out[:, steps]), new_state
 
     def forward(self, x, mask=None) -> Tensor:
@@ -263,9 +276,22 @@ class LSTM(_Recurrent):
         b[self.units:2 * self.units] += self.forget_bias
         return b
 
-    def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False):
+    def prepare_steps(self) -> dict:
+        return {"scaled": lstm_scaled_weights(*self._params())}
+
+    def forward_stateful(self, x, state: tuple | None = None, prepared: dict | None = None) -> tuple[Tensor, tuple]:
+        """As ``_Recurrent.forward_stateful``; one step with nothing to record (generation) goes through
+        ``lstm_step``, the same arithmetic without the sequence's bookkeeping."""
+        data = x.data if isinstance(x, Tensor) else np.asarray(x)
+        if prepared and state is not None and data.shape[1] == 1 and not self.bidirectional \
+                and not is_grad_enabled():
+            h, c = lstm_step(data[:, 0], state[0], state[1], prepared["scaled"])
+            return Tensor(h[:, None] if self.return_sequences else h), (h, c)
+        return super().forward_stateful(x, state, prepared)
+
+    def _sequence(self, x, params, keep, grad_norms, initial=(), return_state=False, scaled=None):
         return lstm_sequence(x, *params, *initial, mask=keep, truncate=self.truncate,
-                             return_state=return_state, grad_norms=grad_norms)
+                             return_state=return_state, grad_norms=grad_norms, scaled=scaled)
 
 
 @layers.register("gru")

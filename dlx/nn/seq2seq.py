@@ -22,7 +22,7 @@ A config says::
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -49,11 +49,12 @@ class Memory:
     mask: np.ndarray
     prepared: Tensor | None
     state: tuple
+    steps: dict = field(default_factory=dict)  # the decoder's prepare_steps() for this pass (LSTM: scaled weights)
 
     def rows(self, index: np.ndarray) -> "Memory":
         """The memory of the samples ``index`` (beam search repeats one source for each beam)."""
         return Memory(self.keys[index], self.mask[index], None if self.prepared is None else self.prepared[index],
-                      tuple(s[index] for s in self.state))
+                      tuple(s[index] for s in self.state), self.steps)
 
 
 def linear(x: Tensor, w: Tensor, b: Tensor) -> Tensor:
@@ -195,7 +196,8 @@ class Seq2Seq(Module):
             keys = concatenate([keys, back[:, :steps][rows, index]], axis=-1)
             finals = [concatenate([f, back[:, steps + i]], axis=-1) for i, f in enumerate(finals)]
         prepared = self.attend.prepare(keys) if self.attention else None
-        return Memory(keys, keep, prepared, tuple(finals))
+        # what the decoder's steps share (the weights do not change within one pass): computed once, not per step
+        return Memory(keys, keep, prepared, tuple(finals), self.decoder.prepare_steps())
 
     # ---- the decoder --------------------------------------------------------------------------
     def _logits(self, states: Tensor, context: Tensor | None) -> Tensor:
@@ -213,7 +215,7 @@ class Seq2Seq(Module):
         if self.attention == "additive":  # Bahdanau: the context from the previous state feeds this step
             context, weights = self.attend(reshape(state[0], (n, 1, H)), memory.keys, memory.mask, memory.prepared)
             x = concatenate([x, context], axis=-1)
-        out = dec._sequence(x, dec._params(), None, None, state, return_state=True)  # (N, 1 + S, H)
+        out = dec._sequence(x, dec._params(), None, None, state, return_state=True, **memory.steps)  # (N, 1 + S, H)
         new_state = tuple(out[:, 1 + i] for i in range(dec.states))
         s = out[:, :1]
         if self.attention and self.attention != "additive":  # Luong: the context of the new state

@@ -147,6 +147,34 @@ class TransformerEncoderLayer(Module):
         x = self.residual(x, self.norm1, lambda h: self.self_attention(h, mask), self.drop1)
         return self.residual(x, self.norm2, self.feed_forward, self.drop2)
 
+    bounded_context = True  # its key-value cache grows with every step read
+
+    @property
+    def carries_state(self) -> bool:
+        """Whether ``forward_stateful`` applies: causal self-attention, so earlier steps never see later ones."""
+        return self.causal
+
+    def forward_stateful(self, x, state: tuple | None = None, prepared=None) -> tuple[Tensor, tuple]:
+        """(output, new state) for new steps ``x`` (N, t, D) after the steps whose keys and values are
+        ``state`` (a key-value cache, see ``MultiHeadAttention.forward_cached``; None: none). In eval mode
+        the output equals the last t steps of ``forward`` over everything read (a causal layer only);
+        generation reads one step per call at the cost of that step."""
+        return self._read_on(x if isinstance(x, Tensor) else Tensor(x), state, None, None)
+
+    def _read_on(self, x: Tensor, state, memory, memory_mask) -> tuple[Tensor, tuple]:
+        caches = []
+
+        def attend(h, module, cache, **keys):
+            out, new = module.forward_cached(h, cache, **keys)
+            caches.extend(new)
+            return out
+        x = self.residual(x, self.norm1, lambda h: attend(h, self.self_attention, state[:2] if state else None), self.drop1)
+        if memory is not None:
+            cross = lambda h: attend(h, self.cross_attention, (state[2:] or None) if state else None,  # noqa: E731
+                                     memory=memory, memory_mask=memory_mask)
+            x = self.residual(x, self.norm3, cross, self.drop3)
+        return self.residual(x, self.norm2, self.feed_forward, self.drop2), tuple(caches)
+
 
 @layers.register("transformer_decoder_layer", "transformer_decoder")
 class TransformerDecoderLayer(TransformerEncoderLayer):
@@ -175,6 +203,13 @@ class TransformerDecoderLayer(TransformerEncoderLayer):
             cross = lambda h: self.cross_attention(h, memory=memory, memory_mask=memory_mask)  # noqa: E731
             x = self.residual(x, self.norm3, cross, self.drop3)
         return self.residual(x, self.norm2, self.feed_forward, self.drop2)
+
+    def forward_stateful(self, x, state: tuple | None = None, prepared=None, memory: Tensor | None = None,
+                         memory_mask=None) -> tuple[Tensor, tuple]:
+        """As ``TransformerEncoderLayer.forward_stateful``; with ``memory`` the state also holds memory's
+        keys and values for the encoder-decoder attention (projected on the first call):
+        (self keys, self values, memory keys, memory values), each (N, H, S, dh)."""
+        return self._read_on(x if isinstance(x, Tensor) else Tensor(x), state, memory, memory_mask)
 
 
 @layers.register("sequence_mean", "masked_mean_pool")

@@ -10,8 +10,9 @@ encoder's output with its padding mask); a dense layer gives the logits::
 
 It speaks the interface of ``dlx.nn.seq2seq.Seq2Seq`` (``encode``, ``step``, ``greedy_from``,
 ``takes_targets``), so the seq2seq task, ``dlx predict`` and beam search decode it unchanged.
-Decoding reruns the decoder over the prefix written so far at each step (no key-value cache: the
-outputs are short); the ``state`` a step carries is that prefix.
+Decoding reads one token per step with key-value caches (``step``): each decoder layer keeps the
+keys and values of the steps written so far and of the encoder's output, so a step costs one
+position, not a rerun over the prefix.
 """
 from __future__ import annotations
 
@@ -100,9 +101,20 @@ class TransformerSeq2Seq(Seq2Seq):
         return linear(y, self.w_out, self.b_out)
 
     def step(self, token: np.ndarray, state: tuple, memory: Memory):
-        """One decoding step: the prefix grows by ``token``; (logits (N, V), (prefix,), no attention weights)."""
-        prefix = np.concatenate([state[0], np.asarray(token, dtype=np.int64)[:, None]], axis=1)
-        return self.decode(prefix, memory)[:, -1], (prefix,), None
+        """One decoding step (inference: no gradient flows through the caches): (logits (N, V), new state,
+        no attention weights). The state is the prefix (N, t) read so far, then each decoder layer's
+        key-value caches (``TransformerDecoderLayer.forward_stateful``; none before the first step), all
+        with the samples along axis 0 so that beam search can pick rows. The decoder reads ``token``
+        alone at position t: the logits equal the last step of ``decode`` over the whole prefix."""
+        token = np.asarray(token, dtype=np.int64)[:, None]
+        prefix, caches, new = state[0], state[1:], []
+        y, _ = self.position.forward_stateful(mul(self.target_embedding(token), float(np.sqrt(self.d_model))),
+                                              prefix.shape[1])
+        for i in range(self.num_layers):
+            y, layer_state = getattr(self, f"decoder_{i}").forward_stateful(
+                y, caches[4 * i:4 * i + 4] or None, memory=memory.keys, memory_mask=memory.mask)
+            new.extend(layer_state)
+        return linear(y, self.w_out, self.b_out)[:, -1], (np.concatenate([prefix, token], axis=1), *new), None
 
     def forward(self, source, mask=None, targets=None):
         memory = self.encode(source, mask)

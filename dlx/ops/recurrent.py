@@ -94,10 +94,52 @@ def rnn_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | No
     return from_op(out, tape_parents((x, w_x, w_h, b), (h0,)), backward, "rnn_sequence")
 
 
+def lstm_scaled_weights(w_x: Tensor, w_h: Tensor, b: Tensor) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(W_x s, W_h s, b s) with s = -1 on the i, f, o blocks and -2 on g: what ``lstm_sequence``'s steps use.
+
+    sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1: with the weights scaled by -1
+    (i, f, o) and -2 (g), each step needs one exp over all four blocks, nothing else.
+    """
+    scale = np.repeat(np.array([-1.0, -1.0, -1.0, -2.0], dtype=w_h.dtype), w_h.shape[0])  # (4H,)
+    return w_x.data * scale, w_h.data * scale, b.data * scale
+
+
+def _lstm_cell(a, h, c, w_h_scaled, h_new, c_new, tanh_c, product) -> None:
+    """One LSTM step in place: ``a`` (N, 4H) holds the scaled input side x_t W_x s + b s and becomes the
+    gates (i, f, o, g); writes c_t into ``c_new``, tanh(c_t) into ``tanh_c`` and h_t into ``h_new``."""
+    H = h.shape[1]
+    a += h @ w_h_scaled
+    np.exp(a, out=a)
+    a += 1.0
+    np.divide(1.0, a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g (faster than np.reciprocal)
+    i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
+    g *= 2.0
+    g -= 1.0
+    np.multiply(f, c, out=c_new)
+    c_new += np.multiply(i, g, out=product)
+    tanh_into(c_new, tanh_c)
+    np.multiply(o, tanh_c, out=h_new)
+
+
+def lstm_step(x: np.ndarray, h: np.ndarray, c: np.ndarray, scaled: tuple) -> tuple[np.ndarray, np.ndarray]:
+    """(h_t, c_t) of one LSTM step from x_t (N, D), h_{t-1} and c_{t-1} (N, H) with ``lstm_scaled_weights``:
+    the arithmetic of ``lstm_sequence``'s step (the same numbers), without a sequence, a tape or a
+    gradient. Generation reads one character per call with it."""
+    w_x_scaled, w_h_scaled, b_scaled = scaled
+    a = x @ w_x_scaled
+    a += b_scaled
+    h_new, c_new, tanh_c, product = (np.empty(h.shape, a.dtype) for _ in range(4))
+    with np.errstate(over="ignore"):
+        _lstm_cell(a, h.astype(a.dtype, copy=False), c.astype(a.dtype, copy=False), w_h_scaled, h_new, c_new,
+                   tanh_c, product)
+    return h_new, c_new
+
+
 @operation("lstm_sequence", recurrence_example(4, with_cell=True))
 def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | None = None,
                   c0: Tensor | None = None, mask=None, truncate: int | None = None,
-                  return_state: bool = False, grad_norms: list | None = None) -> Tensor:
+                  return_state: bool = False, grad_norms: list | None = None,
+                  scaled: tuple | None = None) -> Tensor:
     """LSTM, the lecture's equations, gates in the lecture's order (i, f, o, g) along the last axis:
 
         (i, f, o, g) = (sigma, sigma, sigma, tanh)(x_t W_x + h_{t-1} W_h + b)
@@ -115,35 +157,25 @@ def lstm_sequence(x: Tensor, w_x: Tensor, w_h: Tensor, b: Tensor, h0: Tensor | N
         x (N, T, D), w_x (D, 4H), w_h (H, 4H), b (4H,), h0 and c0 (N, H) or None
         (zeros), mask (N, T) or None, truncate, return_state, grad_norms: see the
         module docstring. PyTorch's nn.LSTM orders its gates (i, f, g, o).
+        scaled (default None): ``lstm_scaled_weights(w_x, w_h, b)`` of these same weights, given by a
+        caller that makes many short calls with fixed weights (generation, one step per call) so
+        that the scaling is done once, not per call; None scales them here.
 
     Shape:
         output (N, T, H) (the h_t), or (N, T + 2, H) with h_T and c_T appended.
     """
     seq = Sequence("lstm_sequence", x, mask, truncate)
     H = w_h.shape[0]
-    # sigma(a) = 1 / (1 + exp(-a)) and tanh(a) = 2 sigma(2a) - 1: with the weights scaled once per
-    # call by -1 (i, f, o) and -2 (g), each step needs one exp over all four blocks, nothing else
-    scale = np.repeat(np.array([-1.0, -1.0, -1.0, -2.0], dtype=w_h.dtype), H)  # (4H,)
-    gates = seq.project(w_x.data * scale, b.data * scale)  # (T, N, 4H): scaled input side, then the gates
-    w_h_scaled, dtype = w_h.data * scale, gates.dtype
+    w_x_scaled, w_h_scaled, b_scaled = lstm_scaled_weights(w_x, w_h, b) if scaled is None else scaled
+    gates = seq.project(w_x_scaled, b_scaled)  # (T, N, 4H): scaled input side, then the gates
+    dtype = gates.dtype
     hs, cs = np.empty((seq.T + 1, seq.N, H), dtype), np.empty((seq.T + 1, seq.N, H), dtype)
     tanh_c = np.empty((seq.T, seq.N, H), dtype)  # tanh of the step's new cell (before masking)
     hs[0], cs[0] = seq.initial(h0, H, dtype), seq.initial(c0, H, dtype)
     product = np.empty((seq.N, H), dtype)
     with np.errstate(over="ignore"):  # exp = inf gives sigma = 0 exactly (entered once, not per step)
         for t in range(seq.T):
-            a = gates[t]
-            a += hs[t] @ w_h_scaled
-            np.exp(a, out=a)
-            a += 1.0
-            np.divide(1.0, a, out=a)  # sigma(a) for i, f, o; sigma(2 a_g) for g (faster than np.reciprocal)
-            i, f, o, g = a[:, :H], a[:, H:2 * H], a[:, 2 * H:3 * H], a[:, 3 * H:]
-            g *= 2.0
-            g -= 1.0
-            np.multiply(f, cs[t], out=cs[t + 1])
-            cs[t + 1] += np.multiply(i, g, out=product)
-            tanh_into(cs[t + 1], tanh_c[t])
-            np.multiply(o, tanh_c[t], out=hs[t + 1])
+            _lstm_cell(gates[t], hs[t], cs[t], w_h_scaled, hs[t + 1], cs[t + 1], tanh_c[t], product)
             seq.hold(t, cs[t + 1], cs[t])
             seq.hold(t, hs[t + 1], hs[t])
 

@@ -12,10 +12,21 @@ Example::
     result = cross_validate(load_config("configs/breast_cancer_mlp.yaml"), k=5)
     result.mean["val_accuracy"], result.std["val_accuracy"], result.run_dir
 """
-from dlx.sweep.crossval import CVPartition, CVResult, cross_validate, cv_partition
-from dlx.sweep.capacity import capacity_sweep
-from dlx.sweep.curves import CurveResult, learning_curve, nested_order, with_override
-from dlx.sweep.trials import Trial, run_trial
+import importlib
+
+# Names are imported when first used: a process that needs one module of the package (a sweep's
+# coordinator process needs ``asha`` alone) does not pay for importing all of them.
+_HOMES = {"CVPartition": "crossval", "CVResult": "crossval", "cross_validate": "crossval", "cv_partition": "crossval",
+          "capacity_sweep": "capacity", "CurveResult": "curves", "learning_curve": "curves",
+          "nested_order": "curves", "with_override": "curves", "Trial": "trials", "run_trial": "trials"}
 
 __all__ = ["CVPartition", "CVResult", "CurveResult", "capacity_sweep", "cross_validate", "cv_partition",
            "learning_curve", "nested_order", "run_trial", "Trial", "with_override"]
+
+
+def __getattr__(name: str):
+    if name not in _HOMES:
+        raise AttributeError(f"module 'dlx.sweep' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"dlx.sweep.{_HOMES[name]}"), name)
+    globals()[name] = value
+    return value

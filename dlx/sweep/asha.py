@@ -19,6 +19,8 @@ Example::
 from __future__ import annotations
 
 import math
+import signal
+from multiprocessing.managers import BaseManager
 
 import numpy as np
 
@@ -69,3 +71,19 @@ class Coordinator:
 
     def progress(self) -> dict[str, dict]:
         return dict(self.running)
+
+
+class CoordinatorManager(BaseManager):
+    """A manager process that holds a sweep's one ``Coordinator``. It is defined here, beside the
+    coordinator, so that the spawned manager process imports this module alone (and NumPy), not the
+    trials' modules: its start-up is a bare interpreter's."""
+
+
+CoordinatorManager.register("Coordinator", Coordinator)
+
+
+def start_manager(context) -> CoordinatorManager:
+    """A started ``CoordinatorManager`` in a process of ``context`` that ignores Ctrl-C (the driver ends it)."""
+    manager = CoordinatorManager(ctx=context)
+    manager.start(signal.signal, (signal.SIGINT, signal.SIG_IGN))
+    return manager

@@ -23,9 +23,8 @@ import multiprocessing
 import os
 import signal
 from contextlib import contextmanager
-from multiprocessing.managers import BaseManager
 
-from dlx.sweep.asha import Coordinator
+from dlx.sweep.asha import Coordinator, CoordinatorManager, start_manager  # noqa: F401  (tests use the manager)
 from dlx.sweep.objective import ObjectiveTrial, run_objective_trial
 from dlx.sweep.trials import TrialResult, run_trial
 
@@ -48,9 +47,16 @@ def ignore_ctrl_c() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+KEPT_DATASETS = 2  # per pool worker: a sweep's trials mostly share one data set
+
+
 def pool_worker_setup() -> None:
+    """A pool worker's start-up, once for all its trials: Ctrl-C left to the driver, one BLAS thread,
+    loaded data sets kept between trials (the imports, done here, stay too)."""
     ignore_ctrl_c()
     one_blas_thread()
+    from dlx.train.experiment import keep_datasets
+    keep_datasets(KEPT_DATASETS)
 
 
 def one_blas_thread() -> None:
@@ -91,19 +97,11 @@ def run_serial(planned, coordinator: Coordinator, on_result, on_tick) -> None:
             raise KeyboardInterrupt
 
 
-class CoordinatorManager(BaseManager):
-    """A manager process that holds the sweep's one ``Coordinator``."""
-
-
-CoordinatorManager.register("Coordinator", Coordinator)
-
-
 def run_pool(planned, coordinator_args: tuple, workers: int, on_result, on_tick) -> None:
     """Run trials in ``workers`` spawned processes; results are handed over as they finish."""
     context = multiprocessing.get_context("spawn")
-    manager = CoordinatorManager(ctx=context)
     with single_threaded_children():  # processes spawned in here read these when NumPy loads
-        manager.start(ignore_ctrl_c)
+        manager = start_manager(context)
         try:
             _drain_pool(planned, manager.Coordinator(*coordinator_args), workers, context, on_result, on_tick)
         finally:

@@ -8,6 +8,7 @@ The training loop then receives explicit settings, never the config.
 """
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,10 +95,37 @@ def seeded_generators(seed: int) -> dict[str, np.random.Generator]:
     return {"data": data, "init": init, "shuffle": shuffle, "noise": noise}
 
 
+_kept: dict[str, tuple[Dataset, dict]] = {}  # see keep_datasets
+_keep_count = 0
+
+
+def keep_datasets(count: int) -> None:
+    """Keep the last ``count`` data sets this process loads (0: none, the default), for a process that runs
+    many trials of one data set (a sweep's pool worker): a trial whose data set config and data generator
+    state equal an earlier one's gets that data set again, and the generator the state that loading left,
+    so its splits and everything after are what a fresh load gives. Nothing changes a loaded data set
+    (splits and scaling make new arrays)."""
+    global _keep_count
+    _keep_count = int(count)
+    while len(_kept) > _keep_count:
+        _kept.pop(next(iter(_kept)))
+
+
 def load_dataset(loaded: LoadedConfig, rng: np.random.Generator) -> Dataset:
-    """The whole data set of the config, before any split."""
+    """The whole data set of the config, before any split (kept for the next trial: ``keep_datasets``)."""
     c = loaded.config.dataset
-    return datasets.get(c.name)(rng=rng, **c.options)
+    if not _keep_count:
+        return datasets.get(c.name)(rng=rng, **c.options)
+    key = json.dumps({"name": c.name, "options": c.options, "rng": rng.bit_generator.state}, sort_keys=True,
+                     default=str)
+    if key in _kept:
+        full, state = _kept[key]
+        rng.bit_generator.state = state
+        return full
+    full = datasets.get(c.name)(rng=rng, **c.options)
+    _kept[key] = (full, rng.bit_generator.state)
+    keep_datasets(_keep_count)  # the oldest goes
+    return full
 
 
 def load_split_indices(loaded: LoadedConfig, rng: np.random.Generator) -> tuple[Dataset, dict[str, np.ndarray]]:
