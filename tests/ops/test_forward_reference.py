@@ -189,6 +189,45 @@ def ctc_formula(z, targets, input_lengths, target_lengths, reduction="mean"):
     return np.mean(losses)
 
 
+def surrogate_step(x, surrogate, slope, smooth):
+    """The spike: the step, or (smooth) its stand-in S(x) written out (dlx.ops.spiking's docstring)."""
+    if not smooth:
+        return (x > 0).astype(float)
+    return {"fast_sigmoid": lambda: 0.5 + x / (1 + slope * abs(x)),
+            "arctan": lambda: 0.5 + np.arctan(np.pi * slope * x / 2) / np.pi,
+            "sigmoid": lambda: 1 / (1 + np.exp(-slope * x))}[surrogate]()
+
+
+def lif_formula(current, beta=0.9, threshold=1.0, reset="subtract", surrogate="fast_sigmoid", slope=25.0,
+                smooth=False, detach_reset=False, output="spikes"):
+    """One neuron at a time, one step at a time: v = beta u + I, s = step(v - theta), u = v - theta s."""
+    n_samples, steps, units = current.shape
+    out = np.zeros_like(current)
+    for n in range(n_samples):
+        for h in range(units):
+            u = 0.0
+            for t in range(steps):
+                v = beta * u + current[n, t, h]
+                if threshold is None:
+                    u = s = v
+                else:
+                    s = surrogate_step(v - threshold, surrogate, slope, smooth)
+                    u = v - threshold * s if reset == "subtract" else v * (1 - s)
+                out[n, t, h] = s if output == "spikes" and threshold is not None else u
+    return out
+
+
+def normal_density(x, mean, std):
+    return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * np.sqrt(2 * np.pi))
+
+
+def sampled_kl_formula(w, mu, rho, pi=0.5, sigma1=1.0, sigma2=0.0025):
+    """sum log q(w) - log P(w) with the densities written out (q Gaussian, P the two-Gaussian mixture)."""
+    sigma = np.log(1 + np.exp(rho))
+    prior = pi * normal_density(w, 0, sigma1) + (1 - pi) * normal_density(w, 0, sigma2)
+    return np.sum(np.log(normal_density(w, mu, sigma)) - np.log(prior))
+
+
 FORMULAS = {
     "identity": lambda x: x,
     "sigmoid": lambda x: 1 / (1 + np.exp(-x)),
@@ -239,6 +278,9 @@ FORMULAS = {
     "word_scores": lambda u, o, inputs, cands: np.array([[np.mean([u[i] for i in row], axis=0) @ o[c] for c in crow]
                                                          for row, crow in zip(inputs, cands)]),
     "conv_transpose2d": conv_transpose2d_formula,
+    "softplus_sample": lambda mu, rho, eps: mu + np.log(1 + np.exp(rho)) * eps,
+    "sampled_kl": sampled_kl_formula,
+    "lif_sequence": lif_formula,
     "upsample_nearest2d": lambda x, scale: x.repeat(scale[0], axis=2).repeat(scale[1], axis=3),
     "upsample_bilinear2d": upsample_bilinear_formula,
     "rnn_sequence": rnn_formula,
@@ -252,9 +294,37 @@ FORMULAS = {
 }
 
 
+def torch_lif(torch, current, beta=0.9, threshold=1.0, reset="subtract", surrogate="fast_sigmoid", slope=25.0,
+              smooth=False, detach_reset=False, output="spikes"):
+    """The LIF recurrence in torch, a step at a time over the batch (torch has no LIF function)."""
+    u, outputs = torch.zeros_like(current[:, 0]), []
+    for t in range(current.shape[1]):
+        v = beta * u + current[:, t]
+        if threshold is None:
+            u = s = v
+        else:
+            x = v - threshold
+            s = {"fast_sigmoid": lambda: 0.5 + x / (1 + slope * x.abs()),
+                 "arctan": lambda: 0.5 + torch.atan(torch.pi * slope * x / 2) / torch.pi,
+                 "sigmoid": lambda: torch.sigmoid(slope * x)}[surrogate]() if smooth else (x > 0).to(current.dtype)
+            u = v - threshold * s if reset == "subtract" else v * (1 - s)
+        outputs.append(s if output == "spikes" and threshold is not None else u)
+    return torch.stack(outputs, 1)
+
+
+def torch_sampled_kl(torch, w, mu, rho, pi=0.5, sigma1=1.0, sigma2=0.0025):
+    Normal, f64 = torch.distributions.Normal, lambda value: torch.tensor(value, dtype=w.dtype)  # noqa: E731
+    prior = torch.logsumexp(torch.stack([torch.log(f64(pi)) + Normal(f64(0.0), f64(sigma1)).log_prob(w),
+                                         torch.log(f64(1 - pi)) + Normal(f64(0.0), f64(sigma2)).log_prob(w)]), 0)
+    return (Normal(mu, torch.nn.functional.softplus(rho)).log_prob(w) - prior).sum()
+
+
 def torch_references(torch):
     F = torch.nn.functional
     return {
+        "softplus_sample": lambda mu, rho, eps: mu + F.softplus(rho) * eps,
+        "sampled_kl": lambda w, mu, rho, **kw: torch_sampled_kl(torch, w, mu, rho, **kw),
+        "lif_sequence": lambda current, **kw: torch_lif(torch, current, **kw),
         "identity": lambda x: x, "sigmoid": torch.sigmoid, "tanh": torch.tanh, "relu": torch.relu,
         "leaky_relu": lambda x, negative_slope=0.01: F.leaky_relu(x, negative_slope),
         "softmax": lambda x, axis=-1: torch.softmax(x, axis),
