@@ -48,6 +48,18 @@ def one_step_overrides(path: Path, tmp_path: Path) -> list[str]:
         overrides.append("dataset.options.limit=null")
     if loaded.config.model.name == "seq2seq":  # one epoch of a few sequences: the mechanism, not the claim
         overrides.append("dataset.options.n=100")
+    options = loaded.config.dataset.options
+    if loaded.config.model.name != "seq2seq" and options.get("n", 0) > 200:  # generated sets: the same
+        overrides.append("dataset.options.n=200")
+    name = loaded.config.dataset.name
+    if name == "characters" and options.get("limit", 0) > 10_000:  # a slice of the text
+        overrides.append("dataset.options.limit=10000")
+    if name in ("word_windows", "word_ngrams") and options.get("path") is None:
+        overrides.append("dataset.options.limit=20000")
+    if name == "word_contexts":
+        overrides += ["dataset.options.sentences=400", "dataset.options.passes=1"]
+    if name == "python_docstrings":  # two packages' docstrings: two classes
+        overrides.append("dataset.options.packages=[email, logging]")
     return overrides
 
 
