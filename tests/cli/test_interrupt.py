@@ -16,6 +16,7 @@ dataset: {name: digits, validation: 0.2, test: 0.2, scaling: standardize}
 model: {layers: [{dense: {units: 64}}, relu, {dense: {units: outputs}}]}
 optimiser: {name: adam, lr: 0.001}
 training: {epochs: 12, batch_size: 8, seed: 1}
+output: {plots: false}
 """
 
 
