@@ -32,4 +32,5 @@ def load_components() -> None:
     import dlx.generative  # noqa: F401  generative models, their data sets and the dlx-generative format
     import dlx.rl  # noqa: F401  agents and the dlx-agent format
     import dlx.experiments  # noqa: F401  experiment kinds
+    dlx.experiments.KINDS.load_all()  # the built-in kinds are otherwise imported on first use
     import dlx.explain  # noqa: F401  explainers

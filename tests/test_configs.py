@@ -48,7 +48,13 @@ def one_step_overrides(path: Path, tmp_path: Path) -> list[str]:
         overrides.append("dataset.options.limit=null")
     if loaded.config.model.name == "seq2seq":  # one epoch of a few sequences: the mechanism, not the claim
         overrides.append("dataset.options.n=100")
-    overrides += SMALL_TEXT.get(loaded.config.dataset.name, [])
+    options, name = loaded.config.dataset.options, loaded.config.dataset.name
+    if name in SMALL_TEXT:
+        overrides += SMALL_TEXT[name]
+    elif loaded.config.model.name != "seq2seq" and options.get("n", 0) > 200:  # generated sets: the same
+        overrides.append("dataset.options.n=200")
+    if name == "characters" and options.get("limit", 0) > 10_000:  # a slice of the text
+        overrides.append("dataset.options.limit=10000")
     return overrides
 
 

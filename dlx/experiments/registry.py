@@ -2,8 +2,8 @@
 
 A kind is one ``ExperimentKind``: its name, its config schema (a pydantic model) and
 the entry points the commands call (check, train, resume, run a trial). A module of
-``dlx.experiments`` builds one and calls ``register_kind``; ``dlx/experiments/__init__.py``
-imports that module (one line per kind). Nothing above this package names a kind.
+``dlx.experiments`` builds one and calls ``register_kind``; ``BUILT_IN`` below names that module
+(one line per kind), imported when a config of the kind or a listing of the kinds first needs it. Nothing above this package names a kind.
 
 The kind of a config (``kind_of``), in this order:
 
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import import_module
 from typing import Annotated, Any, Callable, Union
 
 from pydantic import BaseModel, Discriminator, Tag, TypeAdapter
@@ -83,7 +84,77 @@ class ExperimentKind:
         return self.show(loaded) if self.show else loaded.config.model_dump(mode="json")
 
 
-KINDS: dict[str, ExperimentKind] = {}
+# The kinds that come with dlx and the modules that register them, imported on first use: a command
+# that trains a supervised config does not pay for the generative, RL and compression schemas
+# (about 0.1 s of CPU at every start). Anything that lists the kinds sees all of them.
+BUILT_IN = {
+    "supervised": "dlx.experiments.supervised",
+    "generative": "dlx.experiments.generative",
+    "rl": "dlx.experiments.rl",
+    "compress": "dlx.experiments.compress",
+    "stdp": "dlx.experiments.stdp",
+    "continual": "dlx.experiments.continual",
+}
+
+
+class Kinds(dict):
+    """The registered kinds by name; reading it as a whole (or a built-in kind not yet imported)
+    first imports the built-in kinds' modules, so it reads as if they had been imported up front."""
+
+    def load(self, name: str) -> None:
+        if name in BUILT_IN and not dict.__contains__(self, name):
+            import_module(BUILT_IN[name])
+
+    def load_all(self) -> None:
+        """Import every built-in kind; the built-in ones first, in ``BUILT_IN``'s order, then others."""
+        if all(dict.__contains__(self, name) for name in BUILT_IN):
+            return
+        for name in BUILT_IN:
+            self.load(name)
+        order = [name for name in BUILT_IN if dict.__contains__(self, name)]
+        order += [name for name in dict.keys(self) if name not in BUILT_IN]
+        entries = [(name, dict.__getitem__(self, name)) for name in order]
+        dict.clear(self)
+        dict.update(self, entries)
+
+    def __getitem__(self, name):
+        self.load(name)
+        return dict.__getitem__(self, name)
+
+    def get(self, name, default=None):
+        self.load(name)
+        return dict.get(self, name, default)
+
+    def __contains__(self, name) -> bool:
+        self.load(name)
+        return dict.__contains__(self, name)
+
+    def __iter__(self):
+        self.load_all()
+        return dict.__iter__(self)
+
+    def __len__(self) -> int:
+        self.load_all()
+        return dict.__len__(self)
+
+    def __repr__(self) -> str:
+        self.load_all()
+        return dict.__repr__(self)
+
+    def keys(self):
+        self.load_all()
+        return dict.keys(self)
+
+    def values(self):
+        self.load_all()
+        return dict.values(self)
+
+    def items(self):
+        self.load_all()
+        return dict.items(self)
+
+
+KINDS: dict[str, ExperimentKind] = Kinds()
 
 
 def register_kind(kind: ExperimentKind) -> ExperimentKind:
@@ -95,7 +166,7 @@ def register_kind(kind: ExperimentKind) -> ExperimentKind:
 
 def kind_named(name: str) -> ExperimentKind:
     """The registered kind ``name``; ConfigError naming the known kinds and the closest."""
-    if name in KINDS:
+    if name in KINDS:  # imports a built-in kind's module on first use
         return KINDS[name]
     guess = closest(str(name), sorted(KINDS))
     hint = f"did you mean '{guess}'? " if guess else ""

@@ -97,6 +97,9 @@ def atomic_write_text(path: Path | str, text: str) -> Path:
     return atomic_write_bytes(path, text.encode("utf-8"))
 
 
+PLAIN = (bool, int, float, str)  # exactly these types (NumPy's float64 is a float but goes through .item())
+
+
 def to_jsonable(value: Any) -> Any:
     """Turn NumPy scalars and arrays, tuples and paths into plain JSON types.
 
@@ -108,6 +111,8 @@ def to_jsonable(value: Any) -> Any:
         to_jsonable({"acc": np.float32(0.5), "cm": np.eye(2, dtype=int)})
         # {'acc': 0.5, 'cm': [[1, 0], [0, 1]]}
     """
+    if value is None or type(value) in PLAIN:  # first: a million feature names are a million strings
+        return value
     if isinstance(value, Mapping):
         return {str(key): to_jsonable(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):

@@ -63,7 +63,9 @@ def test_a_csv_with_a_million_columns_loads(tmp_path):
     columns = 10 ** 6
     header = ",".join(f"c{i}" for i in range(columns)) + ",y\n"
     rows = "".join(",".join(["1", "0"] * (columns // 2)) + f",{label}\n" for label in (0, 1, 1))
-    result = dlx("train", csv_config(tmp_path, header + rows), "--results", tmp_path / "results", cwd=tmp_path,
+    config = csv_config(tmp_path, header + rows)
+    config.write_text(config.read_text().replace("units: 8", "units: 1"))  # the loader is tested, not 8M weights
+    result = dlx("train", config, "--results", tmp_path / "results", cwd=tmp_path,
                  timeout=300)  # the unfixed loader looks every column up in the header: hours
     assert result.returncode == 0, output_of(result)
 

@@ -140,14 +140,14 @@ def test_a_new_kind_is_one_new_file_and_one_registration_line(tmp_path):
     copy = tmp_path / "checkout"
     shutil.copytree(ROOT / "dlx", copy / "dlx", ignore=shutil.ignore_patterns("__pycache__"))
     (copy / "dlx" / "experiments" / "toy.py").write_text(TOY)
-    init = copy / "dlx" / "experiments" / "__init__.py"
-    before = init.read_text().splitlines()
-    init.write_text(init.read_text().replace("import dlx.experiments.rl  # noqa: E402,F401\n",
-                                             "import dlx.experiments.rl  # noqa: E402,F401\n"
-                                             "import dlx.experiments.toy  # noqa: E402,F401\n"))
-    diff = [line for line in difflib.unified_diff(before, init.read_text().splitlines(), lineterm="", n=0)
+    registry = copy / "dlx" / "experiments" / "registry.py"
+    before = registry.read_text().splitlines()
+    registry.write_text(registry.read_text().replace('    "rl": "dlx.experiments.rl",\n',
+                                                     '    "rl": "dlx.experiments.rl",\n'
+                                                     '    "toy": "dlx.experiments.toy",\n'))
+    diff = [line for line in difflib.unified_diff(before, registry.read_text().splitlines(), lineterm="", n=0)
             if line[:1] in "+-" and not line.startswith(("+++", "---"))]
-    assert diff == ["+import dlx.experiments.toy  # noqa: E402,F401"]  # the whole edit outside the new file
+    assert diff == ['+    "toy": "dlx.experiments.toy",']  # the whole edit outside the new file
     config = tmp_path / "toy.yaml"
     config.write_text("kind: toy\ncount: 4\n")
     env = {"PYTHONPATH": str(copy)}
