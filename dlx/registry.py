@@ -10,7 +10,9 @@ Components register with a decorator and a name::
     layers.create("dense", units=8)
 
 An unknown name raises ``UnknownNameError`` listing the known names and the
-closest match.
+closest match. A process imports only the modules its command needs (start-up time), so
+before a name is called unknown every registering module is imported once
+(``dlx.components.load_components``): "unknown" then means unknown to dlx, not to this process.
 """
 from __future__ import annotations
 
@@ -19,6 +21,26 @@ import inspect
 from typing import Any, Callable, Iterator
 
 from dlx.errors import UnknownNameError
+
+EVERY_COMPONENT = "dlx.components"  # its load_components() imports every registering module
+
+
+_loading = False
+
+
+def load_every_component() -> None:
+    """Import every registering module (once; later calls cost nothing; a call made while they are
+    being imported does nothing). Imported by name: the components module sits above every package,
+    this one below them all."""
+    global _loading
+    if _loading:
+        return
+    from importlib import import_module
+    _loading = True
+    try:
+        import_module(EVERY_COMPONENT).load_components()
+    finally:
+        _loading = False
 
 
 def closest(name: str, candidates) -> str | None:
@@ -58,8 +80,11 @@ class Registry:
         return decorate
 
     def get(self, name: str):
+        key = str(name).lower()
+        if key not in self._entries:
+            load_every_component()  # perhaps registered by a module this process has not imported
         try:
-            return self._entries[str(name).lower()]
+            return self._entries[key]
         except KeyError:
             raise UnknownNameError(unknown_name_message(self.kind, name, self._entries)) from None
 

@@ -206,7 +206,7 @@ def add_component_schemas(schema: dict, layer_extras: dict | None = None) -> dic
 
 
 MERGES = ["add", "concat", "multiply"]  # dlx.nn.graph.MERGES and SHORTCUTS (tests/models/test_graph.py checks)
-SHORTCUTS = ["auto", "identity", "projection"]
+SHORTCUTS = ["auto", "identity", "projection", "none"]
 
 
 def graph_item_schemas(layer_items: list[dict]) -> dict:

@@ -124,7 +124,7 @@ def test_plain_chains_build_the_same_sequential_with_the_same_weights():
         np.testing.assert_array_equal(a.data, b.data)
     graphs = [p.name for p in sorted((ROOT / "configs").glob("*.yaml"))
               if is_graph_config((yaml.safe_load(p.read_text()).get("model") or {}))]
-    assert graphs == ["digits_graph.yaml", "resnet_digits.yaml", "squeezenet_digits.yaml"]
+    assert graphs == ["digits_graph.yaml", "resnet_digits.yaml", "resnet_mnist.yaml", "squeezenet_digits.yaml"]
 
 
 def test_the_editor_schema_knows_the_merges_and_shortcuts():
