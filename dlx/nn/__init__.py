@@ -27,3 +27,4 @@ __all__ = ["AvgPool2D", "BatchNorm1D", "BatchNorm2D", "Conv1D", "Conv2D", "ConvT
 from dlx.nn import seq2seq  # noqa: E402,F401  (registers the seq2seq model)
 from dlx.nn import transformer_seq2seq  # noqa: E402,F401  (registers the Transformer encoder-decoder)
 from dlx.nn import hierarchical  # noqa: E402,F401  (registers the hierarchical attention model)
+from dlx.nn import ntm  # noqa: E402,F401  (registers the Neural Turing Machine layer)
