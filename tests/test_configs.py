@@ -48,6 +48,8 @@ def one_step_overrides(path: Path, tmp_path: Path) -> list[str]:
         overrides.append("dataset.options.limit=null")
     if loaded.config.model.name == "seq2seq":  # one epoch of a few sequences: the mechanism, not the claim
         overrides.append("dataset.options.n=100")
+    if loaded.config.dataset.name == "bit_copy":  # the NTM's copy task: a few short sequences, one long test each
+        overrides += ["dataset.options.n=32", "dataset.options.max_length=3", "dataset.options.test_n=1"]
     return overrides
 
 

@@ -41,7 +41,7 @@ def copy_lengths(ds: Dataset) -> np.ndarray:
 
 
 @datasets.register("bit_copy", "ntm_copy")
-def bit_copy(rng: np.random.Generator | None = None, n: int = 20000, bits: int = 8, min_length: int = 1,
+def bit_copy(rng: np.random.Generator | None = None, n: int = 2000, bits: int = 8, min_length: int = 1,
              max_length: int = 20, test_lengths: list[int] | tuple[int, ...] = (20, 30),
              test_n: int = 100) -> Dataset:
     """Copy task: ``n`` sequences of lengths min_length..max_length and ``test_n`` of each test length."""
