@@ -83,6 +83,15 @@ class NTM(Module):
             raise ShapeError(f"ntm: expects {self.in_features} features per step, got {shape[1]}")
         return (shape[0], self.units + self.read_heads * self.memory_width)
 
+    def count_multiply_adds(self, input_shape) -> int:
+        """Per sample and step: the controller's two products, the head map, the cosine similarities of
+        every head, the reads and the write (erase and add); times the T steps."""
+        T, D = input_shape
+        H, N, M, R = self.units, self.memory_size, self.memory_width, self.read_heads
+        step = (D + R * M) * 4 * H + H * 4 * H + H * ((R + 1) * self.head_width + 2 * M) \
+            + (R + 1) * N * M + R * N * M + 2 * N * M
+        return int(T or 0) * step
+
     @property
     def head_width(self) -> int:
         return self.memory_width + HEAD_WIDTH_EXTRA
