@@ -49,7 +49,9 @@ def one_step_overrides(path: Path, tmp_path: Path) -> list[str]:
     if loaded.config.model.name == "seq2seq":  # one epoch of a few sequences: the mechanism, not the claim
         overrides.append("dataset.options.n=100")
     options, name = loaded.config.dataset.options, loaded.config.dataset.name
-    if name in SMALL_TEXT:
+    if name == "bit_copy":  # the NTM's copy task: a few short sequences, one long test each
+        overrides += ["dataset.options.n=32", "dataset.options.max_length=3", "dataset.options.test_n=1"]
+    elif name in SMALL_TEXT:
         overrides += SMALL_TEXT[name]
     elif loaded.config.model.name != "seq2seq" and options.get("n", 0) > 200:  # generated sets: the same
         overrides.append("dataset.options.n=200")

@@ -23,3 +23,4 @@ __all__ = ["Batch", "CLASSIFICATION_TASKS", "Compose", "Crop", "Dataset", "Flip"
            "known_task_names", "minibatches", "pad_sequences", "read_idx", "register_task_name",
            "resolve_batch_size", "split_indices", "rotate_images", "scaler_from_state", "sequence_mask", "shift_images",
            "split_dataset"]
+from dlx.data import bit_copy  # noqa: E402,F401  (registers the NTM copy task)

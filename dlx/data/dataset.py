@@ -47,6 +47,9 @@ class Dataset:
             None: every sample has the full length.
         target_lengths (default None): int64 (N,), the true length of each target
             sequence along axis 1 of y (seq2seq), when it differs from ``lengths``.
+        test_part (default None): bool (N,), the samples that form the test part
+            whatever ``split.test`` says (e.g. longer sequences, to test generalisation);
+            ``split_indices`` splits only the others into train and validation.
 
     Example::
 
@@ -63,6 +66,7 @@ class Dataset:
     class_names: list[str] | None = None
     lengths: np.ndarray | None = None
     target_lengths: np.ndarray | None = None
+    test_part: np.ndarray | None = None
 
     def __post_init__(self):
         if self.task not in known_task_names():
@@ -225,6 +229,8 @@ def split_indices(ds: Dataset, validation: float, test: float, rng: np.random.Ge
         (['test', 'train', 'validation'], True)
     """
     _check_fractions(validation, test)
+    if getattr(ds, "test_part", None) is not None:
+        return _split_with_test_part(ds, validation, rng)
     n = len(ds)
     labels, can_stratify = _stratifiable(ds)
     groups = ([rng.permutation(np.flatnonzero(labels == c)) for c in np.unique(labels)]
@@ -242,6 +248,14 @@ def split_indices(ds: Dataset, validation: float, test: float, rng: np.random.Ge
         parts["train"].append(group[k_test + k_val:])
     return {key: rng.permutation(np.concatenate(idx)) if idx else np.zeros(0, np.int64)
             for key, idx in parts.items()}
+
+
+def _split_with_test_part(ds: Dataset, validation: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """The data set's own test part; the rest shuffled into validation (its fraction of the rest) and train."""
+    test_part = np.asarray(ds.test_part, dtype=bool)
+    rest = rng.permutation(np.flatnonzero(~test_part))
+    n_val = round(len(rest) * validation)
+    return {"train": rest[n_val:], "validation": rest[:n_val], "test": rng.permutation(np.flatnonzero(test_part))}
 
 
 def kfold_indices(ds_or_y, k: int, rng: np.random.Generator,

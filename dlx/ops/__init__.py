@@ -20,6 +20,7 @@ from dlx.ops.masked import masked_cross_entropy, masked_mean
 from dlx.ops.masked_softmax import masked_softmax
 from dlx.ops.loss import bce_with_logits, binary_cross_entropy, cross_entropy, huber_loss, mse_loss
 from dlx.ops.norm import batch_norm
+from dlx.ops.ntm import circular_shift, cosine_similarity, memory_write, sharpen, softplus
 from dlx.ops.pool import avg_pool2d, max_pool2d
 from dlx.ops.recurrent import lstm_sequence, rnn_sequence
 from dlx.ops.reduce import max, mean, sum
@@ -36,6 +37,7 @@ __all__ = [
     "sum", "tanh", "transpose", "unstack", "where",
     "bernoulli_nll", "conv_transpose2d", "gaussian_kl", "reparameterize", "upsample_bilinear2d", "upsample_nearest2d",
     "lif_sequence", "sampled_kl", "softplus_sample", "word_scores",
+    "circular_shift", "cosine_similarity", "memory_write", "sharpen", "softplus",
 ]
 
 

@@ -26,6 +26,7 @@ METRICS_BY_TASK: dict[str, list[str]] = {
     "multilabel": ["accuracy", "f1"],
     "regression": ["mse", "mae", "r2"],
     "seq2seq": ["exact_match", "token_accuracy"],  # dlx/tasks/seq2seq.py
+    "bit_copy": ["bit_errors", "bit_errors_20", "bit_errors_30"],  # dlx/tasks/bit_copy.py
 }
 HIGHER_IS_BETTER: frozenset[str] = frozenset({"accuracy", "precision", "recall", "f1", "r2", "exact_match",
                                               "token_accuracy"})

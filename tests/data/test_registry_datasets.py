@@ -35,6 +35,7 @@ DECLARED = {
     "characters": ("language_model", (64,), 3124),
     "sorting": ("tagging", (10,), 20000),
     "ctc_frames": ("ctc", (32, 9), 4000),
+    "bit_copy": ("bit_copy", (61, 9), 2200),
 }
 TOKEN_INPUTS = ("copy", "tagging", "characters", "sorting", "documents", "reverse_digits", "sort_digits", "copy_digits",
                 "addition", "dates", "text_csv", "word_contexts", "cooccurrence", "word_windows", "word_ngrams",
@@ -73,6 +74,9 @@ def test_dataset_loads_with_declared_shapes(name, rng, path_options):
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),)
         assert len(ds.class_names) == ds.n_classes and ds.y.max() < ds.n_classes
         assert ds.output_size == (1 if ds.task == "binary" else ds.n_classes)
+    elif ds.task == "bit_copy":  # 0/1 bits per output step, -1 where a step does not count
+        assert ds.y.dtype == np.float32 and ds.y.shape == (*ds.X.shape[:2], ds.output_size) and ds.lengths is not None
+        assert set(np.unique(ds.y)) <= {-1.0, 0.0, 1.0}
     elif ds.task in ("word_context", "next_word"):  # a target word per row; the vocabulary as class names
         assert ds.y.dtype == np.int64 and ds.y.shape == (len(ds),) and ds.y.max() < len(ds.class_names)
     else:

@@ -114,6 +114,13 @@ def upsample_bilinear_formula(x, scale):
     return np.einsum("ai,ncij,bj->ncab", weights(x.shape[2], sh), x, weights(x.shape[3], sw))
 
 
+def circular_shift_formula(w, s):
+    """out_i = sum_j s_j w[(i - o_j) mod N], offsets o_j = j - S // 2, by index arithmetic."""
+    n, size = w.shape[-1], s.shape[-1]
+    index = (np.arange(n)[:, None] - (np.arange(size) - size // 2)[None, :]) % n  # (N, S)
+    return (w[..., index] * s[..., None, :]).sum(-1)
+
+
 def sigmoid(z):
     return 1 / (1 + np.exp(-z))
 
@@ -291,6 +298,12 @@ FORMULAS = {
                                                                                               + 1e-5) + beta,
     "scaled_dot_product_attention": attention_formula,
     "ctc_loss": ctc_formula,
+    "softplus": lambda x: np.log1p(np.exp(x)),
+    "cosine_similarity": lambda k, m: np.einsum("bhm,bnm->bhn", k, m) / (
+        np.sqrt((k * k).sum(-1) + 1e-8)[..., None] * np.sqrt((m * m).sum(-1) + 1e-8)[:, None, :]),
+    "circular_shift": lambda w, s: circular_shift_formula(w, s),
+    "sharpen": lambda w, gamma: (w + 1e-12) ** gamma / ((w + 1e-12) ** gamma).sum(-1, keepdims=True),
+    "memory_write": lambda m, w, e, a: m * (1 - np.einsum("bn,bm->bnm", w, e)) + np.einsum("bn,bm->bnm", w, a),
 }
 
 
@@ -368,6 +381,13 @@ def torch_references(torch):
         "ctc_loss": lambda z, targets, input_lengths, target_lengths: F.ctc_loss(
             torch.log_softmax(z, -1).transpose(0, 1), torch.from_numpy(targets), torch.from_numpy(input_lengths),
             torch.from_numpy(target_lengths)),
+        "softplus": F.softplus,
+        "cosine_similarity": lambda k, m: (k @ m.transpose(-1, -2)) / (
+            torch.sqrt((k * k).sum(-1) + 1e-8)[..., None] * torch.sqrt((m * m).sum(-1) + 1e-8)[:, None, :]),
+        "circular_shift": lambda w, s: sum(s[..., j, None] * torch.roll(w, j - s.shape[-1] // 2, -1)
+                                           for j in range(s.shape[-1])),
+        "sharpen": lambda w, gamma: F.normalize((w + 1e-12) ** gamma, p=1.0, dim=-1, eps=0.0),
+        "memory_write": lambda m, w, e, a: m * (1 - w[..., None] * e[:, None]) + w[..., None] * a[:, None],
     }
 
 
