@@ -19,8 +19,9 @@ from tests.test_configs import CONFIGS, one_step_overrides
 NOT_EXPORTABLE = {"addition_attention", "copy_attention", "dates_attention", "reverse_attention", "reverse_plain",
                   "reverse_transformer", "sort_attention", "docstrings_bow", "docstrings_cnn", "documents_han",
                   "glove_planted", "word2vec_planted",
-                  # layers with no ONNX rule: leaky integrate-and-fire over time steps, sampled Bayesian weights
-                  "spiking_digits", "bayes_regression"}
+                  # layers with no ONNX rule: leaky integrate-and-fire over time steps, sampled Bayesian weights,
+                  # the Neural Turing Machine's memory
+                  "spiking_digits", "bayes_regression", "ntm_copy"}
 EXPORTABLE = [p for p in CONFIGS if p.stem not in NOT_EXPORTABLE]
 ROWS = 64  # of the test split (all of it when smaller)
 
