@@ -16,7 +16,8 @@ Bool = Annotated[bool, StrictType()]
 
 # What early stopping can watch: a split prefix and the loss or a metric (dlx.tasks.metrics, checked by a test).
 MONITOR_SPLITS = ("train", "val")
-MONITOR_METRICS = ("loss", "accuracy", "precision", "recall", "f1", "mse", "mae", "r2", "exact_match", "token_accuracy")
+MONITOR_METRICS = ("loss", "accuracy", "precision", "recall", "f1", "mse", "mae", "r2", "exact_match", "token_accuracy",
+                   "bit_errors", "bit_errors_20", "bit_errors_30")
 MONITOR_NAMES = tuple(f"{split}_{metric}" for split in MONITOR_SPLITS for metric in MONITOR_METRICS)
 
 

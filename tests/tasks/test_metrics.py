@@ -118,7 +118,7 @@ def test_multilabel_errors():
 
 
 def test_task_table_and_direction():
-    assert set(METRICS_BY_TASK) == {"binary", "multiclass", "multilabel", "regression", "seq2seq"}
+    assert set(METRICS_BY_TASK) == {"binary", "multiclass", "multilabel", "regression", "seq2seq", "bit_copy"}
     assert HIGHER_IS_BETTER == {"accuracy", "precision", "recall", "f1", "r2", "exact_match", "token_accuracy"}
     assert is_higher_better("val_accuracy") and is_higher_better("r2") and is_higher_better("val_exact_match")
     assert not is_higher_better("val_loss") and not is_higher_better("test_mse")
