@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from dlx.config.schema import DatasetConfig, OptimiserConfig, OutputConfig
 from dlx.errors import ConfigError
-from dlx.experiments.registry import ExperimentKind, register_kind
+from dlx.experiments.registry import ExperimentKind, register_kind, train_with, trial_with
 from dlx.train.learner import Batch, LazyBatches, Learner
 
 MAX_TASKS = 10
@@ -201,17 +201,7 @@ def run(loaded, folder=None, results_dir=None, on_epoch=None):
     return RunResult(Path(session.run_dir), state.status, summary, state.message, state.history)
 
 
-def train(loaded, results_dir=None, reporter=None):
-    if reporter is None:
-        return run(loaded, None, results_dir)
-    try:
-        return run(loaded, None, results_dir, on_epoch=reporter.epoch)
-    finally:
-        reporter.stop()
-
-
-def run_trial(loaded, folder=None, splits=None, reporter=None, on_epoch=None):
-    return run(loaded, folder, on_epoch=on_epoch)
+train, run_trial = train_with(run), trial_with(run)  # the entry points of dlx.experiments.registry
 
 
 def metrics() -> tuple[str, ...]:

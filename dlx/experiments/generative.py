@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlx.config.loading import default_run_name
-from dlx.experiments.registry import ExperimentKind, register_kind
+from dlx.experiments.registry import ExperimentKind, register_kind, train_with, trial_with
 from dlx.generative.settings import GenerativeConfig
 
 ROW_METRICS = ("train_loss", "val_loss", "train_neg_elbo", "train_reconstruction", "train_kl", "val_neg_elbo",
@@ -48,18 +48,7 @@ def run(loaded, folder=None, results_dir=None, on_epoch=None):
     return RunResult(Path(summary["run_dir"]), summary["status"], summary, summary.get("message", ""), rows)
 
 
-def train(loaded, results_dir=None, reporter=None):
-    """A new run folder, its rows shown by ``reporter`` (a run of unknown length starts at its first row)."""
-    if reporter is None:
-        return run(loaded, None, results_dir)
-    try:
-        return run(loaded, None, results_dir, on_epoch=reporter.epoch)
-    finally:
-        reporter.stop()
-
-
-def run_trial(loaded, folder=None, splits=None, reporter=None, on_epoch=None):
-    return run(loaded, folder, on_epoch=on_epoch)
+train, run_trial = train_with(run), trial_with(run)  # the entry points of dlx.experiments.registry
 
 
 def show(loaded) -> dict:

@@ -87,6 +87,26 @@ class ExperimentKind:
 # The kinds that come with dlx and the modules that register them, imported on first use: a command
 # that trains a supervised config does not pay for the generative, RL and compression schemas
 # (about 0.1 s of CPU at every start). Anything that lists the kinds sees all of them.
+def train_with(run: Callable) -> Callable:
+    """The ``train`` entry point of a kind whose ``run(loaded, folder, results_dir=None, on_epoch=None)``
+    trains in a run folder (None: a new one): its rows shown by the reporter, which is stopped after."""
+    def train(loaded, results_dir=None, reporter=None):
+        if reporter is None:
+            return run(loaded, None, results_dir)
+        try:
+            return run(loaded, None, results_dir, on_epoch=reporter.epoch)
+        finally:
+            reporter.stop()
+    return train
+
+
+def trial_with(run: Callable) -> Callable:
+    """The ``run_trial`` entry point of such a kind: the trial in its folder, its rows to ``on_epoch``."""
+    def run_trial(loaded, folder=None, splits=None, reporter=None, on_epoch=None):
+        return run(loaded, folder, on_epoch=on_epoch)
+    return run_trial
+
+
 BUILT_IN = {
     "supervised": "dlx.experiments.supervised",
     "generative": "dlx.experiments.generative",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from dlx.config.loading import default_run_name
-from dlx.experiments.registry import ExperimentKind, register_kind
+from dlx.experiments.registry import ExperimentKind, register_kind, train_with, trial_with
 from dlx.spiking.settings import STDPConfig
 
 
@@ -31,17 +31,7 @@ def run(loaded, folder=None, results_dir=None, on_epoch=None):
     return RunResult(Path(summary["run_dir"]), summary["status"], summary, summary.get("message", ""), rows)
 
 
-def train(loaded, results_dir=None, reporter=None):
-    if reporter is None:
-        return run(loaded, None, results_dir)
-    try:
-        return run(loaded, None, results_dir, on_epoch=reporter.epoch)
-    finally:
-        reporter.stop()
-
-
-def run_trial(loaded, folder=None, splits=None, reporter=None, on_epoch=None):
-    return run(loaded, folder, on_epoch=on_epoch)
+train, run_trial = train_with(run), trial_with(run)  # the entry points of dlx.experiments.registry
 
 
 def headline(summary: dict) -> tuple[str, dict]:
