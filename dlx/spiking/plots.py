@@ -7,6 +7,7 @@ import numpy as np
 
 from dlx.runs.plots import new_figure, plot_image_grid, save_png
 from dlx.spiking.stdp import STDPNetwork
+from dlx.tasks.spikes import plot_rasters
 
 
 def plot_receptive_fields(network: STDPNetwork, image_shape: tuple[int, int], assignment: np.ndarray,
@@ -21,18 +22,8 @@ def plot_presentation(network: STDPNetwork, image: np.ndarray, label: str, rng: 
                       plots: Path) -> list[Path]:
     """``spikes.png`` (input and output rasters) and ``membrane.png`` of one image, without learning."""
     shown = network.present(image, rng, learn=False, record=True)
-    figure = new_figure(7, 4.5)
-    for axes, (name, spikes) in zip(figure.subplots(2, 1), (("input pixels", shown.input_spikes),
-                                                            ("STDP neurons", shown.spikes))):
-        steps, neurons = np.nonzero(spikes)
-        axes.scatter(steps, neurons, s=12, marker="|", color="black")
-        axes.set_xlim(-0.5, spikes.shape[0] - 0.5)
-        axes.set_ylim(-0.5, spikes.shape[1] - 0.5)
-        axes.set_title(f"{name}: {int(spikes.sum())} spikes", fontsize=9)
-        axes.set_ylabel("neuron")
-    axes.set_xlabel("time step")
-    figure.suptitle(f"spike rasters of one test image (label {label})")
-    written = [save_png(figure, plots / "spikes.png")]
+    written = [plot_rasters([("input pixels", shown.input_spikes), ("STDP neurons", shown.spikes)],
+                            f"spike rasters of one test image (label {label})", plots / "spikes.png")]
     figure = new_figure(7, 3.5)
     axes = figure.subplots()
     top = np.argsort(-shown.counts)[:5]

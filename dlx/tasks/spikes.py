@@ -38,12 +38,8 @@ def spike_record(model: Sequential, example: np.ndarray) -> list[tuple[str, np.n
     return record
 
 
-def write_spike_pictures(model, example: np.ndarray, label: str, plots: Path) -> list[Path]:
-    """``spikes.png`` and ``membrane.png`` of one example; nothing for a model without LIF layers."""
-    if not isinstance(model, Sequential) or not any(isinstance(layer, LIF) for layer in model.layers):
-        return []
-    record = spike_record(model, example)
-    rasters = [(name, spikes) for name, spikes, _, _ in record if spikes is not None]
+def plot_rasters(rasters: list[tuple[str, np.ndarray]], title: str, path: Path) -> Path:
+    """Spike rasters one above the other, one per ``(name, spikes (steps, neurons))``: a mark per spike."""
     figure = new_figure(7, 2.2 * len(rasters))
     for axes, (name, spikes) in zip(figure.subplots(len(rasters), 1, squeeze=False)[:, 0], rasters):
         steps, neurons = np.nonzero(spikes)
@@ -53,8 +49,17 @@ def write_spike_pictures(model, example: np.ndarray, label: str, plots: Path) ->
         axes.set_title(f"{name}: {int(spikes.sum())} spikes", fontsize=9)
         axes.set_ylabel("neuron")
     axes.set_xlabel("time step")
-    figure.suptitle(f"spike rasters of one example (label {label})")
-    written = [save_png(figure, plots / "spikes.png")]
+    figure.suptitle(title)
+    return save_png(figure, path)
+
+
+def write_spike_pictures(model, example: np.ndarray, label: str, plots: Path) -> list[Path]:
+    """``spikes.png`` and ``membrane.png`` of one example; nothing for a model without LIF layers."""
+    if not isinstance(model, Sequential) or not any(isinstance(layer, LIF) for layer in model.layers):
+        return []
+    record = spike_record(model, example)
+    rasters = [(name, spikes) for name, spikes, _, _ in record if spikes is not None]
+    written = [plot_rasters(rasters, f"spike rasters of one example (label {label})", plots / "spikes.png")]
     name, _, membrane, layer = record[-1]
     figure = new_figure(7, 3.5)
     axes = figure.subplots()
