@@ -36,7 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import time  # noqa: E402
 
-from benchmarks.pairs import ratio_statistics  # noqa: E402
+from benchmarks.pairs import paired_times, ratio_statistics  # noqa: E402
 
 from dlx.config import load_config  # noqa: E402
 from dlx.data.planted_words import planted_analogies, planted_text  # noqa: E402
@@ -74,26 +74,6 @@ def gensim_side(corpus: Path, seed: int = 0):
     return run, kept
 
 
-def paired_cpu_times(ours, theirs, pairs: int) -> tuple[list[float], list[float]]:
-    """``benchmarks.pairs.paired_times`` in processor seconds of this process (one untimed run of each
-    first; the order alternating): on a machine shared with other work, processor time is what each
-    side spent, not what it waited."""
-    def cpu(fn) -> float:
-        start = time.process_time()
-        fn()
-        return time.process_time() - start
-    ours(), theirs()
-    mine, other = [], []
-    for pair in range(pairs):
-        if pair % 2 == 0:
-            mine.append(cpu(ours))
-            other.append(cpu(theirs))
-        else:
-            other.append(cpu(theirs))
-            mine.append(cpu(ours))
-    return mine, other
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sentences", type=int, default=4000,
@@ -111,7 +91,7 @@ def main(argv=None) -> int:
         words = 5 * len(tokenise(corpus.read_text(encoding="utf-8")))
         ours, our_kept = dlx_side(corpus, folder)
         theirs, their_kept = gensim_side(corpus)
-        mine, other = paired_cpu_times(ours, theirs, args.pairs)
+        mine, other = paired_times(ours, theirs, args.pairs, warmup=1, clock=time.process_time)
         analogies = planted_analogies()
         accuracy = {name: analogy_accuracy(kept["vectors"], analogies)
                     for name, kept in (("dlx", our_kept), ("gensim", their_kept))}

@@ -45,25 +45,26 @@ def ratio_statistics(ratios: list[float]) -> dict:
             "judged": spread <= NOISY}
 
 
-def timed(fn: Callable[[], object]) -> float:
-    start = time.perf_counter()
+def timed(fn: Callable[[], object], clock: Callable[[], float] = time.perf_counter) -> float:
+    start = clock()
     fn()
-    return time.perf_counter() - start
+    return clock() - start
 
 
-def paired_times(ours: Callable[[], object], theirs: Callable[[], object], pairs: int, warmup: int = 2
-                 ) -> tuple[list[float], list[float]]:
+def paired_times(ours: Callable[[], object], theirs: Callable[[], object], pairs: int, warmup: int = 2,
+                 clock: Callable[[], float] = time.perf_counter) -> tuple[list[float], list[float]]:
     """(our times, their times) of ``pairs`` alternating pairs, after ``warmup`` untimed runs of each
-    (first calls, caches, PyTorch's oneDNN primitives)."""
+    (first calls, caches, PyTorch's oneDNN primitives); ``clock`` measures (``time.process_time``:
+    processor seconds of this process, what each side spent rather than waited on a shared machine)."""
     for _ in range(warmup):
         ours()
         theirs()
     mine, other = [], []
     for pair in range(pairs):
         if pair % 2 == 0:
-            mine.append(timed(ours))
-            other.append(timed(theirs))
+            mine.append(timed(ours, clock))
+            other.append(timed(theirs, clock))
         else:
-            other.append(timed(theirs))
-            mine.append(timed(ours))
+            other.append(timed(theirs, clock))
+            mine.append(timed(ours, clock))
     return mine, other
