@@ -41,6 +41,19 @@ def dlx(*args, cwd: Path, env: dict | None = None, timeout: float = 120,
                           capture_output=True, text=True, timeout=timeout, preexec_fn=cap_memory)
 
 
+def interruptible_at_low_priority() -> None:
+    """A child's start-up (``preexec_fn``) for the Ctrl-C tests: Ctrl-C back to its default and a low priority.
+
+    A suite started in the background of a shell without job control (``pytest ... &`` in a script)
+    inherits an ignored SIGINT, and Python keeps an ignored SIGINT ignored: the child would never see the
+    test's Ctrl-C. At ``nice 10`` on a busy machine the test, waiting for a line, gets the processor before
+    the child can finish the work left (the child's numbers do not change).
+    """
+    import signal
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    os.nice(10)
+
+
 def output_of(result: subprocess.CompletedProcess) -> str:
     return (result.stdout + result.stderr).strip()
 

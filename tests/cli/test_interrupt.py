@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from dlx.runs import MetricsLog, load_checkpoint
+from tests.cli.cli_process import interruptible_at_low_priority
 
 CONFIG = """\
 description: slow enough to be interrupted
@@ -21,10 +22,10 @@ output: {plots: false}
 
 
 def dlx(*args, **kwargs):
-    """``dlx ARGS`` in the background at a low priority (``nice``): on a busy machine the test, waiting for a
-    line, gets the processor before the run can finish the epochs left (the run's numbers do not change)."""
+    """``dlx ARGS`` in the background, at a low priority and with Ctrl-C at its default
+    (``interruptible_at_low_priority``)."""
     return subprocess.Popen([sys.executable, "-m", "dlx.cli.app", *map(str, args)], stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, preexec_fn=lambda: os.nice(10), **kwargs)
+                            stderr=subprocess.STDOUT, text=True, preexec_fn=interruptible_at_low_priority, **kwargs)
 
 
 @pytest.mark.slow

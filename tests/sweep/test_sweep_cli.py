@@ -1,6 +1,5 @@
 """``dlx sweep`` as a user runs it: fresh processes, one-line errors, Ctrl-C and --resume."""
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -8,6 +7,7 @@ import sys
 import pytest
 import yaml
 
+from tests.cli.cli_process import interruptible_at_low_priority
 from tests.conftest import BREAST_CANCER_SMALL
 
 
@@ -64,7 +64,7 @@ def test_ctrl_c_stops_the_sweep_and_resume_runs_exactly_the_missing_trials(tmp_p
     process = subprocess.Popen([sys.executable, "-m", "dlx.cli.app", "sweep", str(sweep), "--workers", "2",
                                 "--results", str(tmp_path / "r")], cwd=tmp_path, stderr=subprocess.PIPE,
                                stdout=subprocess.PIPE, text=True,
-                               preexec_fn=lambda: os.nice(10))  # on a busy machine the test reacts first
+                               preexec_fn=interruptible_at_low_priority)
     for line in process.stderr:
         if line.startswith("[2/6]"):
             break
