@@ -76,6 +76,9 @@ def local_cluster_environment(folder: Path) -> dict[str, str | None]:
             "RAY_ADDRESS": None, "RAY_USAGE_STATS_ENABLED": "0"}
 
 
+CLUSTER_TRIES = 5  # seconds (one try a second) for a cluster that answers the socket to answer Ray
+
+
 def host_and_port(address: str) -> tuple[str, int]:
     """``HOST:PORT`` (also ``ray://HOST:PORT``, ``[::1]:PORT``) split; ``DlxError`` if it is not one."""
     host, _, port = address.split("://")[-1].rpartition(":")
@@ -117,7 +120,10 @@ def ray_connection(workers: int | None = None, address: str | None = None):
     else:
         check_reachable(address)
         loopback = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"} if is_loopback(address) else {}
-        with patched_environment(loopback):
+        # Ray asks a cluster that refuses the driver (a wrong token) once a second, 20 times by default; the
+        # socket above already answered, so a few tries tell a refusal from a cluster still starting
+        retries = {"RAY_NUM_REDIS_GET_RETRIES": os.environ.get("RAY_NUM_REDIS_GET_RETRIES", str(CLUSTER_TRIES))}
+        with patched_environment({**loopback, **retries}):
             with _initialised(address, address=address, **({"_node_ip_address": LOOPBACK} if loopback else {})):
                 yield
 
