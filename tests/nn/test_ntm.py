@@ -81,3 +81,17 @@ def test_ntm_records_one_weighting_per_step_that_sums_to_one():
     w = np.stack(layer.weightings)  # (T, B, heads, N)
     assert w.shape == (3, 2, 2, 8)
     np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-9)
+
+
+def test_sharpening_a_spread_weighting_in_float32_stays_a_weighting():
+    """(1/128)^30 underflows float32; the sharpened uniform weighting is still uniform (closed form)."""
+    from dlx.ops.ntm import sharpen
+    w = np.full((1, 2, 128), 1.0 / 128, dtype=np.float32)
+    out = sharpen(Tensor(w), Tensor(np.full((1, 2, 1), 30.0, dtype=np.float32)))
+    np.testing.assert_allclose(out.data, 1.0 / 128, rtol=1e-5)
+
+
+def test_ntm_rejects_an_unknown_memory_start():
+    from dlx.errors import ConfigError
+    with pytest.raises(ConfigError, match="memory_init must be one of constant, learned"):
+        NTM(4, memory_init="random")
