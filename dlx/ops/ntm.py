@@ -111,15 +111,18 @@ def _sharpen_example(rng):
 def sharpen(w: Tensor, gamma: Tensor) -> Tensor:
     """w_i^gamma / sum_k w_k^gamma along the last axis (eq. 9), with v = w + eps inside the power.
 
-    With p = v^gamma, Z = sum p and out = p / Z: dL/dp = (G - sum_k G_k out_k) / Z, then
-    dL/dw = dL/dp gamma p / v and dL/dgamma = sum_i dL/dp_i p_i log v_i.
+    The power is taken of v / max_k v_k, which leaves the result unchanged and keeps it from
+    underflowing (a spread weighting of 128 rows to the power 20 is below float32's range).
+    With p = (v / c)^gamma, Z = sum p and out = p / Z: dL/dp = (G - sum_k G_k out_k) / Z, then
+    dL/dw = dL/dp gamma p / v and dL/dgamma = sum_i dL/dp_i p_i log v_i. The scale c drops out
+    of both: out does not depend on it, and sum_i dL/dp_i p_i = 0.
 
     Shape:
         w (B, H, N) non-negative, gamma (B, H, 1) -> (B, H, N).
     """
     w, gamma = as_tensor(w), as_tensor(gamma)
     v = w.data + SHARPEN_EPS
-    p = v ** gamma.data
+    p = (v / v.max(axis=-1, keepdims=True)) ** gamma.data
     z = p.sum(axis=-1, keepdims=True)
     out = p / z
 

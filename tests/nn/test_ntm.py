@@ -16,9 +16,9 @@ def torch_ntm(torch, x, p, H, N, M, R):
     """Graves et al. (2014), eqs. 2-9, written out with torch operations (gates in dlx's order i, f, o, g)."""
     F = torch.nn.functional
     B, T, _ = x.shape
-    memory = p["memory0"].expand(B, N, M)
+    memory = p["memory0"].expand(B, N, M) if "memory0" in p else torch.full((B, N, M), 1e-6, dtype=x.dtype)
     reads = p["read0"].expand(B, R * M)
-    w = torch.zeros(B, R + 1, N, dtype=x.dtype)
+    w = torch.softmax(p["weight0"], -1).expand(B, R + 1, N)
     h = c = torch.zeros(B, H, dtype=x.dtype)
     width, cut, outputs = M + 6, (R + 1) * (M + 6), []
     for t in range(T):
@@ -27,7 +27,7 @@ def torch_ntm(torch, x, p, H, N, M, R):
             torch.tanh(a[:, 3 * H:])
         c = f * c + i * g
         h = o * torch.tanh(c)
-        params = h @ p["head_weight"] + p["head_bias"]
+        params = torch.clamp(h @ p["head_weight"] + p["head_bias"], -20.0, 20.0)
         heads = params[:, :cut].reshape(B, R + 1, width)
         key, beta = heads[..., :M], F.softplus(heads[..., M:M + 1])
         gate, gamma = torch.sigmoid(heads[..., M + 1:M + 2]), 1 + F.softplus(heads[..., M + 2:M + 3])
@@ -46,11 +46,12 @@ def torch_ntm(torch, x, p, H, N, M, R):
     return torch.stack(outputs, 1)
 
 
-def test_ntm_steps_equal_torch():
+@pytest.mark.parametrize("memory_init", ["constant", "learned"])
+def test_ntm_steps_equal_torch(memory_init):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(3)
     B, T, D, H, N, M, R = 2, 5, 3, 4, 6, 3, 2
-    layer = NTM(H, memory_size=N, memory_width=M, read_heads=R, in_features=D, rng=rng)
+    layer = NTM(H, memory_size=N, memory_width=M, read_heads=R, memory_init=memory_init, in_features=D, rng=rng)
     named = dict(layer.named_parameters())
     for p in named.values():
         p.data = p.data.astype(np.float64) + rng.normal(0, 0.3, p.shape)  # away from the zero biases
@@ -80,3 +81,17 @@ def test_ntm_records_one_weighting_per_step_that_sums_to_one():
     w = np.stack(layer.weightings)  # (T, B, heads, N)
     assert w.shape == (3, 2, 2, 8)
     np.testing.assert_allclose(w.sum(-1), 1.0, atol=1e-9)
+
+
+def test_sharpening_a_spread_weighting_in_float32_stays_a_weighting():
+    """(1/128)^30 underflows float32; the sharpened uniform weighting is still uniform (closed form)."""
+    from dlx.ops.ntm import sharpen
+    w = np.full((1, 2, 128), 1.0 / 128, dtype=np.float32)
+    out = sharpen(Tensor(w), Tensor(np.full((1, 2, 1), 30.0, dtype=np.float32)))
+    np.testing.assert_allclose(out.data, 1.0 / 128, rtol=1e-5)
+
+
+def test_ntm_rejects_an_unknown_memory_start():
+    from dlx.errors import ConfigError
+    with pytest.raises(ConfigError, match="memory_init must be one of constant, learned"):
+        NTM(4, memory_init="random")
