@@ -84,8 +84,10 @@ def test_config_validates_and_trains_one_epoch(path, tmp_path):
 SEEDS = (0, 1, 2)  # a target is met by the mean over three seeds (splits and initialisations), not one lucky draw
 
 
-def mean_test_accuracy(config: str, tmp_path) -> tuple[float, list]:
-    results = [start_run(load_config(ROOT / "configs" / config, [f"training.seed={seed}"]),
+def mean_test_accuracy(config: str, tmp_path, plotted_seeds=()) -> tuple[float, list]:
+    """The mean test accuracy over SEEDS and the runs; only the runs of ``plotted_seeds`` draw their plots."""
+    results = [start_run(load_config(ROOT / "configs" / config,
+                                     [f"training.seed={seed}", f"output.plots={str(seed in plotted_seeds).lower()}"]),
                          results_dir=str(tmp_path / str(seed))) for seed in SEEDS]
     return float(np.mean([r.summary["test"]["test_accuracy"] for r in results])), results
 
@@ -105,14 +107,15 @@ def test_breast_cancer_mlp_reaches_95_percent(tmp_path):
 @pytest.mark.slow
 def test_polynomial_regression_reaches_the_noise_floor(tmp_path):
     """Noise std 0.1 gives an irreducible MSE of 0.01 in original units; R^2 must be near 1."""
-    result = start_run(load_config(ROOT / "configs" / "polynomial_regression.yaml"), results_dir=str(tmp_path))
+    result = start_run(load_config(ROOT / "configs" / "polynomial_regression.yaml", ["output.plots=false"]),
+                       results_dir=str(tmp_path))
     assert result.summary["test"]["test_r2"] > 0.99
 
 
 @pytest.mark.slow
 def test_digits_cnn_reaches_98_percent(tmp_path):
     """The issue's target: >= 98% test accuracy (LeNet-style CNNs reach 98-99% on the 8x8 digits)."""
-    accuracy, results = mean_test_accuracy("digits_cnn.yaml", tmp_path)
+    accuracy, results = mean_test_accuracy("digits_cnn.yaml", tmp_path, plotted_seeds=(0,))
     assert accuracy >= 0.98
     plots = results[0].run_dir / "plots"
     assert (plots / "filters.png").is_file() and (plots / "feature_maps.png").is_file()

@@ -18,8 +18,8 @@ def test_config_changes_name_every_changed_key():
 
 
 def _trained(tmp_path):
-    done = dlx("train", str(ROOT / "configs" / "xor.yaml"), "--set", "training.epochs=30", "--results",
-               str(tmp_path / "r"), cwd=tmp_path)
+    done = dlx("train", str(ROOT / "configs" / "xor.yaml"), "--set", "training.epochs=30", "--set",
+               "output.plots=false", "--results", str(tmp_path / "r"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     return next((tmp_path / "r").rglob("summary.json")).parent
 
@@ -45,7 +45,8 @@ def test_a_run_is_reproduced_and_an_edit_or_a_changed_number_is_named(tmp_path):
 def test_a_sweep_is_reproduced_trial_by_trial_and_bad_paths_are_one_line(tmp_path):
     sweep = tmp_path / "s.yaml"
     sweep.write_text(yaml.safe_dump({"name": "v", "base": str(ROOT / "configs" / "xor.yaml"),
-                                     "set": ["training.epochs=20"], "parameters": {"optimiser.lr": [0.05, 0.1]},
+                                     "set": ["training.epochs=20", "output.plots=false"],
+                                     "parameters": {"optimiser.lr": [0.05, 0.1]},
                                      "metric": "train_loss"}))
     assert dlx("sweep", str(sweep), "--results", str(tmp_path / "r"), "--workers", "1", cwd=tmp_path).returncode == 0
     sweep_dir = next((tmp_path / "r" / "sweeps" / "v").iterdir())

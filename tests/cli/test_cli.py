@@ -46,7 +46,7 @@ def no_runs(tmp_path):
 
 
 def test_train_writes_a_run_and_prints_the_folder(tmp_path):
-    result = invoke("train", write(tmp_path, XOR), "--results", tmp_path / "results")
+    result = invoke("train", write(tmp_path, XOR), "--set", "output.plots=false", "--results", tmp_path / "results")
     assert result.exit_code == 0, result.output
     assert "epoch   3" in result.output  # one line per epoch when not on a terminal
     folder = Path(result.output.strip().splitlines()[-1].removeprefix("run folder: "))
@@ -124,7 +124,7 @@ def test_debug_shows_the_traceback(tmp_path):
 @pytest.fixture
 def trained_run(tmp_path):
     text = XOR.replace("validation: 0, test: 0", "validation: 0.25, test: 0.25").replace("epochs: 3", "epochs: 30")
-    result = invoke("train", write(tmp_path, text), "--results", tmp_path / "results")
+    result = invoke("train", write(tmp_path, text), "--set", "output.plots=false", "--results", tmp_path / "results")
     assert result.exit_code == 0, result.output
     return Path(result.output.strip().splitlines()[-1].removeprefix("run folder: "))
 

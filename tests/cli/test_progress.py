@@ -27,7 +27,7 @@ def test_an_agent_shows_its_episodes_before_its_evaluation(tmp_path):
 
 def test_a_generative_model_shows_its_epochs(tmp_path):
     lines = lines_of(dlx("train", ROOT / "configs/vae_digits.yaml", "--set", "training.epochs=2",
-                         "--results", tmp_path / "r", cwd=tmp_path, env=EVERY_ROW))
+                         "--set", "output.plots=false", "--results", tmp_path / "r", cwd=tmp_path, env=EVERY_ROW))
     epochs = [line.split()[1] for line in lines if line.startswith("epoch ")]
     assert epochs == ["0", "1", "2"], lines  # the untrained model, then each epoch
 

@@ -74,7 +74,7 @@ def test_a_run_on_the_users_csv_records_its_sha256(tmp_path):
 
 
 def test_a_generative_run_records_the_digits_file(tmp_path):
-    summary = trained(tmp_path, CONFIGS / "vae_digits.yaml", "training.epochs=1")
+    summary = trained(tmp_path, CONFIGS / "vae_digits.yaml", "training.epochs=1", "output.plots=false")
     check_summary(summary, sklearn_file("load_digits"))
 
 

@@ -31,7 +31,7 @@ KINDS = {"supervised": "supervised", "vae": "generative", "rl": "rl"}
 def runs(tmp_path_factory) -> dict[str, Path]:
     folder = tmp_path_factory.mktemp("record")
     return {"supervised": trained(folder, write(folder, XOR.replace("test: 0}", "test: 0.25}"))),
-            "vae": trained(folder, CONFIGS / "vae_digits.yaml", "training.epochs=1"),
+            "vae": trained(folder, CONFIGS / "vae_digits.yaml", "training.epochs=1", "output.plots=false"),
             "rl": trained(folder, CONFIGS / "frozenlake_q.yaml", "budget.episodes=50", "evaluation.episodes=20")}
 
 

@@ -54,7 +54,7 @@ def test_sigterm_during_reinforcement_learning_saves_the_agent(tmp_path):
 
 def test_sigterm_during_generative_training_saves_the_model(tmp_path):
     result, (run_dir,) = terminate_after_rows(tmp_path, "train", ROOT / "configs" / "ae_digits.yaml",
-                                              "--set", "training.epochs=100000")
+                                              "--set", "training.epochs=100000", "--set", "output.plots=false")
     assert_interrupted(result, run_dir)
     assert (run_dir / "model.npz").is_file() and (run_dir / "model.json").is_file()
 

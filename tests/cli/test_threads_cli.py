@@ -44,6 +44,6 @@ def test_an_agent_and_a_generative_model_record_their_threads(tmp_path):
     threads, log = recorded(run_folder(agent))
     assert threads == {"blas": 2, "dlx": 2, "policy": "config"} and "policy config" in log
     gan = dlx("train", ROOT / "configs/gan_ring.yaml", "--set", "training.steps=20",
-              "--set", "training.checkpoint_every=10", "--results", tmp_path / "r", cwd=tmp_path,
-              env={"DLX_NUM_THREADS": ""})
+              "--set", "training.checkpoint_every=10", "--set", "output.plots=false", "--results", tmp_path / "r",
+              cwd=tmp_path, env={"DLX_NUM_THREADS": ""})
     assert recorded(run_folder(gan))[0]["policy"] == "auto"

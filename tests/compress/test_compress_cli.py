@@ -111,7 +111,7 @@ def test_bad_options_say_what_is_wrong_in_one_line_and_write_nothing(run, option
 
 @pytest.mark.parametrize("config,settings,fragment", [
     (CONFIGS / "frozenlake_q.yaml", ("budget.episodes=20", "evaluation.episodes=5"), "reinforcement-learning run"),
-    (CONFIGS / "ae_digits.yaml", ("training.epochs=1",), "generative"),
+    (CONFIGS / "ae_digits.yaml", ("training.epochs=1", "output.plots=false"), "generative"),
 ])
 def test_compressing_a_run_of_another_kind_is_refused_in_one_line(tmp_path, config, settings, fragment):
     other = trained(tmp_path, config, *settings)

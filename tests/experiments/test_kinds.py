@@ -90,8 +90,8 @@ def test_commands_for_a_data_set_refuse_other_kinds_in_one_line(tmp_path):
 
 def test_a_vae_sweep_of_the_latent_size_runs_on_the_pool(tmp_path):
     result = dlx("sweep", ROOT / "configs" / "vae_digits.yaml", "--param", "model.latent_dim", "--values", "2,4",
-                 "--set", "training.epochs=1", "--workers", "2", "--results", tmp_path / "results", cwd=tmp_path,
-                 timeout=300)
+                 "--set", "training.epochs=1", "--set", "output.plots=false", "--workers", "2",
+                 "--results", tmp_path / "results", cwd=tmp_path, timeout=300)
     assert result.returncode == 0, output_of(result)
     sweep_dir = next((tmp_path / "results" / "sweeps" / "vae-digits").iterdir())
     rows = list(csv.DictReader((sweep_dir / "summary.csv").open()))

@@ -68,7 +68,7 @@ def test_a_breast_cancer_run_is_explained_and_reported(tmp_path):
 @pytest.mark.slow
 def test_a_digits_cnn_run_is_explained_and_bad_requests_are_one_line(tmp_path):
     config = Path(__file__).resolve().parents[2] / "configs" / "digits_cnn.yaml"
-    run_dir = trained(tmp_path, None, config, "--set", "training.epochs=2")
+    run_dir = trained(tmp_path, None, config, "--set", "training.epochs=2", "--set", "output.plots=false")
     for args in (("--method", "lime", "--index", 0), ("--method", "integrated_gradients", "--index", 0),
                  ("--method", "featvis", "--layer", 0, "--unit", 1), ("--method", "grad_cam", "--index", 0)):
         done = dlx("explain", run_dir, *args, cwd=tmp_path)

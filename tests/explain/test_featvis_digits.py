@@ -21,7 +21,7 @@ def correlation(a: np.ndarray, b: np.ndarray) -> float:
 def test_default_feature_visualisation_of_digits_cnn_units(tmp_path):
     from dlx.explain.runs import target_for_run
     trained = dlx("train", ROOT / "configs" / "digits_cnn.yaml", "--set", "training.epochs=5",
-                  "--results", tmp_path / "results", cwd=tmp_path, timeout=600)
+                  "--set", "output.plots=false", "--results", tmp_path / "results", cwd=tmp_path, timeout=600)
     assert trained.returncode == 0, trained.stderr
     run_dir = next((tmp_path / "results").rglob("model.npz")).parent
     pictures = []

@@ -19,6 +19,11 @@ def load(name: str) -> dict:
     return yaml.safe_load((CONFIGS / f"{name}.yaml").read_text())
 
 
+def without_plots(config: dict) -> dict:
+    """The config with ``output: {plots: false}``, for a test that never looks at the run's plots."""
+    return {**config, "output": {**(config.get("output") or {}), "plots": False}}
+
+
 @pytest.mark.parametrize("name", GENERATIVE)
 def test_config_runs_briefly_and_leaves_its_files(name, tmp_path):
     config = load(name)
@@ -41,7 +46,7 @@ def test_config_runs_briefly_and_leaves_its_files(name, tmp_path):
 @pytest.mark.parametrize("name, image", [("vae_digits", True), ("gan_ring", False)])
 def test_sample_writes_a_grid_or_a_scatter_from_a_run_folder(name, image, tmp_path):
     run_dir = tmp_path / "run"
-    run_generative(load(name), run_dir, overrides=SHORT.get(load(name)["model"]["kind"], {"epochs": 1}))
+    run_generative(without_plots(load(name)), run_dir, overrides=SHORT.get(load(name)["model"]["kind"], {"epochs": 1}))
     path = sample_run(run_dir, n=16, seed=0)
     assert path.is_file() and path.stat().st_size > 1000
     model = load_generative(run_dir)  # the saved parameters come back
@@ -62,7 +67,7 @@ def test_sample_on_a_supervised_run_gives_one_line(tmp_path):
 
 
 def test_sample_on_an_autoencoder_run_gives_one_line(tmp_path):
-    run_generative(load("ae_digits"), tmp_path / "run", overrides={"epochs": 1})
+    run_generative(without_plots(load("ae_digits")), tmp_path / "run", overrides={"epochs": 1})
     with pytest.raises(DlxError, match="cannot draw new samples"):
         sample_run(tmp_path / "run", n=8)
 

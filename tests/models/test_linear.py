@@ -50,7 +50,8 @@ training: {{epochs: 1, batch_size: full, train_metrics: true}}
 
 
 def fitted_weights(tmp_path, text):
-    result = start_run(parse_config(text, "lin.yaml", default_run_name="lin"), results_dir=str(tmp_path / "r"))
+    result = start_run(parse_config(text, "lin.yaml", ["output.plots=false"], default_run_name="lin"),
+                       results_dir=str(tmp_path / "r"))
     arrays, _ = load_checkpoint(result.run_dir / "model.npz")
     return np.concatenate([arrays["model/layer.weight"][:, 0], arrays["model/layer.b"]]), result
 

@@ -42,7 +42,7 @@ def char_run(tmp_path_factory) -> Path:
         "dataset": {"options": {"length": 16, "limit": 4000}},
         "model": {"layers": [{"embedding": {"vocab_size": 100, "dim": 8}},
                              {"lstm": {"units": 16, "return_sequences": True}}, {"time_dense": {"units": "outputs"}}]},
-        "training": {"epochs": 2}})
+        "training": {"epochs": 2}, "output": {"plots": False}})
     result = dlx("train", path, cwd=tmp_path)
     assert result.returncode == 0, output_of(result)
     return run_folder(tmp_path)

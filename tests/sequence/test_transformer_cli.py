@@ -17,7 +17,7 @@ TINY_ENCODER = [{"embedding": {"vocab_size": 10, "dim": 8}}, {"positional_encodi
 def test_sorting_config_reports_exact_match_of_whole_strings(tmp_path):
     path = write_config(tmp_path, "sorting_transformer", {"dataset": {"options": {"n": 300, "length": 10}},
                                                           "model": {"layers": TINY_ENCODER},
-                                                          "training": {"epochs": 2}})
+                                                          "training": {"epochs": 2}, "output": {"plots": False}})
     result = dlx("train", path, cwd=tmp_path)
     assert result.returncode == 0, output_of(result)
     test = json.loads((run_folder(tmp_path) / "summary.json").read_text())["test"]
@@ -28,7 +28,7 @@ def test_ctc_config_reports_greedy_and_beam_label_error_rates(tmp_path):
     path = write_config(tmp_path, "ctc_gru", {"dataset": {"options": {"n": 200, "noise": 0.6}},
                                               "model": {"layers": [{"gru": {"units": 8, "return_sequences": True}},
                                                                    {"time_dense": {"units": "outputs"}}]},
-                                              "training": {"epochs": 2}})
+                                              "training": {"epochs": 2}, "output": {"plots": False}})
     result = dlx("train", path, cwd=tmp_path)
     assert result.returncode == 0, output_of(result)
     assert "warning" not in output_of(result)  # a linear output with the CTC loss is the table's pair
@@ -41,7 +41,8 @@ def test_decoder_only_transformer_samples_text_in_a_fresh_process(tmp_path):
               {"transformer_encoder_layer": {"num_heads": 2, "hidden": 16, "causal": True, "norm_first": True}},
               "layer_norm", {"time_dense": {"units": "outputs"}}]
     path = write_config(tmp_path, "char_transformer", {"dataset": {"options": {"length": 16, "limit": 3000}},
-                                                       "model": {"layers": layers}, "training": {"epochs": 1}})
+                                                       "model": {"layers": layers}, "training": {"epochs": 1},
+                                                       "output": {"plots": False}})
     result = dlx("train", path, cwd=tmp_path)
     assert result.returncode == 0, output_of(result)
     sample = dlx("sample", run_folder(tmp_path), "--length", "40", "--seed-text", "The ", cwd=tmp_path)

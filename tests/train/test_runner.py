@@ -16,6 +16,7 @@ model:
 optimiser: {name: adam, lr: 0.003, schedule: {name: cosine}}
 regularisation: {l2: 0.0001, input_noise: 0.1, weight_noise: 0.01, early_stopping: {patience: 50}}
 training: {epochs: 4, batch_size: 64, seed: 3}
+output: {plots: false}
 """
 
 
@@ -33,7 +34,7 @@ def model_arrays(run_dir):
 
 
 def test_a_run_folder_holds_every_result(tmp_path):
-    result = run(tmp_path)
+    result = run(tmp_path, overrides=["output.plots=true"])
     d = result.run_dir
     assert d.parent == tmp_path / "results" / "digits"
     for name in ("config.yaml", "metrics.jsonl", "metrics.csv", "summary.json", "model.npz", "model.json",
@@ -102,6 +103,7 @@ dataset: {name: polynomial, options: {n_samples: 100}}
 model: {layers: [{dense: {units: 16}}, tanh, {dense: {units: outputs}}]}
 optimiser: {name: sgd, lr: 5.0}
 training: {epochs: 20, batch_size: 8}
+output: {plots: false}
 """
     result = run(tmp_path, text)
     assert result.status == "diverged"
