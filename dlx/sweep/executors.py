@@ -7,9 +7,12 @@ writes the sweep's files; on Ray a trial runs in a scratch folder on its node an
 sends its files back, which the driver writes into its folder under ``trials/``.
 
 - ``run_serial``: one trial after another (tests, debugging).
-- ``run_pool``: a local pool, spawn start method, one BLAS thread per worker; the
-  coordinator lives in a manager process and its proxy goes to the workers. Workers
-  and the manager ignore Ctrl-C: the driver catches it and ends them.
+- ``run_pool``: a local pool, one BLAS thread per worker; the coordinator lives in a
+  manager process and its proxy goes to the workers. Workers and the manager ignore
+  Ctrl-C: the driver catches it and ends them. Where the platform has it (Linux, macOS)
+  the workers are forked from a fork server that has imported the training modules once
+  (``pool_context``), so a worker starts in milliseconds instead of importing dlx again;
+  elsewhere they are spawned.
 - ``run_ray`` (``dlx.sweep.ray_backend``): Ray tasks; a local Ray of its own is started
   for the sweep when no address is given; the coordinator is a Ray actor.
 
@@ -22,6 +25,7 @@ import concurrent.futures as futures
 import multiprocessing
 import os
 import signal
+import sys
 from contextlib import contextmanager
 
 from dlx.sweep.asha import Coordinator, CoordinatorManager, start_manager  # noqa: F401  (tests use the manager)
@@ -50,9 +54,48 @@ def ignore_ctrl_c() -> None:
 KEPT_DATASETS = 2  # per pool worker: a sweep's trials mostly share one data set
 
 
-def pool_worker_setup() -> None:
-    """A pool worker's start-up, once for all its trials: Ctrl-C left to the driver, one BLAS thread,
-    loaded data sets kept between trials (the imports, done here, stay too)."""
+# What the fork server imports before it forks the manager and the workers, besides the driver's main
+# module (``pool_context``): the trials' machinery. A kind's own modules (RL, generative) are imported by
+# the trials that need them.
+PRELOADED = ("dlx.sweep.executors", "dlx.train.experiment", "dlx.train.runner", "dlx.experiments.supervised")
+
+
+def pool_context():
+    """The start method of the pool: ``forkserver`` where the platform has it, else ``spawn``.
+
+    A spawned process imports dlx afresh: about half a second of CPU for the manager and for every worker of
+    every sweep, cross-validation and curve, most of it the driver's main module (the command line), which
+    every child of ``multiprocessing`` imports again. The fork server is itself a fresh single-threaded
+    process (never a copy of the driver, whose threads a fork could catch mid-lock); it imports the driver's
+    main module and ``PRELOADED`` once and forks each process from there, so a child's import of the main
+    module finds everything loaded. A worker then takes the driver's environment, folder and module path as
+    they are now (``pool_worker_setup``), as a spawned one would: the server keeps those of its start.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    main = getattr(getattr(sys.modules.get("__main__"), "__spec__", None), "name", None)  # python -m NAME
+    context.set_forkserver_preload(["__main__", *([main] if main and main != "__main__" else []), *PRELOADED])
+    return context
+
+
+def driver_state() -> tuple:
+    """What a pool worker takes over from the driver at start (``pool_worker_setup``'s arguments)."""
+    return dict(os.environ), os.getcwd(), list(sys.path)
+
+
+def pool_worker_setup(environment: dict | None = None, folder: str | None = None,
+                      module_path: list | None = None) -> None:
+    """A pool worker's start-up, once for all its trials: the driver's environment, folder and module path
+    (``driver_state``), Ctrl-C left to the driver, one BLAS thread, loaded data sets kept between trials
+    (the imports, done here, stay too)."""
+    if environment is not None:
+        os.environ.clear()
+        os.environ.update(environment)
+    if folder is not None:
+        os.chdir(folder)
+    if module_path is not None:
+        sys.path[:] = module_path
     ignore_ctrl_c()
     one_blas_thread()
     from dlx.train.experiment import keep_datasets
@@ -98,8 +141,8 @@ def run_serial(planned, coordinator: Coordinator, on_result, on_tick) -> None:
 
 
 def run_pool(planned, coordinator_args: tuple, workers: int, on_result, on_tick) -> None:
-    """Run trials in ``workers`` spawned processes; results are handed over as they finish."""
-    context = multiprocessing.get_context("spawn")
+    """Run trials in ``workers`` processes (``pool_context``); results are handed over as they finish."""
+    context = pool_context()
     with single_threaded_children():  # processes spawned in here read these when NumPy loads
         manager = start_manager(context)
         try:
@@ -109,7 +152,8 @@ def run_pool(planned, coordinator_args: tuple, workers: int, on_result, on_tick)
 
 
 def _drain_pool(planned, coordinator, workers: int, context, on_result, on_tick) -> None:
-    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pool_worker_setup)
+    pool = futures.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=pool_worker_setup,
+                                       initargs=driver_state())
     try:
         pending = {pool.submit(execute_trial, item.trial, item.id, coordinator): item for item in planned}
         while pending:
