@@ -166,10 +166,17 @@ class TrainingConfig(Strict):
         raise ValueError("must be a positive integer (1 means stochastic) or 'full' (full batch)")
 
 
-class OutputConfig(Strict):
+class RunOutput(Strict):
+    """Where a run's folder goes and whether it draws its plots: the ``output`` section every kind shares."""
+
     run_name: str | None = Field(None, description="folder name under results_dir (default: config file name)")
     results_dir: str = Field("results", description="where run folders are created")
     plots: Bool = Field(True, description="draw PNG plots at the end of a run")
+
+
+class OutputConfig(RunOutput):
+    """The ``output`` section of a model trained on data (supervised, generative): ``RunOutput`` and its trackers."""
+
     tensorboard: Bool = Field(False, description="also write TensorBoard event files to RUN/tensorboard/ "
                                                  "(the trackers extra)")
     mlflow: Bool = Field(False, description="also log the run to the MLflow file store <results_dir>/mlruns "

@@ -20,7 +20,9 @@ HISTORY_ROWS = 100
 def start(loaded, folder=None, results_dir=None, reporter=None):
     """Train the agent in a new run folder; the summary's ``test`` holds the evaluation as ``eval_*``."""
     from dlx.rl.runner import start_rl
-    result = start_rl(loaded.config, loaded.source, default_run_name(loaded.source), results_dir, reporter, folder)
+    output = loaded.config.output
+    result = start_rl(loaded.config, loaded.source, output.run_name or default_run_name(loaded.source),
+                      results_dir or output.results_dir, reporter, folder)
     return with_metrics(result)
 
 

@@ -44,16 +44,17 @@ def train_rl(path: str | Path, settings: list[str] = (), results_dir: str | None
              folder: str | Path | None = None) -> RunResult:
     """Train the agent of the RL config at ``path`` in a new run folder; everything is checked first."""
     config = load_rl_config(path, settings=list(settings))
-    return start_rl(config, str(path), default_run_name(path), results_dir, reporter, folder)
+    return start_rl(config, str(path), config.output.run_name or default_run_name(path), results_dir, reporter, folder)
 
 
 def start_rl(config: RLConfig, source: str, run_name: str, results_dir: str | None = None, reporter=None,
              folder: str | Path | None = None) -> RunResult:
     """Train the agent of a validated ``config`` in a new run folder (``folder``, or one under
-    ``results_dir/run_name``); the environment and the agent are made before the folder."""
+    ``results_dir/run_name``, ``results_dir`` by default ``output.results_dir``); the environment and the agent
+    are made before the folder."""
     agent, env = prepare(config)  # an unknown environment or an agent that cannot act there fails here
     text = yaml.safe_dump(config.model_dump(mode="json"), sort_keys=False)
-    session = RunSession.create(results_dir or "results", run_name, text, folder, kind="rl")
+    session = RunSession.create(results_dir or config.output.results_dir, run_name, text, folder, kind="rl")
     return train_in(session, agent, env, config, source, reporter)
 
 
@@ -89,7 +90,7 @@ def train_in(session: RunSession, agent, env, config: RLConfig, source: str, rep
             summary.update(evaluation_summary(agent, env, config))
             summary["headline"] = headline_of(summary["evaluation"])
         history = session.metrics.rows
-        if history:
+        if history and config.output.plots:
             bound = CARTPOLE_Q_BOUND if config.environment.id.startswith("CartPole") else None
             plot_rl_run(agent, history, session.run_dir / "plots", bound)
         session.finish(status, summary, "interrupted (Ctrl-C); resume with dlx train --resume "

@@ -23,6 +23,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from dlx.config.schema import RunOutput
+
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_default=True)
@@ -153,3 +155,4 @@ class RLConfigBase(Strict):
     seed: int = Field(0, ge=0, description="seeds the agent's and the environment's generators")
     threads: int | None = Field(None, ge=1, description="BLAS and dlx threads (default: $DLX_NUM_THREADS, else "
                                 "1: an agent's products are small; see dlx.threads)")
+    output: RunOutput = Field(default_factory=RunOutput)
