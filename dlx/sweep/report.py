@@ -41,7 +41,7 @@ def verdict_numbers(numbers: dict, st: dict | None = None) -> str:
 
 def draw_plots(loaded, outcome) -> list[Path]:
     spec, folder, records = loaded.spec, outcome.sweep_dir / "plots", outcome.records
-    if not records:
+    if not records or not loaded.spec.plots:
         return []
     drawn = [plots.plot_loss_curves(records, folder / "loss_curves.png"),
              plots.plot_metric_vs_lr(records, spec.metric, folder / "metric_vs_lr.png"),
@@ -101,8 +101,11 @@ def markdown(loaded, outcome, images: list[Path]) -> str:
             continue
         out += [f"## {title}", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
         out += ["| " + " | ".join(cell.replace("|", "/") for cell in row) + " |" for row in rows] + [""]
-    out += ["## Plots", ""] + [f"![{p.stem}](plots/{p.name})" for p in images]
+    out += ["## Plots", ""] + ([f"![{p.stem}](plots/{p.name})" for p in images] or [NO_PLOTS])
     return "\n".join(out) + "\n"
+
+
+NO_PLOTS = "None: the sweep says `plots: false`, or no trial has a result."
 
 
 STYLE = ("body{font-family:sans-serif;max-width:70em;margin:2em auto;padding:0 1em}table{border-collapse:collapse;"
@@ -129,6 +132,8 @@ def html_report(loaded, outcome, images: list[Path]) -> str:
             out.append("<tr>" + "".join(cells) + "</tr>")
         out.append("</table>")
     out.append("<h2>Plots</h2>")
+    if not images:
+        out.append(f"<p>{e(NO_PLOTS.replace('`', ''))}</p>")
     for image in images:
         data = base64.b64encode(image.read_bytes()).decode("ascii")
         out.append(f"<img alt='{e(image.stem)}' src='data:image/png;base64,{data}'>")

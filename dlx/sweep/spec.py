@@ -34,6 +34,7 @@ from dlx.config.loading import LoadedConfig, default_run_name, read_config_text,
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override
 from dlx.config.safe_yaml import load_yaml
+from dlx.config.schema import Bool
 from dlx.errors import ConfigError
 
 
@@ -101,6 +102,8 @@ class SweepSpec(Strict):
     prune: PruneSpec | None = Field(None, description="stop poor trials early (asha)")
     expect: dict[str, str] = Field(default_factory=dict, description="named claims, e.g. adam.val_loss < sgd.val_loss")
     claim: ClaimInfo | None = Field(None, description="the lecture's claim this sweep checks (dlx claims)")
+    plots: Bool = Field(True, description="draw the report's pictures (plots/*.png; about half a second); false: "
+                                          "its tables and verdicts alone. Each trial's own follow output.plots")
 
     @field_validator("parameters", mode="before")
     @classmethod
@@ -266,7 +269,7 @@ def _base_config(loaded: LoadedSweep, folder: Path | None) -> tuple[dict, str]:
         raise loaded.error(("base",), f"'{found}' is not a config mapping")
     from dlx.experiments import KINDS, kind_of
     kind = KINDS.get(kind_of(raw))
-    if kind is not None and "output" in kind.schema.model_fields:  # an agent's config has no output section
+    if kind is not None and "output" in kind.schema.model_fields:  # an objective has no output section
         raw.setdefault("output", {})
         if isinstance(raw["output"], dict):
             raw["output"].setdefault("run_name", default_run_name(found))
