@@ -47,7 +47,7 @@ def test_sigterm_during_supervised_training_is_an_interruption(tmp_path):
 
 def test_sigterm_during_reinforcement_learning_saves_the_agent(tmp_path):
     result, (run_dir,) = terminate_after_rows(tmp_path, "train", ROOT / "configs" / "frozenlake_q.yaml",
-                                              "--set", "budget.episodes=100000000")
+                                              "--set", "budget.episodes=100000000", "--set", "output.plots=false")
     assert_interrupted(result, run_dir)
     assert list((run_dir / "checkpoints").glob("*.npz"))
 

@@ -40,7 +40,7 @@ def test_a_bad_thread_count_is_one_line_and_leaves_no_folder(tmp_path):
 
 def test_an_agent_and_a_generative_model_record_their_threads(tmp_path):
     agent = dlx("train", ROOT / "configs/frozenlake_vi.yaml", "--set", "threads=2", "--set", "evaluation.episodes=10",
-                "--results", tmp_path / "r", cwd=tmp_path)
+                "--set", "output.plots=false", "--results", tmp_path / "r", cwd=tmp_path)
     threads, log = recorded(run_folder(agent))
     assert threads == {"blas": 2, "dlx": 2, "policy": "config"} and "policy config" in log
     gan = dlx("train", ROOT / "configs/gan_ring.yaml", "--set", "training.steps=20",
