@@ -22,7 +22,7 @@ def one_finished_sweep(tmp_path_factory) -> Path:
     write(folder, XOR.replace("epochs: 3", "epochs: 1"), "base.yaml")
     sweep = write(folder, "name: two\nbase: base.yaml\nparameters:\n  optimiser.lr: [0.1, 0.01]\n"
                           "metric: train_loss\ngoal: min\n", "sweep.yaml")
-    result = dlx("sweep", sweep, "--results", folder / "results", "--workers", "1", cwd=folder)
+    result = dlx("sweep", sweep, "--results", folder / "results", "--backend", "serial", cwd=folder)
     assert result.returncode == 0, output_of(result)
     return folder
 
@@ -43,7 +43,7 @@ def test_resume_repairs_a_trials_file_cut_mid_line(tmp_path, finished_sweep):
     sweep_dir = finished_sweep
     first, second = (sweep_dir / "trials.jsonl").read_text().splitlines()
     (sweep_dir / "trials.jsonl").write_text(first + "\n" + second[: len(second) // 2])  # killed mid-write
-    result = dlx("sweep", "--resume", sweep_dir, cwd=tmp_path)
+    result = dlx("sweep", "--resume", sweep_dir, "--backend", "serial", cwd=tmp_path)  # the file, not the pool
     assert result.returncode == 0, output_of(result)
     kept = records(sweep_dir)  # every line is JSON again
     assert sorted(r["id"] for r in kept) == sorted({json.loads(first)["id"], json.loads(second)["id"]})
