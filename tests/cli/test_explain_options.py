@@ -4,12 +4,14 @@ from __future__ import annotations
 import pytest
 
 from dlx.runs.children import children_of
-from tests.cli.cli_process import XOR, assert_one_error_line, dlx, output_of, train
+from tests.cli.cli_process import assert_one_error_line, dlx, output_of
+from tests.cli.trained_runs import copies
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    return train(tmp_path_factory.mktemp("xor"), XOR.replace("test: 0}", "test: 0.25}"))
+def run(every_kind_runs, tmp_path_factory):
+    """A copy of the session's XOR run with a test split (tests/cli/conftest.py): ``explain`` below writes into it."""
+    return copies(every_kind_runs, tmp_path_factory.mktemp("xor"), "supervised")["supervised"]
 
 
 def explanations(run):

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from dlx.runs.children import children_of
 from tests.cli.cli_process import assert_no_run_folder, assert_one_error_line, dlx, output_of
+from tests.cli.trained_runs import copies
 
 CONFIGS = Path(__file__).resolve().parents[2] / "configs"
 
@@ -37,20 +38,16 @@ def test_an_rl_config_with_an_unknown_environment_is_one_line_and_no_folder(tmp_
     assert_no_run_folder(tmp_path / "results")
 
 
-def test_a_generative_run_samples_and_a_supervised_run_does_not(tmp_path):
-    done = dlx("train", CONFIGS / "vae_digits.yaml", "--set", "training.epochs=1", "--set", "output.plots=false",
-               "--results", tmp_path / "vae", cwd=tmp_path)  # the sample's picture is checked, not the run's
-    assert done.returncode == 0, output_of(done)
-    run = run_folder(tmp_path / "vae")
+def test_a_generative_run_samples_and_a_supervised_run_does_not(every_kind_runs, tmp_path):
+    """On copies of the session's VAE and XOR runs (tests/cli/conftest.py, trained by ``dlx train``)."""
+    run, xor = copies(every_kind_runs, tmp_path, "vae", "supervised").values()
     assert json.loads((run / "summary.json").read_text())["status"] == "finished"
     sampled = dlx("sample", run, "--n", 16, cwd=tmp_path)
     assert sampled.returncode == 0, output_of(sampled)
     (child,) = children_of(run, "sample")
     assert (child / "samples.png").stat().st_size > 1000
-    xor = dlx("train", CONFIGS / "xor.yaml", "--set", "output.plots=false", "--results", tmp_path / "xor", cwd=tmp_path)
-    assert xor.returncode == 0, output_of(xor)
-    assert_one_error_line(dlx("sample", run_folder(tmp_path / "xor"), cwd=tmp_path), "not a generative")
-    assert_one_error_line(dlx("play", run_folder(tmp_path / "xor"), cwd=tmp_path), "reinforcement-learning run")
+    assert_one_error_line(dlx("sample", xor, cwd=tmp_path), "not a generative")
+    assert_one_error_line(dlx("play", xor, cwd=tmp_path), "reinforcement-learning run")
 
 
 def test_an_interrupted_rl_run_resumes_to_the_same_agent(tmp_path):

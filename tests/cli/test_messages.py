@@ -3,7 +3,8 @@ import re
 
 import pytest
 
-from tests.cli.cli_process import XOR, ROOT, assert_one_error_line, dlx, output_of, train, write
+from tests.cli.cli_process import ROOT, assert_one_error_line, dlx, output_of, write
+from tests.cli.trained_runs import copies
 from tests.conftest import BREAST_CANCER_SMALL
 
 COMMANDS = [[], ["train"], ["evaluate"], ["predict"], ["explain"], ["play"], ["sample"], ["list"], ["cv"],
@@ -11,8 +12,9 @@ COMMANDS = [[], ["train"], ["evaluate"], ["predict"], ["explain"], ["play"], ["s
 
 
 @pytest.fixture(scope="module")
-def xor_run(tmp_path_factory):
-    return train(tmp_path_factory.mktemp("xor"), XOR)
+def xor_run(every_kind_runs, tmp_path_factory):
+    """A copy of the session's XOR run (tests/cli/conftest.py): ``explain`` below writes into it."""
+    return copies(every_kind_runs, tmp_path_factory.mktemp("xor"), "supervised")["supervised"]
 
 
 def test_a_config_given_to_sweep_without_param_asks_for_param(tmp_path):

@@ -73,14 +73,18 @@ def test_a_run_on_the_users_csv_records_its_sha256(tmp_path):
     check_summary(trained(tmp_path, config), {str(data.resolve()): sha256(data)})
 
 
-def test_a_generative_run_records_the_digits_file(tmp_path):
-    summary = trained(tmp_path, CONFIGS / "vae_digits.yaml", "training.epochs=1", "output.plots=false")
-    check_summary(summary, sklearn_file("load_digits"))
+def summary_of(run: Path) -> dict:
+    return json.loads((run / "summary.json").read_text())
 
 
-def test_an_rl_run_records_provenance_without_data_files(tmp_path):
-    summary = trained(tmp_path, CONFIGS / "frozenlake_q.yaml", "budget.episodes=50", "evaluation.episodes=10")
-    check_summary(summary, {})
+def test_a_generative_run_records_the_digits_file(every_kind_runs):
+    """The session's VAE run (tests/cli/conftest.py: vae_digits.yaml, one epoch, by ``dlx train``)."""
+    check_summary(summary_of(every_kind_runs["vae"]), sklearn_file("load_digits"))
+
+
+def test_an_rl_run_records_provenance_without_data_files(every_kind_runs):
+    """The session's Q-learning run (tests/cli/conftest.py: frozenlake_q.yaml, 50 episodes, by ``dlx train``)."""
+    check_summary(summary_of(every_kind_runs["rl"]), {})
 
 
 @pytest.mark.skipif(os.name != "posix", reason="an empty PATH hides git on POSIX")

@@ -21,18 +21,17 @@ import pytest
 
 from dlx.runs.children import children_of
 from dlx.runs.summary import SUMMARY_FIELDS
-from tests.cli.cli_process import ROOT, XOR, assert_one_error_line, dlx, output_of, write
-from tests.cli.trained_runs import CONFIGS, trained
+from tests.cli.cli_process import ROOT, assert_one_error_line, dlx, output_of
+from tests.cli.trained_runs import copies
 
 KINDS = {"supervised": "supervised", "vae": "generative", "rl": "rl"}
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
-    folder = tmp_path_factory.mktemp("record")
-    return {"supervised": trained(folder, write(folder, XOR.replace("test: 0}", "test: 0.25}"))),
-            "vae": trained(folder, CONFIGS / "vae_digits.yaml", "training.epochs=1", "output.plots=false"),
-            "rl": trained(folder, CONFIGS / "frozenlake_q.yaml", "budget.episodes=50", "evaluation.episodes=20")}
+def runs(every_kind_runs, tmp_path_factory) -> dict[str, Path]:
+    """Copies of the shared supervised, VAE and RL runs (tests/cli/conftest.py): ``play``, ``sample`` and ``explain``
+    below write child runs into them."""
+    return copies(every_kind_runs, tmp_path_factory.mktemp("record"), *KINDS)
 
 
 @pytest.fixture

@@ -15,16 +15,16 @@ import pytest
 
 from dlx.runs.children import children_of
 from tests.cli.cli_process import ROOT, assert_one_error_line, dlx, output_of, start
-from tests.cli.trained_runs import train_every_kind
+from tests.cli.trained_runs import copies
 
 CAP = 3 * 2**30  # bytes of address space for the refused cases (the limit they are checked against: 4 GiB)
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory) -> dict[str, Path]:
-    """Small runs of every kind (tests/cli/trained_runs.py); ``play --episodes 1000`` below writes into the RL run,
-    so this module trains its own."""
-    return train_every_kind(tmp_path_factory.mktemp("runs"))
+def runs(every_kind_runs, tmp_path_factory) -> dict[str, Path]:
+    """Small runs of every kind (tests/cli/conftest.py); ``play --episodes 1000`` below writes into the RL run,
+    so this module works on its own copies."""
+    return copies(every_kind_runs, tmp_path_factory.mktemp("runs"))
 
 
 def test_a_billion_episodes_of_play_are_refused_before_any_work(runs, tmp_path):

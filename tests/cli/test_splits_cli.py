@@ -4,6 +4,7 @@ Each test runs the real CLI in fresh processes, on folders another process wrote
 """
 import json
 import math
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -68,8 +69,23 @@ def test_each_fold_saves_the_indices_it_trained_and_validated_on(cv_folder):
         assert [Path(name).name for name in provenance["data"]] == ["breast_cancer.csv"]  # a trial's record too
 
 
-def test_a_run_saves_the_split_it_drew_and_evaluates_on_it(tmp_path):
-    run = train(tmp_path, BREAST_CANCER_SMALL)
+@pytest.fixture(scope="module")
+def one_run(tmp_path_factory) -> tuple[Path, Path]:
+    """A run of the small breast cancer experiment, trained once by ``dlx train``; (its folder, the run)."""
+    folder = tmp_path_factory.mktemp("run")
+    return folder, train(folder, BREAST_CANCER_SMALL)
+
+
+@pytest.fixture
+def run_copy(one_run, tmp_path) -> Path:
+    """This test's own copy of the run (with its config, in the same layout), to damage."""
+    folder, run = one_run
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    return tmp_path / run.relative_to(folder)
+
+
+def test_a_run_saves_the_split_it_drew_and_evaluates_on_it(one_run, tmp_path):
+    run = one_run[1]
     loaded = load_config(run / "config.yaml")
     _, drawn = load_split_indices(loaded, seeded_generators(loaded.config.training.seed)["data"])
     saved = saved_splits(run)
@@ -82,9 +98,9 @@ def test_a_run_saves_the_split_it_drew_and_evaluates_on_it(tmp_path):
     assert math.isclose(json.loads(done.stdout)["test"]["loss"], summary["test"]["test_loss"], abs_tol=1e-9)
 
 
-def test_a_run_without_splits_npz_still_evaluates_with_a_warning(tmp_path):
+def test_a_run_without_splits_npz_still_evaluates_with_a_warning(run_copy, tmp_path):
     """A run made by an older dlx: the split is drawn again from the config and seed, as before."""
-    run = train(tmp_path, BREAST_CANCER_SMALL)
+    run = run_copy
     with_file = json.loads(dlx("evaluate", run, "--json", cwd=tmp_path).stdout)
     (run / "splits.npz").unlink()
     done = dlx("evaluate", run, "--json", cwd=tmp_path)
@@ -95,8 +111,8 @@ def test_a_run_without_splits_npz_still_evaluates_with_a_warning(tmp_path):
 
 
 @pytest.mark.parametrize("content", [b"not a zip", "object"])
-def test_a_damaged_splits_file_is_one_line(tmp_path, content):
-    run = train(tmp_path, BREAST_CANCER_SMALL)
+def test_a_damaged_splits_file_is_one_line(run_copy, tmp_path, content):
+    run = run_copy
     if content == "object":  # an object array could run code when loaded: refused, never unpickled
         np.savez(run / "splits.npz", train=np.array([{"a": 1}], dtype=object), validation=np.arange(2),
                  test=np.arange(2))

@@ -4,6 +4,7 @@ cut mid-line, lines that are not trial records, and a second ``--resume`` while 
 The real ``dlx`` runs in fresh processes, on folders another process wrote.
 """
 import json
+import shutil
 import signal
 import subprocess
 from pathlib import Path
@@ -14,12 +15,23 @@ from tests.cli.cli_process import (SLOW_DIGITS, XOR, assert_one_error_line, dlx,
                                    wait_for_rows, write)
 
 
-def finished_sweep(tmp_path: Path) -> Path:
-    write(tmp_path, XOR.replace("epochs: 3", "epochs: 1"), "base.yaml")
-    sweep = write(tmp_path, "name: two\nbase: base.yaml\nparameters:\n  optimiser.lr: [0.1, 0.01]\n"
-                            "metric: train_loss\ngoal: min\n", "sweep.yaml")
-    result = dlx("sweep", sweep, "--results", tmp_path / "results", "--workers", "1", cwd=tmp_path)
+@pytest.fixture(scope="module")
+def one_finished_sweep(tmp_path_factory) -> Path:
+    """A finished two-trial sweep made once by the real ``dlx sweep`` for the tests that damage copies of it."""
+    folder = tmp_path_factory.mktemp("finished-sweep")
+    write(folder, XOR.replace("epochs: 3", "epochs: 1"), "base.yaml")
+    sweep = write(folder, "name: two\nbase: base.yaml\nparameters:\n  optimiser.lr: [0.1, 0.01]\n"
+                          "metric: train_loss\ngoal: min\n", "sweep.yaml")
+    result = dlx("sweep", sweep, "--results", folder / "results", "--backend", "serial", cwd=folder)
     assert result.returncode == 0, output_of(result)
+    return folder
+
+
+@pytest.fixture
+def finished_sweep(one_finished_sweep, tmp_path) -> Path:
+    """This test's own copy of the finished sweep (with its base config, in the same layout), as a user
+    copying the folder would have it; the sweep folder in it."""
+    shutil.copytree(one_finished_sweep, tmp_path, dirs_exist_ok=True)
     return next((tmp_path / "results" / "sweeps" / "two").iterdir())
 
 
@@ -27,11 +39,11 @@ def records(sweep_dir: Path) -> list[dict]:
     return [json.loads(line) for line in (sweep_dir / "trials.jsonl").read_text().splitlines()]
 
 
-def test_resume_repairs_a_trials_file_cut_mid_line(tmp_path):
-    sweep_dir = finished_sweep(tmp_path)
+def test_resume_repairs_a_trials_file_cut_mid_line(tmp_path, finished_sweep):
+    sweep_dir = finished_sweep
     first, second = (sweep_dir / "trials.jsonl").read_text().splitlines()
     (sweep_dir / "trials.jsonl").write_text(first + "\n" + second[: len(second) // 2])  # killed mid-write
-    result = dlx("sweep", "--resume", sweep_dir, cwd=tmp_path)
+    result = dlx("sweep", "--resume", sweep_dir, "--backend", "serial", cwd=tmp_path)  # the file, not the pool
     assert result.returncode == 0, output_of(result)
     kept = records(sweep_dir)  # every line is JSON again
     assert sorted(r["id"] for r in kept) == sorted({json.loads(first)["id"], json.loads(second)["id"]})
@@ -39,8 +51,8 @@ def test_resume_repairs_a_trials_file_cut_mid_line(tmp_path):
 
 
 @pytest.mark.parametrize("line", ["[1, 2]", '"text"', '{"status": "finished"}', '{"id": "x"}'])
-def test_a_line_that_is_not_a_trial_record_is_one_line(tmp_path, line):
-    sweep_dir = finished_sweep(tmp_path)
+def test_a_line_that_is_not_a_trial_record_is_one_line(tmp_path, finished_sweep, line):
+    sweep_dir = finished_sweep
     with open(sweep_dir / "trials.jsonl", "a") as handle:
         handle.write(line + "\n")
     result = dlx("sweep", "--resume", sweep_dir, cwd=tmp_path)

@@ -1,6 +1,7 @@
 """Small runs of every kind, trained by the real ``dlx train`` in another process, for tests that use them."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 from tests.cli.cli_process import XOR, dlx, output_of, write
@@ -25,3 +26,10 @@ def train_every_kind(folder: Path) -> dict[str, Path]:
             "vae": trained(folder, CONFIGS / "vae_digits.yaml", "training.epochs=1", "output.plots=false"),
             "char_lm": trained(folder, write(folder, CHAR_LM, "char_lm.yaml"), "output.plots=false"),
             "rl": trained(folder, CONFIGS / "frozenlake_q.yaml", "budget.episodes=50", "evaluation.episodes=50")}
+
+
+def copies(runs: dict[str, Path], folder: Path, *kinds: str) -> dict[str, Path]:
+    """Copies of the shared runs ``kinds`` (default all) under ``folder``, for a module that writes into them: a
+    run folder moved or copied as a user would (without the children that other modules' commands wrote)."""
+    return {kind: Path(shutil.copytree(runs[kind], folder / kind, ignore=shutil.ignore_patterns("children", ".lock")))
+            for kind in kinds or runs}

@@ -31,7 +31,7 @@ def write_sweep(tmp_path, **fields):
 
 def test_the_quick_form_runs_a_grid_and_reports_by_group(tmp_path, config):
     done = dlx("sweep", str(config), "--param", "optimiser.lr", "--values", "1e-3,3e-2", "--set", "training.epochs=2",
-               "--workers", "1", "--results", str(tmp_path / "r"), cwd=tmp_path)
+               "--backend", "serial", "--results", str(tmp_path / "r"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "lr=0.03" in done.stdout and "lr=0.001" in done.stdout and "sweep folder:" in done.stdout
     assert done.stderr.count("finished  val_loss") == 2  # plain lines: not a terminal
@@ -75,7 +75,7 @@ def test_ctrl_c_stops_the_sweep_and_resume_runs_exactly_the_missing_trials(tmp_p
     records = [json.loads(line) for line in (sweep_dir / "trials.jsonl").read_text().splitlines()]
     done_before = {r["id"] for r in records if r["status"] != "interrupted"}
     assert 2 <= len(done_before) < 6 and json.loads((sweep_dir / "state.json").read_text())["status"] == "interrupted"
-    resumed = dlx("sweep", "--resume", str(sweep_dir), "--workers", "1", cwd=tmp_path)  # no pool to start again
+    resumed = dlx("sweep", "--resume", str(sweep_dir), "--backend", "serial", cwd=tmp_path)  # no pool to start again
     assert resumed.returncode == 0, resumed.stderr
     ran = [line for line in resumed.stderr.splitlines() if " trial " in line]
     assert len(ran) == 6 - len(done_before)  # exactly the missing ones
