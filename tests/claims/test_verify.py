@@ -47,7 +47,7 @@ def test_a_sweep_is_reproduced_trial_by_trial_and_bad_paths_are_one_line(tmp_pat
     sweep.write_text(yaml.safe_dump({"name": "v", "base": str(ROOT / "configs" / "xor.yaml"),
                                      "set": ["training.epochs=20", "output.plots=false"],
                                      "parameters": {"optimiser.lr": [0.05, 0.1]},
-                                     "metric": "train_loss"}))
+                                     "metric": "train_loss", "plots": False}))
     assert dlx("sweep", str(sweep), "--results", str(tmp_path / "r"), "--workers", "1", cwd=tmp_path).returncode == 0
     sweep_dir = next((tmp_path / "r" / "sweeps" / "v").iterdir())
     done = dlx("verify", str(sweep_dir), "--workers", "1", cwd=tmp_path)

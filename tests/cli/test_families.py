@@ -59,7 +59,7 @@ def test_an_interrupted_rl_run_resumes_to_the_same_agent(tmp_path):
     from dlx.runs import load_checkpoint
 
     config = CONFIGS / "frozenlake_q.yaml"
-    settings = ["budget.episodes=300", "evaluation.episodes=100"]
+    settings = ["budget.episodes=300", "evaluation.episodes=100", "output.plots=false"]
 
     class CtrlC:
         def epoch(self, row):

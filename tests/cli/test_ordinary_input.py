@@ -35,7 +35,7 @@ def test_a_log_uniform_learning_rate_sweep_below_1e_4(tmp_path):
     write(tmp_path, ONE_EPOCH, "base.yaml")
     sweep = write(tmp_path, "name: small-lr\nbase: base.yaml\nparameters:\n"
                             "  optimiser.lr: {distribution: log_uniform, low: 1e-6, high: 1e-5}\n"
-                            "samples: 2\nmetric: train_loss\ngoal: min\n", "sweep.yaml")
+                            "samples: 2\nmetric: train_loss\ngoal: min\nplots: false\n", "sweep.yaml")
     result = dlx("sweep", sweep, "--backend", "serial", "--results", tmp_path / "results", cwd=tmp_path)
     assert result.returncode == 0, output_of(result)  # the sampled values are tested, not the pool
     folder = next((tmp_path / "results" / "sweeps" / "small-lr").iterdir())
@@ -96,7 +96,7 @@ def test_a_deeply_nested_claim_is_one_line(tmp_path, depth, fragment):
 def sweep_file(tmp_path: Path, parameters: str, seeds: int = 1) -> Path:
     write(tmp_path, ONE_EPOCH, "base.yaml")
     return write(tmp_path, f"name: big\nbase: base.yaml\nparameters:\n{parameters}seeds: {seeds}\n"
-                           f"metric: train_loss\n", "sweep.yaml")
+                           f"metric: train_loss\nplots: false\n", "sweep.yaml")
 
 
 GRID_KEYS = ("training.epochs", "training.batch_size", "model.layers.0.dense.units")

@@ -17,7 +17,7 @@ def lines_of(result) -> list[str]:
 
 def test_an_agent_shows_its_episodes_before_its_evaluation(tmp_path):
     args = ("train", ROOT / "configs/frozenlake_q.yaml", "--set", "budget.episodes=60", "--set",
-            "evaluation.episodes=10", "--results", tmp_path / "r")
+            "evaluation.episodes=10", "--set", "output.plots=false", "--results", tmp_path / "r")
     lines = lines_of(dlx(*args, cwd=tmp_path))
     assert any(line.startswith("episode 60 ") for line in lines), lines  # the last row, at least
     assert lines.index(next(line for line in lines if line.startswith("finished:"))) > 0

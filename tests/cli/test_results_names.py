@@ -18,7 +18,7 @@ def test_train_sweep_and_cv_of_one_file_share_its_name(tmp_path):
     config = write(tmp_path, XOR.replace("validation: 0", "validation: 0.25"), "my_xor.yaml")  # no run_name
     results = tmp_path / "results"
     for command in (["train", config], ["sweep", config, "--param", "optimiser.lr", "--values", "0.01,0.1",
-                                        "--backend", "serial"], ["cv", config, "-k", "2"]):
+                                        "--backend", "serial", "--set", "plots=false"], ["cv", config, "-k", "2"]):
         done = dlx(*command, "--results", results, cwd=tmp_path)
         assert done.returncode == 0, output_of(done)
     assert names_under(results) == ["my-xor", "sweeps"]
@@ -35,7 +35,7 @@ def test_an_rl_config_follows_the_same_rule(tmp_path):
 def test_sweep_trial_folders_name_their_values_and_seed(tmp_path):
     config = write(tmp_path, XOR, "xor.yaml")
     done = dlx("sweep", config, "--param", "optimiser.lr", "--values", "0.01,0.1", "--param",
-               "model.layers.0.dense.units", "--values", "4", "--seeds", "2", "--backend", "serial", "--results",
+               "model.layers.0.dense.units", "--values", "4", "--seeds", "2", "--backend", "serial", "--set", "plots=false", "--results",
                tmp_path / "r", cwd=tmp_path)
     assert done.returncode == 0, output_of(done)
     sweep_dir = next((tmp_path / "r" / "sweeps" / "xor").iterdir())

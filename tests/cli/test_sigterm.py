@@ -62,7 +62,7 @@ def test_sigterm_during_generative_training_saves_the_model(tmp_path):
 def test_sigterm_during_a_sweep_marks_it_interrupted(tmp_path):
     write(tmp_path, SLOW_DIGITS, "base.yaml")
     sweep = write(tmp_path, "name: long\nbase: base.yaml\nparameters:\n  optimiser.lr: [0.001, 0.002, 0.003]\n"
-                            "metric: val_loss\ngoal: min\n", "sweep.yaml")
+                            "metric: val_loss\ngoal: min\nplots: false\n", "sweep.yaml")
     result, _ = terminate_after_rows(tmp_path, "sweep", sweep, "--workers", "1")
     assert result.returncode == 130, result.stdout
     assert "Traceback" not in result.stdout, result.stdout

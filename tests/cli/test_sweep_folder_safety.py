@@ -21,7 +21,7 @@ def one_finished_sweep(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("finished-sweep")
     write(folder, XOR.replace("epochs: 3", "epochs: 1"), "base.yaml")
     sweep = write(folder, "name: two\nbase: base.yaml\nparameters:\n  optimiser.lr: [0.1, 0.01]\n"
-                          "metric: train_loss\ngoal: min\n", "sweep.yaml")
+                          "metric: train_loss\ngoal: min\nplots: false\n", "sweep.yaml")
     result = dlx("sweep", sweep, "--results", folder / "results", "--backend", "serial", cwd=folder)
     assert result.returncode == 0, output_of(result)
     return folder

@@ -110,7 +110,8 @@ def test_bad_options_say_what_is_wrong_in_one_line_and_write_nothing(run, option
 
 
 @pytest.mark.parametrize("config,settings,fragment", [
-    (CONFIGS / "frozenlake_q.yaml", ("budget.episodes=20", "evaluation.episodes=5"), "reinforcement-learning run"),
+    (CONFIGS / "frozenlake_q.yaml", ("budget.episodes=20", "evaluation.episodes=5", "output.plots=false"),
+     "reinforcement-learning run"),
     (CONFIGS / "ae_digits.yaml", ("training.epochs=1", "output.plots=false"), "generative"),
 ])
 def test_compressing_a_run_of_another_kind_is_refused_in_one_line(tmp_path, config, settings, fragment):
@@ -138,7 +139,7 @@ def test_a_sweep_of_compress_trials_checks_its_claims(tmp_path):
     compress_config(tmp_path, method="quantise")
     sweep = write(tmp_path, "name: q\nbase: compress.yaml\nparameters: {bits: [8]}\nseeds: 1\nmetric: test_accuracy\n"
                   "goal: max\nexpect:\n  smaller: bits[8].disk_ratio > 1\n"
-                  "  close: bits[8].original_test_accuracy - bits[8].test_accuracy < 0.5\n", "sweep.yaml")
+                  "  close: bits[8].original_test_accuracy - bits[8].test_accuracy < 0.5\nplots: false\n", "sweep.yaml")
     result = dlx("sweep", sweep, "--backend", "serial", "--results", tmp_path / "results", cwd=tmp_path)
     assert result.returncode == 0, output_of(result)  # the trial and its claims are tested, not the pool
     (trial,) = (tmp_path / "results").glob("sweeps/q/*/trials/*")

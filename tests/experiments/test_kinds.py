@@ -90,7 +90,7 @@ def test_commands_for_a_data_set_refuse_other_kinds_in_one_line(tmp_path):
 
 def test_a_vae_sweep_of_the_latent_size_runs_on_the_pool(tmp_path):
     result = dlx("sweep", ROOT / "configs" / "vae_digits.yaml", "--param", "model.latent_dim", "--values", "2,4",
-                 "--set", "training.epochs=1", "--set", "output.plots=false", "--workers", "2",
+                 "--set", "training.epochs=1", "--set", "output.plots=false", "--set", "plots=false", "--workers", "2",
                  "--results", tmp_path / "results", cwd=tmp_path, timeout=300)
     assert result.returncode == 0, output_of(result)
     sweep_dir = next((tmp_path / "results" / "sweeps" / "vae-digits").iterdir())
@@ -163,15 +163,16 @@ def test_a_new_kind_is_one_new_file_and_one_registration_line(tmp_path):
     assert trained.returncode == 0 and "total 4" in trained.stdout, trained.stdout + trained.stderr
     wrong = run("train", config, "--set", "cuont=3")
     assert "--set cuont=3" in wrong.stderr + wrong.stdout and "did you mean 'count'?" in wrong.stderr + wrong.stdout
-    swept = run("sweep", config, "--param", "count", "--values", "2,5", "--workers", "2", "--results",
-                tmp_path / "results")
+    swept = run("sweep", config, "--param", "count", "--values", "2,5", "--workers", "2", "--set", "plots=false",
+                "--results", tmp_path / "results")
     assert swept.returncode == 0, swept.stdout + swept.stderr
     assert "by total (max)" in swept.stdout
 
 
 def test_a_q_learning_sweep_runs_on_the_pool_and_ranks_by_the_evaluation(tmp_path):
     result = dlx("sweep", ROOT / "configs" / "frozenlake_q.yaml", "--param", "agent.alpha", "--values", "0.1,0.5",
-                 "--set", "budget.episodes=200", "--set", "evaluation.episodes=50", "--workers", "2",
+                 "--set", "budget.episodes=200", "--set", "evaluation.episodes=50", "--set", "output.plots=false",
+                 "--set", "plots=false", "--workers", "2",
                  "--results", tmp_path / "results", cwd=tmp_path, timeout=300)
     assert result.returncode == 0, output_of(result)
     assert "by eval_mean_return (max)" in result.stdout

@@ -87,7 +87,8 @@ def ray_cluster(tmp_path_factory):
 
 def write_sweep(folder: Path, seeds: int = 2) -> None:
     (folder / "small.yaml").write_text(BREAST_CANCER_SMALL)
-    (folder / "s.yaml").write_text(yaml.safe_dump({"name": "s", "base": "small.yaml", "set": ["training.epochs=2"],
+    (folder / "s.yaml").write_text(yaml.safe_dump({"name": "s", "base": "small.yaml", "plots": False,
+                                                   "set": ["training.epochs=2"],
                                                    "parameters": {"optimiser.lr": [0.003, 0.03]}, "seeds": seeds}))
 
 

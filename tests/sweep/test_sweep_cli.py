@@ -25,13 +25,15 @@ def config(tmp_path):
 
 def write_sweep(tmp_path, **fields):
     path = tmp_path / "sweep.yaml"
-    path.write_text(yaml.safe_dump({"name": "s", "base": "small.yaml", **fields}, sort_keys=False))
+    spec = {"name": "s", "base": "small.yaml", **fields}
+    spec.setdefault("plots", False)  # no test here looks at the report's pictures; last, so the lines stay
+    path.write_text(yaml.safe_dump(spec, sort_keys=False))
     return path
 
 
 def test_the_quick_form_runs_a_grid_and_reports_by_group(tmp_path, config):
     done = dlx("sweep", str(config), "--param", "optimiser.lr", "--values", "1e-3,3e-2", "--set", "training.epochs=2",
-               "--backend", "serial", "--results", str(tmp_path / "r"), cwd=tmp_path)
+               "--set", "plots=false", "--backend", "serial", "--results", str(tmp_path / "r"), cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert "lr=0.03" in done.stdout and "lr=0.001" in done.stdout and "sweep folder:" in done.stdout
     assert done.stderr.count("finished  val_loss") == 2  # plain lines: not a terminal
