@@ -21,7 +21,7 @@ def start(loaded, folder=None, results_dir=None, reporter=None):
     """Train the agent in a new run folder; the summary's ``test`` holds the evaluation as ``eval_*``."""
     from dlx.rl.runner import start_rl
     run_name = loaded.config.output.run_name or default_run_name(loaded.source)
-    result = start_rl(loaded.config, loaded.source, run_name, results_dir, reporter, folder)  # default output.results_dir
+    result = start_rl(loaded.config, loaded.source, run_name, results_dir, reporter, folder)  # None: output.results_dir
     return with_metrics(result)
 
 

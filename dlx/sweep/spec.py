@@ -103,7 +103,8 @@ class SweepSpec(Strict):
     expect: dict[str, str] = Field(default_factory=dict, description="named claims, e.g. adam.val_loss < sgd.val_loss")
     claim: ClaimInfo | None = Field(None, description="the lecture's claim this sweep checks (dlx claims)")
     plots: Bool = Field(True, description="draw the report's pictures (plots/*.png; about half a second); false: "
-                                          "its tables and verdicts alone (each trial's own plots follow its output.plots)")
+                                          "its tables and verdicts alone (each trial's own plots follow its "
+                                          "output.plots)")
 
     @field_validator("parameters", mode="before")
     @classmethod
