@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from tests.cli import forked
+
 ROOT = Path(__file__).resolve().parents[2]
 
 XOR = """\
@@ -37,8 +39,8 @@ def dlx(*args, cwd: Path, env: dict | None = None, timeout: float = 120,
             import resource
             resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
-    return subprocess.run([sys.executable, "-m", "dlx.cli.app", *map(str, args)], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=timeout, preexec_fn=cap_memory)
+    return forked.run(args, cwd=cwd, env=environment, timeout=timeout,
+                      preexec_fn=cap_memory if address_space is not None else None)
 
 
 def interruptible_at_low_priority() -> None:

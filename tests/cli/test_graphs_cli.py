@@ -1,7 +1,5 @@
 """Graph models and ``dlx summary`` as a user runs them: fresh processes, files another process wrote."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +7,7 @@ import yaml
 
 import dlx.data  # noqa: F401  (registers the data sets)
 from dlx.registry import datasets
+from tests.cli import forked
 from tests.cli.cli_process import ROOT, assert_no_run_folder, assert_one_error_line, dlx, output_of, same_threads, write
 
 GRAPH_CONFIG = ROOT / "configs" / "digits_graph.yaml"
@@ -22,8 +21,7 @@ def fresh_outputs(run: Path, folder: Path) -> np.ndarray:
     images = datasets.get("digits")(rng=np.random.default_rng(0), flatten=False).X[:64].astype(np.float32)
     np.savez(folder / "images.npz", X=images)
     target = folder / f"out-{len(list(folder.glob('out-*')))}.npy"
-    done = subprocess.run([sys.executable, "-c", script, str(run), str(folder / "images.npz"), str(target)],
-                          capture_output=True, text=True, env=same_threads())
+    done = forked.run([run, folder / "images.npz", target], code=script, env=same_threads())
     assert done.returncode == 0, done.stderr
     return np.load(target)
 
@@ -39,8 +37,7 @@ def test_the_digits_graph_trains_and_a_fresh_process_reproduces_it_bit_for_bit(t
     tested = json.loads((run / "summary.json").read_text())["test"]
     script = ("import sys; from dlx.inference.evaluate import evaluate_run\n"
               "print(repr(evaluate_run(sys.argv[1], 'test')['test']['loss']))\n")
-    evaluated = subprocess.run([sys.executable, "-c", script, str(run)], capture_output=True, text=True,
-                               env=same_threads())
+    evaluated = forked.run([run], code=script, env=same_threads())
     assert evaluated.returncode == 0, evaluated.stderr
     assert float(evaluated.stdout) == tested["test_loss"]  # the training process's model, to the last bit
     first, second = fresh_outputs(run, tmp_path), fresh_outputs(run, tmp_path)

@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.cli import forked
 from tests.conftest import BREAST_CANCER_SMALL
 
 RUN_FILES = ("config.yaml", "summary.json", "metrics.jsonl", "metrics.csv", "run.log", "model.npz", "model.json")
@@ -11,8 +12,9 @@ RUN_FILES = ("config.yaml", "summary.json", "metrics.jsonl", "metrics.csv", "run
 
 def dlx(*args, cwd=None, code=None):
     """Run the real ``dlx`` app in a new process (``code`` replaces the entry point, to inject a fault)."""
-    entry = ["-m", "dlx.cli.app"] if code is None else ["-c", code]
-    return subprocess.run([sys.executable, *entry, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+    if code is None:
+        return forked.run(args, cwd=cwd, timeout=300)
+    return subprocess.run([sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, cwd=cwd,
                           timeout=300)
 
 

@@ -13,14 +13,13 @@ import hashlib
 import json
 import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from dlx.runs.children import children_of
 from dlx.runs.summary import SUMMARY_FIELDS
+from tests.cli import forked
 from tests.cli.cli_process import ROOT, assert_one_error_line, dlx, output_of
 from tests.cli.trained_runs import copies
 
@@ -112,8 +111,8 @@ def test_every_kind_loads_through_the_format_registry_in_a_fresh_process(runs, t
             "from dlx.inference.formats import load_model, model_format\n"
             "for run in sys.argv[1:]: print(model_format(run)[0], type(load_model(run)).__name__)")
     environment = dict(os.environ, PYTHONPATH=str(ROOT))
-    done = subprocess.run([sys.executable, "-c", code, *(str(runs[k]) for k in ("supervised", "vae", "rl"))],
-                          cwd=tmp_path, env=environment, capture_output=True, text=True, timeout=120)
+    done = forked.run([runs[k] for k in ("supervised", "vae", "rl")], code=code, cwd=tmp_path, env=environment,
+                      timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:3] == ["dlx-model LoadedRun", "dlx-generative VAE", "dlx-agent LoadedAgent"]
 

@@ -5,11 +5,10 @@ import csv
 import difflib
 import json
 import shutil
-import subprocess
-import sys
 
 import pytest
 
+from tests.cli import forked
 from tests.cli.cli_process import ROOT, assert_one_error_line, dlx, output_of
 
 CONFIGS = {"digits_mlp": 18, "vae_digits": 22, "gan_ring": 29}  # the line of each file's optimiser section
@@ -153,8 +152,7 @@ def test_a_new_kind_is_one_new_file_and_one_registration_line(tmp_path):
     env = {"PYTHONPATH": str(copy)}
 
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "dlx.cli.app", *map(str, args)], cwd=tmp_path, text=True,
-                              capture_output=True, env={**__import__("os").environ, **env}, timeout=300)
+        return forked.run(args, cwd=tmp_path, env={**__import__("os").environ, **env}, timeout=300)
 
     shown = run("config", "show", config)
     assert shown.returncode == 0 and "count: 4" in shown.stdout, shown.stderr

@@ -1,18 +1,16 @@
 """``dlx explain`` as a user runs it: fresh processes, on runs another ``dlx train`` process wrote."""
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from dlx.runs.children import children_of
+from tests.cli import forked
 from tests.conftest import BREAST_CANCER_SMALL
 
 
 def dlx(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "dlx.cli.app", *map(str, args)], capture_output=True, text=True,
-                          timeout=300, cwd=cwd)
+    return forked.run(args, timeout=300, cwd=cwd)
 
 
 def trained(tmp_path, config_text=None, config_file=None, *settings):

@@ -6,6 +6,8 @@ import sys
 import numpy as np
 import pytest
 
+from tests.cli import forked
+
 CHECK = """
 import json, sys
 import numpy as np
@@ -32,8 +34,7 @@ print(json.dumps({"worst": worst, "scaled": float(np.abs(x.grad * run.scaler._bu
 @pytest.fixture(scope="module")
 def digits_run(tmp_path_factory):
     results = tmp_path_factory.mktemp("results")
-    done = subprocess.run([sys.executable, "-m", "dlx.cli.app", "train", "configs/digits_mlp.yaml", "--set",
-                           "training.epochs=2", "--results", str(results)], capture_output=True, text=True)
+    done = forked.run(["train", "configs/digits_mlp.yaml", "--set", "training.epochs=2", "--results", results])
     assert done.returncode == 0, done.stderr
     return next((results / "digits-mlp").iterdir())
 
@@ -55,8 +56,7 @@ def test_predict_in_a_fresh_process_matches_the_models_own_decisions(digits_run,
     rows = tmp_path / "rows.csv"
     rows.write_text(",".join(f"f{i}" for i in range(64)) + "\n" +
                     "\n".join(",".join(f"{v:g}" for v in row.ravel()) for row in X) + "\n")
-    done = subprocess.run([sys.executable, "-m", "dlx.cli.app", "predict", str(digits_run), str(rows)],
-                          capture_output=True, text=True)
+    done = forked.run(["predict", digits_run, rows])
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     labels, _ = load_run(digits_run).predict(X)

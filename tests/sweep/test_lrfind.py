@@ -1,8 +1,6 @@
 """``dlx lr-find``: the range test's schedule, its stopping rule, its suggestion, the command's files."""
 import json
 import math
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +8,7 @@ import pytest
 
 from dlx.config import load_config, parse_config
 from dlx.sweep.lrfind import lr_range_test, schedule, suggest
+from tests.cli import forked
 from dlx.train.experiment import prepare
 from dlx.train.loop import Trainer
 from tests.conftest import BREAST_CANCER_SMALL
@@ -35,8 +34,7 @@ def test_the_test_stops_when_the_loss_explodes_and_stays_within_one_epoch():
 def test_the_command_writes_the_plot_and_prints_the_suggestion(tmp_path):
     config = tmp_path / "small.yaml"
     config.write_text(BREAST_CANCER_SMALL)
-    done = subprocess.run([sys.executable, "-m", "dlx.cli.app", "lr-find", str(config), "--results",
-                           str(tmp_path / "r")], capture_output=True, text=True, timeout=300)
+    done = forked.run(["lr-find", config, "--results", tmp_path / "r"], timeout=300)
     assert done.returncode == 0, done.stderr
     assert "suggested learning rate:" in done.stdout and "try: dlx train" in done.stdout
     folder = next((tmp_path / "r" / "lr-find" / "small").iterdir())

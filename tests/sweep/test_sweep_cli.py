@@ -7,13 +7,13 @@ import sys
 import pytest
 import yaml
 
+from tests.cli import forked
 from tests.cli.cli_process import interruptible_at_low_priority
 from tests.conftest import BREAST_CANCER_SMALL
 
 
 def dlx(*args, cwd):
-    return subprocess.run([sys.executable, "-m", "dlx.cli.app", *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=300)
+    return forked.run(args, cwd=cwd, timeout=300)
 
 
 @pytest.fixture

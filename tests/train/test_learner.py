@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 
 from dlx.runs import load_checkpoint
+from tests.cli import forked
 from tests.cli.cli_process import ROOT
 
 RUN_DLX = "import sys, tests.train.toy_kind; sys.argv[0] = 'dlx'; from dlx.cli.app import main; main()"
@@ -17,8 +16,7 @@ def dlx_with_toy(*args, cwd, env=None):
     """The real CLI in a fresh process, with the toy kind registered first (as a plug-in would)."""
     environment = dict(os.environ, **(env or {}))
     environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), environment.get("PYTHONPATH", "")]).rstrip(os.pathsep)
-    return subprocess.run([sys.executable, "-c", RUN_DLX, *map(str, args)], cwd=cwd, env=environment,
-                          capture_output=True, text=True, timeout=120)
+    return forked.run(args, code=RUN_DLX, cwd=cwd, env=environment, timeout=120)
 
 
 def rows_of(run_dir):
