@@ -2,10 +2,12 @@
 
 Run as a script by ``tests/cli/forked.py`` (one server per test worker). It imports the third-party
 libraries and standard modules every ``dlx`` command imports (NumPy, PyYAML, pydantic, Typer, rich,
-threadpoolctl: about 0.3 s of CPU in each new interpreter) and never dlx itself. For each request it forks a
-child that becomes ``python -m dlx.cli.app ARGS`` (or ``python -c CODE ARGS``): the request's folder, environment, module path, standard
-streams and arguments, then ``runpy`` runs the module as ``__main__`` as ``-m`` does, and the child exits
-through the interpreter's own shutdown (``atexit``, threads, flushed streams) with the command's exit code.
+threadpoolctl: about 0.3 s of CPU in each new interpreter), and matplotlib and Gymnasium, which runs with
+plots and RL runs import; never dlx itself. For each request it forks a child that becomes
+``python -m dlx.cli.app ARGS`` (or ``python -c CODE ARGS``): the request's folder, environment, module path,
+standard streams and arguments, then ``runpy`` runs the module as ``__main__`` as ``-m`` does, and the child
+exits through the interpreter's own shutdown (``atexit``, threads, flushed streams) with the command's exit
+code.
 
 dlx, its registries and everything it imports beyond that list are imported anew in each child, as in a
 user's process; the client only sends requests whose environment matches the server's in every variable
@@ -16,6 +18,7 @@ the child has ended (``os.waitpid``'s status).
 """
 from __future__ import annotations
 
+import gc
 import json
 import os
 import runpy
@@ -29,7 +32,10 @@ PRELOAD = ("numpy", "yaml", "pydantic", "pydantic_core", "annotated_types", "typ
            "rich.markup", "rich.panel", "threadpoolctl", "importlib.metadata", "importlib.util", "json", "csv",
            "gzip", "hashlib", "hmac", "secrets", "shutil", "subprocess", "socket", "tempfile", "threading",
            "zoneinfo", "datetime", "uuid", "platform", "signal", "dataclasses", "inspect", "typing",
-           "multiprocessing", "concurrent.futures", "email.utils", "zipfile", "fnmatch", "ast", "textwrap")
+           "multiprocessing", "concurrent.futures", "email.utils", "zipfile", "fnmatch", "ast", "textwrap",
+           # what a run's plots and an RL run import (matplotlib alone is ~0.5 s of CPU), not pyplot:
+           # dlx chooses its backend itself
+           "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.colors", "gymnasium")
 
 
 def receive(sock: socket.socket) -> tuple[dict, list[int]] | None:
@@ -99,6 +105,8 @@ def main() -> None:
     base_path = [p for p in sys.path[1:] if p not in own_path]  # without this script's folder
     for name in PRELOAD:
         __import__(name)
+    gc.collect()
+    gc.freeze()  # the collector leaves these objects alone, so it does not copy their pages into each child
     assert not any(name == "dlx" or name.startswith("dlx.") for name in sys.modules), "the server imported dlx"
     reply(sock, {"ready": os.getpid()})
     request, path = serve(sock, base_path)
