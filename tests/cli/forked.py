@@ -34,9 +34,9 @@ import time
 from pathlib import Path
 
 SERVER = Path(__file__).with_name("process_server.py")
-# Read only after dlx starts (dlx's own settings; rich's terminal size and colours), so a forked child
-# that gets them in its environment behaves as a process started with them.
-# pytest's name of the running test changes with every test.
+# Variables (besides DLX_*, dlx's own) read only after dlx starts: the module path (set in the child),
+# rich's terminal size and colours, and pytest's name of the running test (it changes with every test).
+# A forked child given other values of these behaves as a process started with them.
 FORKABLE = ("PYTHONPATH", "COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TERM", "PYTEST_CURRENT_TEST")
 _lock = threading.Lock()
 _server: dict = {}
@@ -81,7 +81,8 @@ def run(args, *, cwd=None, env: dict | None = None, timeout: float | None = None
     with ``code``, ``[sys.executable, "-c", code, *args]``."""
     argv = [sys.executable, *(["-m", "dlx.cli.app"] if code is None else ["-c", code]), *map(str, args)]
     environment = dict(os.environ if env is None else env)
-    plain = (preexec_fn is not None or environment.get("DLX_TEST_PROCESSES") == "plain"
+    plain = (preexec_fn is not None or "plain" in (os.environ.get("DLX_TEST_PROCESSES"),
+                                                    environment.get("DLX_TEST_PROCESSES"))
              or _differs(environment, os.environ))
     if plain or not _lock.acquire(blocking=False):
         return subprocess.run(argv, cwd=cwd, env=env, timeout=timeout, input=input, capture_output=True,
