@@ -29,15 +29,16 @@ def dlx(*args, cwd: Path, env: dict | None = None, timeout: float = 120,
     """``python -m dlx.cli.app ARGS`` in ``cwd``, importing this checkout's dlx; a hang fails the test.
 
     ``address_space`` (bytes) caps the process's memory, so a case that would try to
-    allocate hundreds of GiB fails with MemoryError instead of swapping the machine.
+    allocate hundreds of GiB fails with MemoryError instead of swapping the machine (such a process
+    starts plain, not forked: ``forked.run`` with a ``preexec_fn``).
     """
     environment = dict(os.environ, **(env or {}))
     environment["PYTHONPATH"] = os.pathsep.join([str(ROOT), environment.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     environment["DLX_CACHE_DIR"] = (env or {}).get("DLX_CACHE_DIR", str(cwd / "cache"))  # never the user's cache
+
     def cap_memory():
-        if address_space is not None:
-            import resource
-            resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
+        import resource
+        resource.setrlimit(resource.RLIMIT_AS, (address_space, address_space))
 
     return forked.run(args, cwd=cwd, env=environment, timeout=timeout,
                       preexec_fn=cap_memory if address_space is not None else None)
