@@ -3,7 +3,7 @@
 Figures are built with ``matplotlib.figure.Figure`` on an explicit Agg canvas,
 not through ``pyplot``: nothing depends on a display, the global backend of a
 notebook or GUI stays untouched, and no figure is left registered in pyplot's
-global list (each figure is freed when the function returns). matplotlib is
+global list (each figure is garbage once the function returns). matplotlib is
 imported inside the functions, so ``import dlx.runs`` stays fast. Every PNG is
 written atomically (temporary name, then rename).
 
@@ -27,26 +27,38 @@ from dlx.runs.files import atomic_write
 PNG_DPI = 100
 LOG_SCALE_DECADES = 2.0
 MAX_ANNOTATED_CLASSES = 30
+# An image grid's layout, in inches: margin round it, gap between tiles, room for an 8-point title over
+# a tile, for the grid's title, and right of the tiles for the colour bar (gap, bar, its ticks and label).
+GRID_MARGIN = 0.1
+GRID_GAP = 0.08
+GRID_TILE_TITLE = 0.22
+GRID_TITLE = 0.4
+GRID_BAR_GAP, GRID_BAR_WIDTH, GRID_COLOUR_BAR = 0.15, 0.15, 1.1
 
 
-def new_figure(width: float, height: float) -> Any:
-    """A ``Figure`` drawn by the Agg backend, independent of pyplot's state."""
+def new_figure(width: float, height: float, layout: str | None = "constrained") -> Any:
+    """A ``Figure`` drawn by the Agg backend, independent of pyplot's state.
+
+    ``layout=None`` for figures that place their axes themselves (image grids): matplotlib's constrained
+    layout measures every artist of every axes, which for a grid of dozens of tiles costs a second.
+    """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    figure = Figure(figsize=(width, height), layout="constrained")
+    figure = Figure(figsize=(width, height), layout=layout)
     FigureCanvasAgg(figure)
     return figure
 
 
 def save_png(figure: Any, path: Path | str) -> Path:
-    """Save ``figure`` as PNG atomically (its folder is created) and release it."""
+    """Save ``figure`` as PNG atomically (its folder is created).
+
+    The figure is not cleared afterwards: nothing else refers to it (no pyplot), so Python's collector
+    frees it, whereas ``Figure.clear()`` rebuilds every axes' ticks first (0.15 s for a grid of 32 tiles).
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        return atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=PNG_DPI))
-    finally:
-        figure.clear()
+    return atomic_write(path, lambda file: figure.savefig(file, format="png", dpi=PNG_DPI))
 
 
 def _finite_points(rows: list[dict], key: str) -> tuple[list[float], list[float]]:
@@ -76,7 +88,6 @@ def _plot_train_val(rows: list[dict], metric: str, path: Path) -> Path | None:
             axes.plot(xs, ys, marker="o" if len(xs) <= 30 else None, markersize=3, label=split)
             all_values += ys
     if not all_values:
-        figure.clear()
         return None
     if metric == "loss" and _spans_decades(all_values):
         axes.set_yscale("log")
@@ -272,20 +283,38 @@ def plot_image_grid(
     ncols = max(1, min(int(ncols), count))
     nrows = math.ceil(count / ncols)
     tile = max(1.5, 3.5 / ncols)  # inches; a lone image is large enough for its title
-    figure = new_figure(tile * ncols + (1.0 if value_label else 0.0), tile * nrows + (0.5 if title else 0.0))
-    grid = figure.subplots(nrows, ncols, squeeze=False)
+    # Every size is known, so the grid is laid out here, in inches, rather than measured by a layout
+    # engine; and the tiles are images in one axes whose data units are inches, not one axes each.
+    above_tile = GRID_TILE_TITLE if titles is not None else 0.0
+    top = GRID_TITLE if title else GRID_MARGIN
+    tiles_width = ncols * tile + (ncols - 1) * GRID_GAP
+    tiles_height = nrows * (above_tile + tile) + (nrows - 1) * GRID_GAP
+    width = 2 * GRID_MARGIN + tiles_width + (GRID_COLOUR_BAR if value_label else 0.0)
+    height = top + tiles_height + GRID_MARGIN
+    figure = new_figure(width, height, layout=None)
+    axes = figure.add_axes((GRID_MARGIN / width, GRID_MARGIN / height, tiles_width / width, tiles_height / height))
+    axes.set_axis_off()
     low, high = _colour_range(tiles) if value_label else (0.0, 1.0)
-    for index, axes in enumerate(grid.flat):
-        axes.set_axis_off()
-        if index >= count:
-            continue
-        image = axes.imshow(tiles[index], cmap=None if colour else cmap, vmin=low, vmax=high, interpolation="nearest")
+    rows, cols = tiles.shape[1:3]
+    drawn_width, drawn_height = tile * min(1.0, cols / rows), tile * min(1.0, rows / cols)  # aspect kept
+    for index in range(count):
+        row, col = divmod(index, ncols)
+        centre = col * (tile + GRID_GAP) + tile / 2
+        middle = tiles_height - row * (above_tile + tile + GRID_GAP) - above_tile - tile / 2
+        image = axes.imshow(tiles[index], cmap=None if colour else cmap, vmin=low, vmax=high,
+                            interpolation="nearest", extent=(centre - drawn_width / 2, centre + drawn_width / 2,
+                                                             middle - drawn_height / 2, middle + drawn_height / 2))
         if titles is not None:
-            axes.set_title(str(titles[index]), fontsize=8)
+            axes.annotate(str(titles[index]), (centre, middle + drawn_height / 2), xytext=(0, 3),
+                          textcoords="offset points", ha="center", va="bottom", fontsize=8)
+    axes.set(xlim=(0, tiles_width), ylim=(0, tiles_height))
     if value_label:
-        figure.colorbar(image, ax=grid, label=value_label, shrink=0.9)
+        bar = figure.add_axes(((GRID_MARGIN + tiles_width + GRID_BAR_GAP) / width,
+                               (GRID_MARGIN + 0.05 * tiles_height) / height, GRID_BAR_WIDTH / width,
+                               0.9 * tiles_height / height))
+        figure.colorbar(image, cax=bar, label=value_label)
     if title:
-        figure.suptitle(title)
+        figure.suptitle(title, y=1 - GRID_MARGIN / height, va="top")
     return save_png(figure, path)
 
 

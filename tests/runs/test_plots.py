@@ -105,6 +105,39 @@ def test_image_grid_titles(tmp_path, rng):
         plot_image_grid(rng.random((2, 2, 2, 2, 2)), tmp_path / "g.png")
 
 
+@pytest.mark.parametrize("count, size, titled, scale", [(32, (3, 3), True, "weight"), (3, (5, 7), True, None),
+                                                        (12, (7, 5), True, "activation"), (64, (8, 8), False, None),
+                                                        (1, (8, 8), False, None), (10, (4, 4), False, "activation")])
+def test_an_image_grid_keeps_tiles_titles_and_colour_bar_apart_and_inside_the_picture(tmp_path, rng, monkeypatch,
+                                                                                     count, size, titled, scale):
+    """The grid is laid out by hand (no layout engine): nothing may overlap or fall off the PNG."""
+    import dlx.runs.plots as run_plots
+
+    drawn, save = [], run_plots.save_png
+
+    def keep(figure, path):
+        figure.canvas.draw()
+        renderer = figure.canvas.get_renderer()
+        [grid, *bars] = figure.axes
+        drawn.append((figure.bbox, [image.get_window_extent(renderer) for image in grid.images],
+                      [text.get_window_extent(renderer) for text in grid.texts],
+                      [text.get_window_extent(renderer) for text in figure.texts],
+                      [bar.get_tightbbox(renderer) for bar in bars]))
+        return save(figure, path)
+    monkeypatch.setattr(run_plots, "save_png", keep)
+    titles = [f"{i}.{i % 3}" for i in range(count)] if titled else None
+    plot_image_grid(rng.standard_normal((count, *size)), tmp_path / "g.png", titles=titles, title="a grid title",
+                    value_label=scale)
+    [(picture, tiles, tile_titles, grid_title, bars)] = drawn
+    assert len(tiles) == count and len(tile_titles) == (count if titled else 0) and len(grid_title) == 1
+    assert len(bars) == (1 if scale else 0)
+    boxes = tiles + tile_titles + grid_title + bars
+    inside = picture.padded(-1)
+    assert all(inside.x0 <= b.x0 and b.x1 <= inside.x1 and inside.y0 <= b.y0 and b.y1 <= inside.y1 for b in boxes)
+    overlapping = [(a, b) for i, a in enumerate(boxes) for b in boxes[i + 1:] if a.overlaps(b)]
+    assert not overlapping, overlapping[:3]
+
+
 def test_plots_leave_no_pyplot_figures(tmp_path):
     import matplotlib.pyplot as plt
 
