@@ -1,5 +1,7 @@
 """The config loader refuses hostile YAML cheaply; the schema takes numbers for numbers (in process)."""
+import re
 import time
+from pathlib import Path
 
 import pytest
 
@@ -55,6 +57,30 @@ def test_merge_keys_are_not_duplicates():
 def test_hostile_structures_are_one_line_config_errors(text, fragment):
     message = error_of(text)
     assert fragment in message and "\n" not in message
+
+
+def test_libyaml_reads_every_shipped_yaml_as_pyyaml_does_and_a_broken_one_is_worded_by_pyyaml():
+    """Configs are read by libyaml (C) where PyYAML has it; the data and the line of every key must be what
+    PyYAML's own parser gives (``yaml.safe_load`` with YAML 1.2 floats, ``yaml.compose``), and a text libyaml
+    refuses is worded by PyYAML, which names the offending character."""
+    import yaml
+
+    from dlx.config.loading import _line_map, read_yaml
+    from dlx.config.safe_yaml import _CheckedLoader, load_yaml
+
+    assert yaml.__with_libyaml__ and issubclass(_CheckedLoader, yaml.CSafeLoader)  # the C path is what runs
+    root = Path(__file__).resolve().parents[1]
+    files = sorted(root.glob("configs/*.yaml")) + sorted(root.glob("experiments/**/*.yaml"))
+    texts = [f.read_text(encoding="utf-8") for f in files] + [
+        "a: 1e-5\nb: .5\nc: 1_000\nd: 0x1F\ne: yes\nf: ~\ng: 2001-12-14\nh: .inf\ni: 1:30\nj: '1e-5'\n",
+        "a: [1, {b: [2, 3]}, null]\n? c\n: 1\n", "a: 'it''s'\nb: \"\\u00e9\\x41\"\n", "\ufeffa: 1\r\nb: 2\r\n", ""]
+    assert len(files) > 50
+    for text in texts:
+        assert read_yaml(text, "c.yaml") == (load_yaml(text), _line_map(yaml.compose(text, Loader=yaml.SafeLoader)))
+    for text, words in [("\ta: 1\n", "found character '\\t' that cannot start any token"),
+                        ("a: &x 1\nb: *y\n", "found undefined alias 'y'"), ("a: \x07\n", "special characters")]:
+        with pytest.raises(ConfigError, match=re.escape(words)):
+            read_yaml(text, "c.yaml")
 
 
 @pytest.mark.parametrize("section,fragment", [

@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from dlx.config.messages import describe_validation_error
 from dlx.config.overrides import apply_override, dotted
-from dlx.config.safe_yaml import check_yaml_structure, load_yaml
+from dlx.config.safe_yaml import load_checked_yaml
 from dlx.config.schema import ExperimentConfig
 from dlx.errors import ConfigError
 
@@ -78,8 +78,8 @@ def read_yaml(text: str, source: str) -> tuple[object, dict[tuple, int]]:
     """``yaml.safe_load`` of ``text`` and the line of every key path; refuses alias bombs, recursion,
     deep nesting and duplicate keys (``safe_yaml``) before building anything large; ConfigError with the line."""
     try:
-        check_yaml_structure(text, source)  # before anything walks the tree
-        return load_yaml(text), _line_map(yaml.compose(text, Loader=yaml.SafeLoader))
+        data, node = load_checked_yaml(text, source)  # its structure checked before anything is composed
+        return data, _line_map(node)
     except yaml.YAMLError as error:
         raise ConfigError(_yaml_problem(error, source)) from None
 
