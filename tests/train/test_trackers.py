@@ -9,11 +9,11 @@ from dlx.train.runner import start_run
 from tests.cli.cli_process import write
 from tests.conftest import BREAST_CANCER_SMALL
 
-event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
-mlflow_tracking = pytest.importorskip("mlflow.tracking")
-
 
 def test_a_run_with_both_trackers_is_read_back_by_their_own_readers(tmp_path, monkeypatch):
+    # imported here, not at collection: every test worker collects this file, one runs the test
+    event_accumulator = pytest.importorskip("tensorboard.backend.event_processing.event_accumulator")
+    mlflow_tracking = pytest.importorskip("mlflow.tracking")
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")  # MLflow 3's opt-in to read a file store
     config = BREAST_CANCER_SMALL.replace("output: {plots: false}", "output: {plots: true, tensorboard: true, "
                                                                    "mlflow: true}")
