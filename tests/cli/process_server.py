@@ -33,9 +33,13 @@ PRELOAD = ("numpy", "yaml", "pydantic", "pydantic_core", "annotated_types", "typ
            "gzip", "hashlib", "hmac", "secrets", "shutil", "subprocess", "socket", "tempfile", "threading",
            "zoneinfo", "datetime", "uuid", "platform", "signal", "dataclasses", "inspect", "typing",
            "multiprocessing", "concurrent.futures", "email.utils", "zipfile", "fnmatch", "ast", "textwrap",
+           "sqlite3", "email.parser", "rich._emoji_codes", "typer._click.decorators", "pydantic.plugin._loader",
            # what a run's plots and an RL run import (matplotlib alone is ~0.5 s of CPU), not pyplot:
            # dlx chooses its backend itself
-           "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.colors", "gymnasium")
+           "matplotlib", "matplotlib.figure", "matplotlib.backends.backend_agg", "matplotlib.colors", "gymnasium",
+           # the image formats Pillow registers on a figure's first save (PIL.Image.preinit)
+           "PIL.BmpImagePlugin", "PIL.GifImagePlugin", "PIL.JpegImagePlugin", "PIL.PngImagePlugin",
+           "PIL.PpmImagePlugin")
 
 
 def receive(sock: socket.socket) -> tuple[dict, list[int]] | None:
