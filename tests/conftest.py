@@ -11,6 +11,7 @@ import pytest
 # (pytest-xdist), and BLAS threads that wait for each other on a busy machine cost more than
 # a whole small test. Tests about threads set their own (tests/test_threads.py).
 ONE_BLAS_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+USER_PYCACHE_PREFIX = os.environ.get("PYTHONPYCACHEPREFIX")  # the user's, if any, before the session starts
 
 
 def pytest_configure(config):
@@ -54,16 +55,14 @@ def share_bytecode() -> None:
     """Let the suite's many fresh processes reuse compiled bytecode even under ``PYTHONDONTWRITEBYTECODE``.
 
     Hundreds of tests start ``python -m dlx.cli.app``; without cached bytecode each one compiles
-    dlx's ~160 modules again (about 0.2 s of CPU per process). Where the environment forbids
-    ``__pycache__`` folders (containers and CI often set the variable), the xdist workers and every
-    subprocess keep their bytecode in one folder outside the checkout instead (``PYTHONPYCACHEPREFIX``);
-    nothing is written into the source tree.
+    dlx's ~180 modules again (about 0.2 s of CPU per process). Where the environment forbids writing
+    bytecode (containers and CI often set the variable), the xdist workers and every subprocess are
+    allowed to: dlx's and the tests' land in ``__pycache__`` folders beside them (git ignores them), as
+    Python does by default, and the bytecode pip compiled for every installed package is read as it is.
+    (A ``PYTHONPYCACHEPREFIX`` folder, used before, also hid that bytecode: a fresh clone compiled NumPy,
+    torch, scikit-learn, matplotlib, Ray, ... again, ~8 s of CPU for the first four alone.)
     """
-    if not os.environ.get("PYTHONDONTWRITEBYTECODE") or os.environ.get("PYTHONPYCACHEPREFIX"):
-        return
-    import tempfile
-    del os.environ["PYTHONDONTWRITEBYTECODE"]
-    os.environ["PYTHONPYCACHEPREFIX"] = os.path.join(tempfile.gettempdir(), f"dlx-tests-bytecode-{os.getuid()}")
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)  # a PYTHONPYCACHEPREFIX of the user's own still holds
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from tests.conftest import busy_cores, pytest_xdist_auto_num_workers
+from tests.conftest import USER_PYCACHE_PREFIX, busy_cores, pytest_xdist_auto_num_workers
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="busy_cores reads Linux's /proc/stat")
@@ -19,3 +19,14 @@ def test_a_process_spinning_beside_counts_as_a_busy_core(monkeypatch):
     finally:
         hog.kill()
         hog.wait()
+
+
+@pytest.mark.skipif(USER_PYCACHE_PREFIX is not None, reason="the user keeps bytecode in a folder of their own")
+def test_the_suites_processes_write_bytecode_and_read_what_pip_compiled():
+    """Under PYTHONDONTWRITEBYTECODE (set in many containers) a fresh clone's processes compiled every library
+    again when the suite redirected bytecode to a folder of its own; they now read pip's bytecode."""
+    code = ("import importlib.util, os, sys, numpy, yaml; "
+            "print(sys.dont_write_bytecode, sys.pycache_prefix, "
+            "all(os.path.exists(importlib.util.cache_from_source(m.__file__)) for m in (numpy, yaml)))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert result.stdout.split() == ["False", "None", "True"]  # pip's __pycache__ beside the sources
