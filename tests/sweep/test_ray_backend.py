@@ -101,15 +101,17 @@ def sweep_summary(results: Path, trials: int) -> str:
 
 @needs_ray
 @pytest.mark.slow
-def test_a_ray_cluster_gives_the_summary_of_the_local_pool(tmp_path, ray_cluster):
+def test_a_ray_cluster_gives_the_summary_of_one_process(tmp_path, ray_cluster):
+    """The trials as Ray tasks give the numbers of the same sweep run in one process (which the pool also gives:
+    tests/sweep/test_sweep_run.py), without the pool's own processes beside the cluster's."""
     address, env = ray_cluster
     write_sweep(tmp_path)
     on_ray = dlx("sweep", "s.yaml", "--backend", "ray", "--address", address, "--results", "ray", cwd=tmp_path,
                  env=env, timeout=600)
     assert on_ray.returncode == 0, on_ray.stderr[-3000:]
-    pooled = dlx("sweep", "s.yaml", "--workers", "2", "--results", "pool", cwd=tmp_path, timeout=600)
-    assert pooled.returncode == 0, pooled.stderr[-3000:]
-    assert sweep_summary(tmp_path / "ray", 4) == sweep_summary(tmp_path / "pool", 4)
+    serial = dlx("sweep", "s.yaml", "--backend", "serial", "--results", "serial", cwd=tmp_path, timeout=600)
+    assert serial.returncode == 0, serial.stderr[-3000:]
+    assert sweep_summary(tmp_path / "ray", 4) == sweep_summary(tmp_path / "serial", 4)
 
 
 @needs_ray
@@ -126,9 +128,10 @@ def test_a_wrong_token_is_one_line_that_names_the_token(tmp_path, ray_cluster):
 @needs_ray
 @pytest.mark.slow
 def test_a_local_ray_starts_despite_a_stale_session_record_and_token(tmp_path, stale_ray_leftovers):
-    """Without --address dlx starts a Ray of its own; the record and ~/.ray/auth_token are not used."""
+    """Without --address dlx starts a Ray of its own; the record and ~/.ray/auth_token are not used. One worker:
+    what is tested is the start, and each Ray worker process costs a second or two of CPU."""
     write_sweep(tmp_path, seeds=1)
-    result = dlx("sweep", "s.yaml", "--backend", "ray", "--workers", "2", "--results", "r", cwd=tmp_path,
+    result = dlx("sweep", "s.yaml", "--backend", "ray", "--workers", "1", "--results", "r", cwd=tmp_path,
                  env=stale_ray_leftovers, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:]
     sweep_summary(tmp_path / "r", 2)
@@ -158,8 +161,9 @@ def test_a_missing_ray_package_is_one_line_before_any_folder(tmp_path):
 
 @needs_ray
 @pytest.mark.slow
-def test_cross_validation_on_a_ray_cluster_equals_the_local_pool(tmp_path, ray_cluster):
-    """The planners (cv, curves) run on the sweep's backends: the folds on Ray give the pool's numbers."""
+def test_cross_validation_on_a_ray_cluster_equals_one_process(tmp_path, ray_cluster):
+    """The planners (cv, curves) run on the sweep's backends: the folds on Ray give the numbers of the folds run
+    in one process (as the pool does: tests/sweep/test_planned_cli.py)."""
     import json
     address, env = ray_cluster
     (tmp_path / "small.yaml").write_text(BREAST_CANCER_SMALL)
@@ -167,10 +171,10 @@ def test_cross_validation_on_a_ray_cluster_equals_the_local_pool(tmp_path, ray_c
     on_ray = dlx(*common, "--backend", "ray", "--address", address, "--results", "ray", cwd=tmp_path, env=env,
                  timeout=600)
     assert on_ray.returncode == 0, on_ray.stderr[-3000:]
-    pooled = dlx(*common, "--workers", "2", "--results", "pool", cwd=tmp_path, timeout=600)
-    assert pooled.returncode == 0, pooled.stderr[-3000:]
+    serial = dlx(*common, "--results", "serial", cwd=tmp_path, timeout=600)
+    assert serial.returncode == 0, serial.stderr[-3000:]
     summaries = [json.loads(next((tmp_path / where / "sweeps").glob("*/*/cv.json")).read_text())["metrics"]
-                 for where in ("ray", "pool")]
+                 for where in ("ray", "serial")]
     assert summaries[0] == summaries[1]
 
 
