@@ -7,7 +7,8 @@ window (p, q). No loop over the batch or over output positions.
 Max pooling: y = max over the window. dy/dx is 1 for the window's arg max and 0
 elsewhere, so backward routes each upstream gradient to the position of its
 maximum (the first one in row-major order on ties, as PyTorch does); overlapping
-windows add up their contributions.
+windows add up their contributions. Where no gradient will be asked for (evaluation under ``no_grad``, an
+input that needs none) the arg max is not tracked: the forward pass is one ``np.maximum`` per offset.
 
 Average pooling: y = (1 / (kh kw)) sum over the window (zero padding counted,
 as PyTorch's default), so every pixel of a window gets g / (kh kw).
@@ -20,7 +21,7 @@ from dlx import buffers
 from dlx.errors import ShapeError
 from dlx.ops.base import distinct, operation
 from dlx.ops.conv import pad_spatial, pair, strided_slice
-from dlx.tensor import Tensor, from_op
+from dlx.tensor import Tensor, from_op, is_grad_enabled
 
 
 def pool_geometry(x_shape, pool_size, stride, padding):
@@ -55,11 +56,19 @@ def _check_images(name: str, x: Tensor) -> None:
         raise ShapeError(f"{name}: expects input of shape (N, C, H, W), got {x.shape}")
 
 
-def _running_max(xp, slices):
-    """(max over the windows, offset k of the first maximum) by a running maximum over the offsets."""
+def _running_max(xp, slices, with_arg: bool = True):
+    """(max over the windows, offset k of the first maximum) by a running maximum over the offsets.
+
+    Without ``with_arg`` (no gradient will be asked for: evaluation, ``no_grad``) the offset is not tracked
+    and None is returned for it: one ``np.maximum`` per offset instead of five operations.
+    """
     first = xp[:, :, slices[0][0], slices[0][1]]
     out = buffers.empty(first.shape, first.dtype)  # (N, C, Ho, Wo), running maximum
     np.copyto(out, first)
+    if not with_arg:
+        for rows, cols in slices[1:]:
+            np.maximum(out, xp[:, :, rows, cols], out=out)
+        return out, None
     arg = np.zeros(out.shape, dtype=np.int8 if len(slices) < 128 else np.int32)  # offset of the max
     for k, (rows, cols) in enumerate(slices[1:], start=1):
         candidate = xp[:, :, rows, cols]
@@ -77,7 +86,9 @@ def max_pool2d(x: Tensor, pool_size=2, stride=None, padding=0) -> Tensor:
     kernel, stride, pads, out_hw = pool_geometry(x.shape, pool_size, stride, padding)
     xp = pad_spatial(x.data, pads, value=-np.inf)
     slices = _offset_slices(kernel, stride, out_hw)
-    out, arg = _running_max(xp, slices)
+    out, arg = _running_max(xp, slices, with_arg=is_grad_enabled() and x.requires_grad)
+    if arg is None:  # nothing will call backward (from_op records no graph)
+        return from_op(out, (x,), None, "max_pool2d")
     disjoint = stride[0] >= kernel[0] and stride[1] >= kernel[1]
     # windows that tile the padded image exactly write every pixel once: no zero fill needed
     tiled = stride == kernel and out_hw[0] * stride[0] == xp.shape[2] and out_hw[1] * stride[1] == xp.shape[3]

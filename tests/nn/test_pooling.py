@@ -8,7 +8,7 @@ from dlx.nn.pooling import AvgPool2D, GlobalAvgPool2D, MaxPool2D
 from dlx.nn.shape import Flatten
 from dlx.ops.base import distinct
 from dlx.ops.pool import avg_pool2d, max_pool2d
-from dlx.tensor import Tensor, gradcheck
+from dlx.tensor import Tensor, gradcheck, no_grad
 
 # (pool_size, stride, padding): disjoint, overlapping, padded, rectangular
 POOL_CASES = [(2, None, 0), (3, 1, 0), (3, 2, 1), ((2, 3), (1, 2), (1, 1)), (2, 3, 0)]
@@ -38,6 +38,21 @@ def test_max_pool_gradcheck(pool_size, stride, padding, rng):
     x = distinct(rng, (2, 2, 6, 7))  # no ties: the max is differentiable
     kwargs = {"pool_size": pool_size, "stride": stride, "padding": padding}
     assert gradcheck(max_pool2d, [x], kwargs=kwargs) < 1e-6
+
+
+@pytest.mark.parametrize("pool_size, stride, padding", POOL_CASES)
+def test_max_pool_without_a_graph_gives_the_same_values_and_records_nothing(pool_size, stride, padding, rng):
+    """Evaluation (``no_grad``, or an input that needs no gradient) skips the arg max; the values are those of
+    the training path, with ReLU-like ties and -inf padding."""
+    data = np.maximum(rng.standard_normal((3, 2, 7, 6)), 0.0)  # many all-zero windows
+    x = Tensor(data, requires_grad=True)
+    with_graph = max_pool2d(x, pool_size, stride, padding)
+    with no_grad():
+        without = max_pool2d(x, pool_size, stride, padding)
+    plain = max_pool2d(Tensor(data), pool_size, stride, padding)
+    for result in (without, plain):
+        np.testing.assert_array_equal(result.data, with_graph.data)
+        assert not result.requires_grad and result._backward is None and result._parents == ()
 
 
 @pytest.mark.parametrize("pool_size, stride, padding", POOL_CASES)
