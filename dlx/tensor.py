@@ -258,6 +258,14 @@ def topological_order(root: Tensor) -> list[Tensor]:
     return order
 
 
+def records_graph(parents: tuple[Tensor, ...]) -> bool:
+    """Whether an operation on ``parents`` goes on the tape (``from_op``): gradients are on and a parent needs one.
+
+    An operation whose backward needs extra work in the forward pass (max pooling's arg max) asks this first.
+    """
+    return is_grad_enabled() and any(p.requires_grad for p in parents)
+
+
 def from_op(data: np.ndarray, parents: tuple[Tensor, ...], backward: Callable, op: str = "") -> Tensor:
     """The result of an operation; records it on the tape if any parent requires grad."""
     out = Tensor.__new__(Tensor)
@@ -266,7 +274,7 @@ def from_op(data: np.ndarray, parents: tuple[Tensor, ...], backward: Callable, o
     out.op = op
     if _dtype_watch is not None:
         _dtype_watch.append((op or "operation", np.asarray(data).dtype))
-    if is_grad_enabled() and any(p.requires_grad for p in parents):
+    if records_graph(parents):
         out.requires_grad = True
         out._parents = parents
         out._backward = backward

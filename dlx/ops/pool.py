@@ -21,7 +21,7 @@ from dlx import buffers
 from dlx.errors import ShapeError
 from dlx.ops.base import distinct, operation
 from dlx.ops.conv import pad_spatial, pair, strided_slice
-from dlx.tensor import Tensor, from_op, is_grad_enabled
+from dlx.tensor import Tensor, from_op, records_graph
 
 
 def pool_geometry(x_shape, pool_size, stride, padding):
@@ -86,7 +86,7 @@ def max_pool2d(x: Tensor, pool_size=2, stride=None, padding=0) -> Tensor:
     kernel, stride, pads, out_hw = pool_geometry(x.shape, pool_size, stride, padding)
     xp = pad_spatial(x.data, pads, value=-np.inf)
     slices = _offset_slices(kernel, stride, out_hw)
-    out, arg = _running_max(xp, slices, with_arg=is_grad_enabled() and x.requires_grad)
+    out, arg = _running_max(xp, slices, with_arg=records_graph((x,)))
     if arg is None:  # nothing will call backward (from_op records no graph)
         return from_op(out, (x,), None, "max_pool2d")
     disjoint = stride[0] >= kernel[0] and stride[1] >= kernel[1]
